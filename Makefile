@@ -1,0 +1,114 @@
+# j1-npm — build, test, demo, benchmark.
+#
+#   make            build bin/j1-npm-collect (and the other programs as they land)
+#   make demo       run the pipeline on the bundled fixture org (local fake servers)
+#   make test       unit + integration tests      (make SAN=1 test: under ASan+UBSan)
+#   make bench      benchmarks, printing figures side by side
+#   make deps       install missing Debian packages (apt-get; run as root)
+#   make install PREFIX=/usr/local
+#   make format / make lint
+#
+# `test`, `demo` and `bench` depend on `deps`, so on a fresh machine each of
+# them does all the set-up.
+
+PREFIX   ?= /usr/local
+CC       ?= cc
+PKGS     := libcurl zlib
+SAN      ?=
+
+ifeq ($(SAN),1)
+BUILD    := build/san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+OPT      := -O1
+else
+BUILD    := build/rel
+SANFLAGS :=
+OPT      := -O2
+endif
+BIN      := $(BUILD)/bin
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcurl -lz)
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
+            -Wmissing-prototypes -Wvla -Wpointer-arith -Wundef
+CPPFLAGS += -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700 -Icommon
+CFLAGS   += -std=c11 $(OPT) -g $(WARN) $(SANFLAGS) $(PKG_CFLAGS)
+LDFLAGS  += $(SANFLAGS)
+LDLIBS   += $(PKG_LIBS)
+
+COMMON_SRC := $(wildcard common/*.c)
+COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
+LIB        := $(BUILD)/libj1npm.a
+
+PROGRAMS   := collect
+PROGRAM_BINS := $(PROGRAMS:%=$(BIN)/j1-npm-%)
+
+UNIT_SRC   := $(wildcard tests/unit/*.c)
+UNIT_OBJ   := $(UNIT_SRC:%.c=$(BUILD)/%.o)
+UNIT_BIN   := $(BUILD)/unit-tests
+
+.PHONY: all bin-links deps test unit integration demo bench install format lint clean
+
+all: $(PROGRAM_BINS) bin-links
+
+# bin/ always holds the plain (non-sanitizer) build, for people and the demo.
+bin-links: $(PROGRAM_BINS)
+ifneq ($(SAN),1)
+	@mkdir -p bin
+	@for p in $(PROGRAMS); do ln -sf ../$(BIN)/j1-npm-$$p bin/j1-npm-$$p; done
+endif
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIB): $(COMMON_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+# One link rule per program: <prog>/*.c + the library.
+define program_rule
+$(BIN)/j1-npm-$(1): $(patsubst %.c,$(BUILD)/%.o,$(wildcard $(1)/*.c)) $(LIB)
+	@mkdir -p $(BIN)
+	$(CC) $(LDFLAGS) -o $$@ $$^ $(LDLIBS)
+endef
+$(foreach p,$(PROGRAMS),$(eval $(call program_rule,$(p))))
+
+$(UNIT_BIN): $(UNIT_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+deps:
+	@scripts/deps.sh
+
+test: deps
+	@$(MAKE) --no-print-directory all $(UNIT_BIN)
+	@J1NPM_BIN=$(BIN) J1NPM_UNIT=$(UNIT_BIN) J1NPM_SAN=$(SAN) scripts/run-tests.sh
+
+unit: $(UNIT_BIN)
+	$(UNIT_BIN)
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@J1NPM_BIN=$(BIN) scripts/demo.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@J1NPM_BIN=$(BIN) scripts/bench.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	for p in $(PROGRAMS); do install -m 0755 $(BIN)/j1-npm-$$p $(DESTDIR)$(PREFIX)/bin/; done
+
+format:
+	clang-format -i common/*.[ch] $(PROGRAMS:%=%/*.[ch]) tests/unit/*.[ch]
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+	  --inline-suppr --suppress=missingIncludeSystem -I common common $(PROGRAMS) tests/unit
+	clang-tidy --quiet $(COMMON_SRC) $(wildcard $(PROGRAMS:%=%/*.c)) -- $(CPPFLAGS) -std=c11 $(PKG_CFLAGS)
+
+clean:
+	rm -rf build bin
+
+-include $(COMMON_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(wildcard $(BUILD)/*/*.d)

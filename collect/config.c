@@ -1,0 +1,94 @@
+/* config.c — see config.h. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fsutil.h"
+#include "log.h"
+#include "npmrc.h"
+#include "url.h"
+
+#define DEFAULT_REGISTRY "https://registry.npmjs.org/"
+
+int config_registry(const char *flag, bool allow_insecure, struct buf *out, struct err *e)
+{
+    const char *r = flag;
+    const char *from = "--registry";
+    if (!r || !*r) {
+        r = getenv("npm_config_registry");
+        from = "npm_config_registry";
+    }
+    if (!r || !*r) {
+        r = getenv("NPM_CONFIG_REGISTRY");
+        from = "NPM_CONFIG_REGISTRY";
+    }
+    if (!r || !*r) {
+        r = DEFAULT_REGISTRY;
+        from = "the default";
+    }
+    struct url u;
+    if (url_parse(r, &u, e) < 0)
+        return err_wrap(e, "registry from %s", from);
+    if (strcmp(u.scheme, "http") == 0 && !url_host_is_loopback(u.host) && !allow_insecure)
+        return err_set(e, ERR_USAGE,
+                       "the registry %s is plain http: the token would travel in clear. Use "
+                       "https, or pass --allow-insecure-http if you really mean it",
+                       r);
+    if (url_format(&u, out) < 0)
+        return err_set(e, ERR_FAIL, "out of memory");
+    return 0;
+}
+
+static int from_npmrc(const char *registry, struct secret *tok, struct err *e)
+{
+    const char *path = getenv("NPM_CONFIG_USERCONFIG");
+    if (!path || !*path)
+        path = getenv("npm_config_userconfig");
+    char *home_path = NULL;
+    if (!path || !*path) {
+        const char *home = getenv("HOME");
+        if (!home || !*home)
+            return 0;
+        home_path = path_join(home, ".npmrc");
+        if (!home_path)
+            return err_set(e, ERR_FAIL, "out of memory");
+        path = home_path;
+    }
+    struct buf text = BUF_INIT;
+    struct err fe = {0};
+    int rc = 0;
+    if (read_file(path, 1 << 20, &text, &fe) == 0) {
+        struct url u;
+        if (url_parse(registry, &u, e) < 0)
+            rc = -1;
+        else
+            rc = npmrc_find_token(text.p ? text.p : "", text.len, &u, path, tok, e);
+    }
+    /* A missing or unreadable user config simply holds no token. */
+    if (text.p)
+        memset(text.p, 0, text.len);
+    buf_free(&text);
+    free(home_path);
+    return rc;
+}
+
+int config_token(const char *token_file, const char *registry, struct secret *tok, struct err *e)
+{
+    if (token_file)
+        return secret_from_file(tok, token_file, "the token", e);
+    int r = secret_from_env(tok, "NPM_TOKEN", "the token", e);
+    if (r != 0)
+        return r < 0 ? -1 : 0;
+    r = from_npmrc(registry, tok, e);
+    if (r < 0)
+        return -1;
+    if (r == 0)
+        return err_set(e, ERR_USAGE,
+                       "no npm token: set NPM_TOKEN, pass --token-file FILE, or log in with npm "
+                       "so that ~/.npmrc holds a token for %s (a read-only token is enough: "
+                       "`npm token create --read-only`)",
+                       registry);
+    return 0;
+}

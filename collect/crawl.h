@@ -1,0 +1,46 @@
+/*
+ * crawl.h — walk an npm organization through the registry API, in
+ * dependency order, with independent requests running concurrently.
+ *
+ *   whoami ─▶ org_users ─▶ user_profiles (per member)
+ *          ├▶ org_teams ─▶ team_users, team_packages (per team)
+ *          └▶ org_packages ─▶ package_visibility, package_collaborators,
+ *                             packuments (per package)
+ */
+#ifndef J1NPM_COLLECT_CRAWL_H
+#define J1NPM_COLLECT_CRAWL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "secret.h"
+#include "url.h"
+
+struct crawl_opts {
+    const char *org;
+    const char *registry; /* base URL, normalised, ending in '/' */
+    const char *out;      /* directory or "-" */
+    bool force;
+    const struct secret *token;
+    int concurrency;
+    long timeout_s;
+    int retries;
+    long max_retry_wait_s;
+    const char *cacert;
+    bool progress; /* draw live progress lines (stderr is a TTY) */
+};
+
+struct crawl_summary {
+    uint64_t requests, retries, failed_items, bytes_out;
+    uint64_t users, teams, packages;
+    int64_t wall_ms;
+    bool complete;
+    bool interrupted;
+};
+
+/* 0: the dump is complete. -1 with e->cls: ERR_PARTIAL (dump written,
+ * complete:false), ERR_AUTH, ERR_FAIL or ERR_USAGE. */
+int crawl_run(const struct crawl_opts *o, struct crawl_summary *s, struct err *e);
+
+#endif

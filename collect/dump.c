@@ -1,0 +1,538 @@
+/*
+ * dump.c — see dump.h.
+ *
+ * Memory: one reusable buffer for a record's head, a bounded copy of a
+ * non-JSON body (body_text is capped at BODY_TEXT_MAX), and zlib state per
+ * kind file. Bodies themselves are streamed from the HTTP engine's
+ * memory-or-spill storage straight into the compressor.
+ */
+#include "dump.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fsutil.h"
+#include "json.h"
+#include "ndjson.h"
+#include "timeutil.h"
+
+#define BODY_TEXT_MAX (1u << 20)
+
+struct sink {
+    struct afile file; /* directory mode */
+    struct gzw *gz;    /* directory mode: this kind's file; stream: unused */
+    FILE *spool;       /* stream mode, small kinds */
+};
+
+struct dump {
+    struct dump_opts o;
+    char *dir;
+    bool stream;
+    bool created_dir;
+    bool released; /* stream: small kinds written out */
+    struct sink sink[K_COUNT];
+    struct gzw *out; /* stream mode: stdout */
+    struct dump_counts counts[K_COUNT];
+    struct buf head;
+    int64_t started_ms;
+    uint64_t stream_bytes;
+};
+
+/* ---- opening ------------------------------------------------------------ */
+
+static bool is_dump_entry(const char *name)
+{
+    if (strcmp(name, DUMP_MANIFEST) == 0)
+        return true;
+    for (int k = 0; k < K_COUNT; k++)
+        if (strcmp(name, dump_kind_files[k]) == 0)
+            return true;
+    /* our own temporary files: ".<file>.tmp-XXXXXX" */
+    return name[0] == '.' && strstr(name, ".tmp-") != NULL;
+}
+
+/* --force: remove an earlier dump's files (the manifest first, so the
+ * directory never looks whole while half-deleted), and refuse to touch
+ * anything that is not ours. */
+static int clear_old_dump(const char *dir, struct err *e)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return err_set(e, ERR_USAGE, "cannot open %s: %s", dir, strerror(errno));
+    struct dirent *de;
+    char foreign[256] = "";
+    while ((de = readdir(d))) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+            continue;
+        if (!is_dump_entry(de->d_name) && !foreign[0])
+            snprintf(foreign, sizeof foreign, "%s", de->d_name);
+    }
+    closedir(d);
+    if (foreign[0])
+        return err_set(e, ERR_USAGE,
+                       "%s holds '%s', which is not part of a dump; --force only replaces a "
+                       "dump. Choose another --out or empty it yourself",
+                       dir, foreign);
+    char *m = path_join(dir, DUMP_MANIFEST);
+    if (!m)
+        return err_set(e, ERR_FAIL, "out of memory");
+    if (unlink(m) < 0 && errno != ENOENT) {
+        err_set(e, ERR_FAIL, "cannot remove %s: %s", m, strerror(errno));
+        free(m);
+        return -1;
+    }
+    free(m);
+    fsync_dir(dir);
+    d = opendir(dir);
+    if (!d)
+        return err_set(e, ERR_FAIL, "cannot open %s: %s", dir, strerror(errno));
+    int rc = 0;
+    while ((de = readdir(d))) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+            continue;
+        char *p = path_join(dir, de->d_name);
+        if (!p || (unlink(p) < 0 && errno != ENOENT)) {
+            rc = err_set(e, ERR_FAIL, "cannot remove %s: %s", p ? p : de->d_name,
+                         strerror(errno));
+            free(p);
+            break;
+        }
+        free(p);
+    }
+    closedir(d);
+    return rc;
+}
+
+static int prepare_dir(struct dump *d, struct err *e)
+{
+    bool missing = false;
+    int empty = dir_is_empty(d->dir, &missing, e);
+    if (empty < 0)
+        return -1;
+    if (missing) {
+        if (mkdir_p(d->dir, 0700, e) < 0)
+            return -1;
+        d->created_dir = true;
+        return 0;
+    }
+    if (!empty) {
+        if (!d->o.force)
+            return err_set(e, ERR_USAGE,
+                           "%s is not empty; choose a new directory or pass --force to replace "
+                           "the dump in it",
+                           d->dir);
+        if (clear_old_dump(d->dir, e) < 0)
+            return -1;
+    }
+    if (chmod(d->dir, 0700) < 0)
+        return err_set(e, ERR_FAIL, "cannot chmod %s: %s", d->dir, strerror(errno));
+    return 0;
+}
+
+struct dump *dump_open(const struct dump_opts *o, struct err *e)
+{
+    struct dump *d = calloc(1, sizeof *d);
+    if (!d) {
+        err_set(e, ERR_FAIL, "out of memory");
+        return NULL;
+    }
+    d->o = *o;
+    d->started_ms = time_wall_ms();
+    d->stream = strcmp(o->out, "-") == 0;
+    if (d->stream) {
+        for (int k = 0; k < K_PACKUMENTS; k++) {
+            FILE *f = NULL;
+            const char *tmp = getenv("TMPDIR");
+            struct buf p = BUF_INIT;
+            buf_printf(&p, "%s/j1-npm-spool-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+            int fd = p.p ? mkstemp(p.p) : -1;
+            if (fd >= 0) {
+                unlink(p.p);
+                f = fdopen(fd, "w+b");
+                if (!f)
+                    close(fd);
+            }
+            buf_free(&p);
+            if (!f) {
+                err_set(e, ERR_FAIL, "cannot create a spool file in %s: %s",
+                        tmp && *tmp ? tmp : "/tmp", strerror(errno));
+                dump_free(d);
+                return NULL;
+            }
+            d->sink[k].spool = f;
+        }
+        d->out = gzw_new(STDOUT_FILENO, 6, "standard output", e);
+        if (!d->out) {
+            dump_free(d);
+            return NULL;
+        }
+        return d;
+    }
+    d->dir = strdup(o->out);
+    if (!d->dir) {
+        err_set(e, ERR_FAIL, "out of memory");
+        dump_free(d);
+        return NULL;
+    }
+    if (prepare_dir(d, e) < 0) {
+        dump_free(d);
+        return NULL;
+    }
+    for (int k = 0; k < K_COUNT; k++) {
+        char *p = path_join(d->dir, dump_kind_files[k]);
+        if (!p || afile_open(&d->sink[k].file, p, 0600, e) < 0) {
+            if (!p)
+                err_set(e, ERR_FAIL, "out of memory");
+            free(p);
+            dump_abort(d);
+            dump_free(d);
+            return NULL;
+        }
+        d->sink[k].gz = gzw_new(d->sink[k].file.fd, 6, p, e);
+        free(p);
+        if (!d->sink[k].gz) {
+            dump_abort(d);
+            dump_free(d);
+            return NULL;
+        }
+    }
+    return d;
+}
+
+bool dump_is_stream(const struct dump *d)
+{
+    return d->stream;
+}
+
+const char *dump_location(const struct dump *d)
+{
+    return d->stream ? "standard output" : d->dir;
+}
+
+/* ---- writing records -------------------------------------------------- */
+
+static int sink_write(struct dump *d, enum dump_kind k, const void *p, size_t n, struct err *e)
+{
+    if (d->stream) {
+        if (k != K_PACKUMENTS) {
+            if (fwrite(p, 1, n, d->sink[k].spool) != n)
+                return err_set(e, ERR_FAIL, "cannot write the spool file: %s", strerror(errno));
+            return 0;
+        }
+        return gzw_write(d->out, p, n, e);
+    }
+    return gzw_write(d->sink[k].gz, p, n, e);
+}
+
+struct body_copy {
+    struct dump *d;
+    enum dump_kind k;
+};
+
+/* Copies a JSON body, dropping CR and LF: in valid JSON they can only be
+ * insignificant whitespace, never part of a string. */
+static int copy_json(void *vctx, const char *p, size_t n, struct err *e)
+{
+    struct body_copy *bc = vctx;
+    const char *end = p + n;
+    while (p < end) {
+        const char *q = p;
+        while (q < end && *q != '\n' && *q != '\r')
+            q++;
+        if (q > p && sink_write(bc->d, bc->k, p, (size_t)(q - p), e) < 0)
+            return -1;
+        p = q;
+        while (p < end && (*p == '\n' || *p == '\r'))
+            p++;
+    }
+    return 0;
+}
+
+struct text_copy {
+    struct buf *b;
+    bool truncated;
+};
+
+static int copy_text(void *vctx, const char *p, size_t n, struct err *e)
+{
+    struct text_copy *tc = vctx;
+    size_t room = BODY_TEXT_MAX - tc->b->len;
+    if (n > room) {
+        n = room;
+        tc->truncated = true;
+    }
+    if (n && buf_append(tc->b, p, n) < 0)
+        return err_set(e, ERR_FAIL, "out of memory");
+    return 0;
+}
+
+int dump_record(struct dump *d, enum dump_kind k, const char *subject, const char *path,
+                struct http_req *r, bool usable, struct err *e)
+{
+    struct dump_counts *c = &d->counts[k];
+    struct jw w;
+    char ts[32];
+    bool answered = r->outcome == HTTP_ANSWER;
+
+    buf_reset(&d->head);
+    jw_init(&w, &d->head);
+    jw_obj(&w);
+    jw_kstr(&w, "kind", dump_kind_names[k]);
+    jw_kstr(&w, "subject", subject);
+    jw_key(&w, "request");
+    jw_obj(&w);
+    jw_kstr(&w, "method", r->method ? r->method : "GET");
+    jw_kstr(&w, "path", path);
+    jw_obj_end(&w);
+    jw_key(&w, "status");
+    if (r->status)
+        jw_int(&w, r->status);
+    else
+        jw_null(&w);
+    if (answered) {
+        jw_key(&w, "headers");
+        jw_obj(&w);
+        if (r->content_type[0])
+            jw_kstr(&w, "content-type", r->content_type);
+        if (r->etag[0])
+            jw_kstr(&w, "etag", r->etag);
+        if (r->last_modified[0])
+            jw_kstr(&w, "last-modified", r->last_modified);
+        if (r->date[0])
+            jw_kstr(&w, "date", r->date);
+        jw_obj_end(&w);
+    }
+    time_iso8601(r->started_wall_ms ? r->started_wall_ms : time_wall_ms(), ts);
+    jw_kstr(&w, "fetched_at", ts);
+    jw_kint(&w, "elapsed_ms", r->elapsed_ms);
+    jw_kint(&w, "attempts", r->attempts);
+
+    bool json_body = answered && http_body_is_json(&r->body);
+    if (!answered) {
+        jw_kstr(&w, "error", r->error[0] ? r->error : "no answer");
+    } else if (json_body) {
+        jw_key(&w, "body");
+        /* the body itself follows, streamed */
+    } else {
+        struct buf text = BUF_INIT;
+        struct text_copy tc = {&text, false};
+        if (http_body_foreach(&r->body, copy_text, &tc, e) < 0) {
+            buf_free(&text);
+            return -1;
+        }
+        jw_key(&w, "body_text");
+        jw_strn(&w, text.p ? text.p : "", text.len);
+        if (tc.truncated)
+            jw_kbool(&w, "body_text_truncated", true);
+        buf_free(&text);
+    }
+    if (w.err)
+        return err_set(e, ERR_FAIL, "out of memory");
+
+    if (json_body) {
+        /* "...,"body": + the verbatim JSON + "}\n" */
+        if (sink_write(d, k, d->head.p, d->head.len, e) < 0)
+            return -1;
+        struct body_copy bc = {d, k};
+        if (http_body_foreach(&r->body, copy_json, &bc, e) < 0)
+            return -1;
+        if (sink_write(d, k, "}\n", 2, e) < 0)
+            return -1;
+    } else {
+        if (buf_puts(&d->head, "}\n") < 0)
+            return err_set(e, ERR_FAIL, "out of memory");
+        if (sink_write(d, k, d->head.p, d->head.len, e) < 0)
+            return -1;
+    }
+    if (d->stream && k == K_PACKUMENTS && gzw_flush(d->out, e) < 0)
+        return -1;
+
+    c->records++;
+    if (answered && usable)
+        c->ok++;
+    else
+        c->failed++;
+    int cls = r->status >= 100 && r->status <= 599 ? (int)(r->status / 100) : 0;
+    if (answered)
+        c->by_status[cls]++;
+    return 0;
+}
+
+/* ---- stream release, commit, manifest ------------------------------- */
+
+int dump_release_small(struct dump *d, struct err *e)
+{
+    if (!d->stream || d->released)
+        return 0;
+    d->released = true;
+    char chunk[65536];
+    for (int k = 0; k < K_PACKUMENTS; k++) {
+        FILE *f = d->sink[k].spool;
+        if (fflush(f) != 0 || fseek(f, 0, SEEK_SET) != 0)
+            return err_set(e, ERR_FAIL, "cannot read back the spool file: %s", strerror(errno));
+        size_t n;
+        while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+            if (gzw_write(d->out, chunk, n, e) < 0)
+                return -1;
+        if (ferror(f))
+            return err_set(e, ERR_FAIL, "cannot read back the spool file");
+        fclose(f);
+        d->sink[k].spool = NULL;
+    }
+    return gzw_flush(d->out, e);
+}
+
+static void manifest_body(struct dump *d, struct jw *w, bool complete, const char *stop_reason,
+                          bool with_files)
+{
+    char ts[32];
+    jw_kstr(w, "format", DUMP_FORMAT);
+    jw_kstr(w, "tool", "j1-npm-collect");
+    jw_kstr(w, "version", d->o.tool_version);
+    jw_kstr(w, "org", d->o.org);
+    jw_kstr(w, "registry", d->o.registry);
+    time_iso8601(d->started_ms, ts);
+    jw_kstr(w, "started_at", ts);
+    time_iso8601(time_wall_ms(), ts);
+    jw_kstr(w, "finished_at", ts);
+    jw_kbool(w, "complete", complete);
+    jw_key(w, "stopped");
+    jw_str(w, stop_reason);
+    if (with_files) {
+        jw_key(w, "files");
+        jw_arr(w);
+        for (int k = 0; k < K_COUNT; k++) {
+            jw_obj(w);
+            jw_kstr(w, "kind", dump_kind_names[k]);
+            jw_kstr(w, "file", dump_kind_files[k]);
+            jw_kint(w, "records", (long long)d->counts[k].records);
+            jw_kint(w, "bytes", (long long)gzw_bytes_out(d->sink[k].gz));
+            jw_kstr(w, "sha256", gzw_sha256(d->sink[k].gz));
+            jw_obj_end(w);
+        }
+        jw_arr_end(w);
+    }
+    jw_key(w, "counts");
+    jw_obj(w);
+    for (int k = 0; k < K_COUNT; k++) {
+        const struct dump_counts *c = &d->counts[k];
+        jw_key(w, dump_kind_names[k]);
+        jw_obj(w);
+        jw_kint(w, "ok", (long long)c->ok);
+        jw_kint(w, "failed", (long long)c->failed);
+        jw_key(w, "status");
+        jw_obj(w);
+        static const char *const cls[] = {"none", "1xx", "2xx", "3xx", "4xx", "5xx"};
+        for (int i = 0; i < 6; i++)
+            if (c->by_status[i])
+                jw_kint(w, cls[i], (long long)c->by_status[i]);
+        jw_obj_end(w);
+        jw_obj_end(w);
+    }
+    jw_obj_end(w);
+}
+
+int dump_commit(struct dump *d, bool complete, const char *stop_reason, struct err *e)
+{
+    struct buf m = BUF_INIT;
+    struct jw w;
+    jw_init(&w, &m);
+    if (d->stream) {
+        if (dump_release_small(d, e) < 0)
+            goto fail;
+        jw_obj(&w);
+        jw_key(&w, "manifest");
+        jw_obj(&w);
+        manifest_body(d, &w, complete, stop_reason, false);
+        jw_obj_end(&w);
+        jw_obj_end(&w);
+        if (w.err || buf_putc(&m, '\n') < 0) {
+            err_set(e, ERR_FAIL, "out of memory");
+            goto fail;
+        }
+        if (gzw_write(d->out, m.p, m.len, e) < 0 || gzw_finish(d->out, e) < 0)
+            goto fail;
+        d->stream_bytes = gzw_bytes_out(d->out);
+        buf_free(&m);
+        return 0;
+    }
+    for (int k = 0; k < K_COUNT; k++)
+        if (gzw_finish(d->sink[k].gz, e) < 0)
+            goto fail;
+    for (int k = 0; k < K_COUNT; k++)
+        if (afile_commit(&d->sink[k].file, e) < 0)
+            goto fail;
+    fsync_dir(d->dir);
+    jw_obj(&w);
+    manifest_body(d, &w, complete, stop_reason, true);
+    jw_obj_end(&w);
+    if (w.err || buf_putc(&m, '\n') < 0) {
+        err_set(e, ERR_FAIL, "out of memory");
+        goto fail;
+    }
+    struct afile mf;
+    char *mp = path_join(d->dir, DUMP_MANIFEST);
+    if (!mp || afile_open(&mf, mp, 0600, e) < 0) {
+        free(mp);
+        goto fail;
+    }
+    free(mp);
+    if (write_all(mf.fd, m.p, m.len, DUMP_MANIFEST, e) < 0) {
+        afile_abort(&mf);
+        goto fail;
+    }
+    if (afile_commit(&mf, e) < 0)
+        goto fail;
+    fsync_dir(d->dir);
+    buf_free(&m);
+    return 0;
+fail:
+    buf_free(&m);
+    return -1;
+}
+
+void dump_abort(struct dump *d)
+{
+    for (int k = 0; k < K_COUNT; k++)
+        afile_abort(&d->sink[k].file);
+    if (d->created_dir && d->dir)
+        rmdir(d->dir); /* only if empty */
+}
+
+void dump_free(struct dump *d)
+{
+    if (!d)
+        return;
+    for (int k = 0; k < K_COUNT; k++) {
+        gzw_free(d->sink[k].gz);
+        if (d->sink[k].spool)
+            fclose(d->sink[k].spool);
+        afile_abort(&d->sink[k].file);
+    }
+    gzw_free(d->out);
+    buf_free(&d->head);
+    free(d->dir);
+    free(d);
+}
+
+const struct dump_counts *dump_get_counts(const struct dump *d, enum dump_kind k)
+{
+    return &d->counts[k];
+}
+
+uint64_t dump_bytes_written(const struct dump *d)
+{
+    if (d->stream)
+        return d->out ? gzw_bytes_out(d->out) : d->stream_bytes;
+    uint64_t n = 0;
+    for (int k = 0; k < K_COUNT; k++)
+        if (d->sink[k].gz)
+            n += gzw_bytes_out(d->sink[k].gz);
+    return n;
+}

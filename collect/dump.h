@@ -1,0 +1,69 @@
+/*
+ * dump.h — where collect's records go: a dump directory or one stream.
+ *
+ * Directory mode: one gzip file per kind, each written under a temporary
+ * name; dump_commit() finishes and renames them all, then writes
+ * manifest.json last. Until then nothing exists under a final name, so an
+ * interrupted run leaves no file that looks whole and no manifest.
+ *
+ * Stream mode (`--out -`): records of every kind but packuments are spooled
+ * (unlinked temporary files, so memory stays small however large the org)
+ * and written to stdout in the dump format's kind order by
+ * dump_release_small(); packuments then go straight to stdout, each flushed
+ * so a reader in the pipe sees it promptly. The stream ends with a
+ * {"manifest": {...}} record.
+ *
+ * Records: one JSON line per HTTP exchange; the body is embedded verbatim
+ * when it is JSON (only its line breaks, which valid JSON has only as
+ * whitespace, are dropped so the record stays one line), else as
+ * "body_text"; an item with no definitive answer gets "error" instead.
+ */
+#ifndef J1NPM_COLLECT_DUMP_H
+#define J1NPM_COLLECT_DUMP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dumpfmt.h"
+#include "err.h"
+#include "http.h"
+
+struct dump;
+
+struct dump_opts {
+    const char *out; /* directory, or "-" for stdout */
+    bool force;
+    const char *org;
+    const char *registry;
+    const char *tool_version;
+};
+
+struct dump_counts {
+    uint64_t ok, failed;
+    uint64_t records;
+    uint64_t by_status[6]; /* 1xx..5xx answers, [0] = no status */
+};
+
+struct dump *dump_open(const struct dump_opts *o, struct err *e);
+bool dump_is_stream(const struct dump *d);
+const char *dump_location(const struct dump *d);
+
+/* Writes one record for a finished request. `usable` false counts an answer
+ * as failed (its shape was not what the crawl needed). */
+int dump_record(struct dump *d, enum dump_kind k, const char *subject, const char *path,
+                struct http_req *r, bool usable, struct err *e);
+
+/* Stream mode: writes the spooled kinds to stdout (once). No-op otherwise. */
+int dump_release_small(struct dump *d, struct err *e);
+
+/* Finishes everything and writes the manifest. stop_reason: why the crawl
+ * stopped early (NULL when it ran to the end). */
+int dump_commit(struct dump *d, bool complete, const char *stop_reason, struct err *e);
+/* Removes every temporary file; removes the directory if dump_open made it. */
+void dump_abort(struct dump *d);
+void dump_free(struct dump *d);
+
+const struct dump_counts *dump_get_counts(const struct dump *d, enum dump_kind k);
+uint64_t dump_bytes_written(const struct dump *d);
+
+#endif

@@ -1,0 +1,34 @@
+/*
+ * buf.h — a growable byte buffer, the one way this code builds strings.
+ *
+ * The contents are always NUL-terminated (the NUL is not counted in len) so
+ * a buffer can be handed to C string functions, but may also hold NULs.
+ * Growth is geometric; every size computation is checked for overflow and a
+ * failed allocation leaves the buffer unchanged and returns -1.
+ */
+#ifndef J1NPM_BUF_H
+#define J1NPM_BUF_H
+
+#include <stddef.h>
+#include <stdarg.h>
+
+struct buf {
+    char *p;
+    size_t len;
+    size_t cap;
+};
+
+#define BUF_INIT {NULL, 0, 0}
+
+int buf_reserve(struct buf *b, size_t extra);
+int buf_append(struct buf *b, const void *data, size_t n);
+int buf_puts(struct buf *b, const char *s);
+int buf_putc(struct buf *b, char c);
+int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+void buf_reset(struct buf *b); /* len = 0, keeps the memory */
+void buf_free(struct buf *b);
+/* Hands the memory to the caller (NUL-terminated, never NULL on success). */
+char *buf_detach(struct buf *b);
+
+#endif

@@ -1,0 +1,56 @@
+/*
+ * dumpfmt.h — the dump format that j1-npm-collect writes and
+ * j1-npm-transform reads: the kinds of record, their files and their order.
+ *
+ * A dump is DIR/<kind>.ndjson.gz (one line per HTTP exchange) plus
+ * DIR/manifest.json, written last; or, with `--out -`, one gzip NDJSON
+ * stream holding the same records in this table's order (every kind before
+ * packuments) and a final {"manifest": {...}} record. README.md documents
+ * every field; this header is the one place the names are spelled.
+ */
+#ifndef J1NPM_DUMPFMT_H
+#define J1NPM_DUMPFMT_H
+
+#include <stddef.h>
+#include <string.h>
+
+#define DUMP_FORMAT "j1-npm-dump/1"
+#define DUMP_MANIFEST "manifest.json"
+
+enum dump_kind {
+    K_WHOAMI,
+    K_ORG_USERS,
+    K_ORG_TEAMS,
+    K_TEAM_USERS,
+    K_TEAM_PACKAGES,
+    K_ORG_PACKAGES,
+    K_USER_PROFILES,
+    K_PACKAGE_VISIBILITY,
+    K_PACKAGE_COLLABORATORS,
+    K_PACKUMENTS,
+    K_COUNT
+};
+
+static const char *const dump_kind_names[K_COUNT] = {
+    "whoami",         "org_users",          "org_teams",          "team_users",
+    "team_packages",  "org_packages",       "user_profiles",      "package_visibility",
+    "package_collaborators", "packuments",
+};
+
+static const char *const dump_kind_files[K_COUNT] = {
+    "whoami.ndjson.gz",         "org_users.ndjson.gz",          "org_teams.ndjson.gz",
+    "team_users.ndjson.gz",     "team_packages.ndjson.gz",      "org_packages.ndjson.gz",
+    "user_profiles.ndjson.gz",  "package_visibility.ndjson.gz", "package_collaborators.ndjson.gz",
+    "packuments.ndjson.gz",
+};
+
+/* The kind named by [s, s+n), or -1. */
+static inline int dump_kind_from_name(const char *s, size_t n)
+{
+    for (int k = 0; k < K_COUNT; k++)
+        if (strlen(dump_kind_names[k]) == n && memcmp(dump_kind_names[k], s, n) == 0)
+            return k;
+    return -1;
+}
+
+#endif

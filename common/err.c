@@ -1,0 +1,53 @@
+/*
+ * err.c — see err.h. Formatting only; no allocation, so reporting an
+ * out-of-memory condition cannot itself fail.
+ */
+#include "err.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int err_vset(struct err *e, enum err_class cls, const char *fmt, va_list ap)
+{
+    if (e) {
+        e->cls = cls;
+        vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    }
+    return -1;
+}
+
+int err_set(struct err *e, enum err_class cls, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    err_vset(e, cls, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+int err_wrap(struct err *e, const char *fmt, ...)
+{
+    if (!e)
+        return -1;
+    char prefix[256], old[sizeof e->msg];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    va_end(ap);
+    char joined[sizeof prefix + sizeof old + 2];
+    memcpy(old, e->msg, sizeof old);
+    snprintf(joined, sizeof joined, "%s: %s", prefix, old);
+    memcpy(e->msg, joined, sizeof e->msg - 1);
+    e->msg[sizeof e->msg - 1] = '\0';
+    if (e->cls == ERR_NONE)
+        e->cls = ERR_FAIL;
+    return -1;
+}
+
+void err_clear(struct err *e)
+{
+    if (e) {
+        e->cls = ERR_NONE;
+        e->msg[0] = '\0';
+    }
+}

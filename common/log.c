@@ -1,0 +1,191 @@
+/*
+ * log.c — see log.h. Each line is assembled in a buffer, redacted, and
+ * written with one write(2) so that lines from concurrent processes sharing
+ * a terminal do not interleave mid-line.
+ */
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "timeutil.h"
+
+#define MAX_SECRETS 8
+
+static const char *prog = "j1-npm";
+static enum log_format format = LOG_TEXT;
+static enum log_level level = LOG_INFO;
+static char *secrets[MAX_SECRETS];
+static size_t secret_len[MAX_SECRETS];
+static void (*hook_before)(void), (*hook_after)(void);
+
+static const char *const level_names[] = {"error", "warn", "info", "debug"};
+
+static void emit_at(enum log_level lvl, bool show, const char *members, const char *fmt,
+                    va_list ap);
+
+void log_setup(const char *program, enum log_format fmt, enum log_level lvl)
+{
+    prog = program;
+    format = fmt;
+    level = lvl;
+}
+
+int log_parse_format(const char *s, enum log_format *out)
+{
+    if (strcmp(s, "text") == 0)
+        *out = LOG_TEXT;
+    else if (strcmp(s, "json") == 0)
+        *out = LOG_JSON;
+    else
+        return -1;
+    return 0;
+}
+
+enum log_level log_get_level(void)
+{
+    return level;
+}
+enum log_format log_get_format(void)
+{
+    return format;
+}
+const char *log_program(void)
+{
+    return prog;
+}
+bool log_enabled(enum log_level lvl)
+{
+    return lvl <= level;
+}
+
+void log_add_redaction(const char *s, size_t n)
+{
+    if (n < 4) /* too short to redact without mangling ordinary text */
+        return;
+    for (int i = 0; i < MAX_SECRETS; i++) {
+        if (secrets[i] && secret_len[i] == n && memcmp(secrets[i], s, n) == 0)
+            return;
+        if (!secrets[i]) {
+            secrets[i] = malloc(n);
+            if (!secrets[i])
+                return;
+            memcpy(secrets[i], s, n);
+            secret_len[i] = n;
+            return;
+        }
+    }
+}
+
+void log_clear_redactions(void)
+{
+    for (int i = 0; i < MAX_SECRETS; i++) {
+        if (secrets[i]) {
+            memset(secrets[i], 0, secret_len[i]);
+            free(secrets[i]);
+        }
+        secrets[i] = NULL;
+        secret_len[i] = 0;
+    }
+}
+
+void log_redact(const char *s, size_t n, struct buf *out)
+{
+    size_t i = 0, run = 0;
+    while (i < n) {
+        size_t hit = 0;
+        for (int k = 0; k < MAX_SECRETS && !hit; k++)
+            if (secrets[k] && secret_len[k] <= n - i && memcmp(s + i, secrets[k], secret_len[k]) == 0)
+                hit = secret_len[k];
+        if (hit) {
+            buf_append(out, s + run, i - run);
+            buf_puts(out, "[REDACTED]");
+            i += hit;
+            run = i;
+        } else {
+            i++;
+        }
+    }
+    buf_append(out, s + run, n - run);
+}
+
+void log_set_hooks(void (*before)(void), void (*after)(void))
+{
+    hook_before = before;
+    hook_after = after;
+}
+
+static void emit(enum log_level lvl, const char *members, const char *fmt, va_list ap)
+{
+    emit_at(lvl, lvl <= level, members, fmt, ap);
+}
+
+static void emit_at(enum log_level lvl, bool show, const char *members, const char *fmt, va_list ap)
+{
+    if (!show)
+        return;
+    struct buf msg = BUF_INIT, line = BUF_INIT, clean = BUF_INIT;
+    buf_vprintf(&msg, fmt, ap);
+    if (format == LOG_JSON) {
+        char ts[32];
+        struct jw w;
+        time_iso8601(time_wall_ms(), ts);
+        jw_init(&w, &line);
+        jw_obj(&w);
+        jw_kstr(&w, "time", ts);
+        jw_kstr(&w, "level", level_names[lvl]);
+        jw_kstr(&w, "program", prog);
+        jw_key(&w, "msg");
+        jw_strn(&w, msg.p ? msg.p : "", msg.len);
+        if (members && *members) {
+            buf_putc(&line, ',');
+            buf_puts(&line, members);
+        }
+        buf_puts(&line, "}\n");
+    } else {
+        if (lvl == LOG_INFO)
+            buf_printf(&line, "%s: %s\n", prog, msg.p ? msg.p : "");
+        else
+            buf_printf(&line, "%s: %s: %s\n", prog, level_names[lvl], msg.p ? msg.p : "");
+    }
+    log_redact(line.p ? line.p : "", line.len, &clean);
+    if (hook_before)
+        hook_before();
+    if (clean.len) {
+        ssize_t r = write(STDERR_FILENO, clean.p, clean.len);
+        (void)r;
+    }
+    if (hook_after)
+        hook_after();
+    buf_free(&msg);
+    buf_free(&line);
+    buf_free(&clean);
+}
+
+void log_msg(enum log_level lvl, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    emit(lvl, NULL, fmt, ap);
+    va_end(ap);
+}
+
+void log_fields(enum log_level lvl, const char *members, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    emit(lvl, members, fmt, ap);
+    va_end(ap);
+}
+
+void log_summary(const char *members, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    emit_at(LOG_INFO, true, members, fmt, ap);
+    va_end(ap);
+}

@@ -1,0 +1,151 @@
+/* npmrc.c — see npmrc.h. */
+#include "npmrc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int npmrc_nerf_dart(const struct url *u, struct buf *out)
+{
+    bool default_port = u->port == 0 || (strcmp(u->scheme, "https") == 0 && u->port == 443) ||
+                        (strcmp(u->scheme, "http") == 0 && u->port == 80);
+    bool v6 = strchr(u->host, ':') != NULL;
+    if (buf_printf(out, "//%s%s%s", v6 ? "[" : "", u->host, v6 ? "]" : "") < 0)
+        return -1;
+    if (!default_port && buf_printf(out, ":%d", u->port) < 0)
+        return -1;
+    return buf_puts(out, u->path);
+}
+
+int npmrc_expand(const char *v, size_t n, struct buf *out, char *missing, size_t missing_sz)
+{
+    size_t i = 0;
+    while (i < n) {
+        /* Count backslashes before a "${": an odd count escapes it. */
+        size_t bs = 0;
+        while (i + bs < n && v[i + bs] == '\\')
+            bs++;
+        if (i + bs + 1 < n && v[i + bs] == '$' && v[i + bs + 1] == '{') {
+            const char *start = v + i + bs + 2;
+            const char *close = memchr(start, '}', n - (i + bs + 2));
+            if (close && close > start && !memchr(start, '$', (size_t)(close - start)) &&
+                !memchr(start, '{', (size_t)(close - start))) {
+                if (buf_append(out, v + i, bs / 2) < 0)
+                    return -1;
+                size_t whole = (size_t)(close + 1 - (v + i + bs));
+                if (bs % 2) {
+                    if (buf_append(out, v + i + bs, whole) < 0)
+                        return -1;
+                } else {
+                    bool optional = close[-1] == '?';
+                    size_t nl = (size_t)(close - start) - (optional ? 1 : 0);
+                    char name[256];
+                    if (nl >= sizeof name)
+                        nl = sizeof name - 1;
+                    memcpy(name, start, nl);
+                    name[nl] = '\0';
+                    const char *val = getenv(name);
+                    if (val) {
+                        if (buf_puts(out, val) < 0)
+                            return -1;
+                    } else if (!optional) {
+                        if (missing && !missing[0])
+                            snprintf(missing, missing_sz, "%s", name);
+                        if (buf_append(out, v + i + bs, whole) < 0)
+                            return -1;
+                    }
+                }
+                i += bs + whole;
+                continue;
+            }
+        }
+        size_t take = bs ? bs : 1;
+        if (buf_append(out, v + i, take) < 0)
+            return -1;
+        i += take;
+    }
+    return 0;
+}
+
+/* Trims and unquotes one ini value in place (returns the new bounds). */
+static void trim(const char **p, size_t *n)
+{
+    while (*n && (**p == ' ' || **p == '\t'))
+        (*p)++, (*n)--;
+    while (*n && ((*p)[*n - 1] == ' ' || (*p)[*n - 1] == '\t' || (*p)[*n - 1] == '\r'))
+        (*n)--;
+}
+
+int npmrc_find_token(const char *text, size_t n, const struct url *registry, const char *origin,
+                     struct secret *tok, struct err *e)
+{
+    struct buf nerf = BUF_INIT, val = BUF_INIT;
+    int found = 0;
+    if (npmrc_nerf_dart(registry, &nerf) < 0) {
+        buf_free(&nerf);
+        return err_set(e, ERR_FAIL, "out of memory");
+    }
+    /* Try "//host/a/b/", then "//host/a/", then "//host/". */
+    size_t keylen = nerf.len;
+    while (!found && keylen > 2) {
+        const char *line = text, *end = text + n;
+        while (!found && line < end) {
+            const char *eol = memchr(line, '\n', (size_t)(end - line));
+            size_t ll = eol ? (size_t)(eol - line) : (size_t)(end - line);
+            const char *k = line;
+            size_t kl = ll;
+            trim(&k, &kl);
+            const char *eq = memchr(k, '=', kl);
+            if (kl && k[0] != ';' && k[0] != '#' && eq) {
+                const char *key = k, *v = eq + 1;
+                size_t klen = (size_t)(eq - k), vl = kl - klen - 1;
+                trim(&key, &klen);
+                trim(&v, &vl);
+                static const char suffix[] = ":_authToken";
+                size_t sl = sizeof suffix - 1;
+                if (klen == keylen + sl && memcmp(key, nerf.p, keylen) == 0 &&
+                    memcmp(key + keylen, suffix, sl) == 0) {
+                    if (vl >= 2 && ((v[0] == '"' && v[vl - 1] == '"') ||
+                                    (v[0] == '\'' && v[vl - 1] == '\''))) {
+                        v++;
+                        vl -= 2;
+                    }
+                    char missing[128] = "";
+                    buf_reset(&val);
+                    if (npmrc_expand(v, vl, &val, missing, sizeof missing) < 0) {
+                        found = err_set(e, ERR_FAIL, "out of memory");
+                        break;
+                    }
+                    if (missing[0]) {
+                        found = err_set(e, ERR_USAGE,
+                                        "%s sets the token for %.*s from ${%s}, which is not set "
+                                        "in the environment",
+                                        origin, (int)keylen, nerf.p, missing);
+                        break;
+                    }
+                    char o[300];
+                    snprintf(o, sizeof o, "the token in %s", origin);
+                    found = secret_set(tok, val.p ? val.p : "", val.len, o, e) < 0 ? -1 : 1;
+                }
+            }
+            line = eol ? eol + 1 : end;
+        }
+        /* Drop the last path segment: "//h/a/b/" -> "//h/a/". */
+        if (!found) {
+            size_t i = keylen - 1;
+            while (i > 2 && nerf.p[i - 1] != '/')
+                i--;
+            if (i <= 2 || i == keylen)
+                break;
+            keylen = i;
+            /* Never strip into the host part. */
+            if (memchr(nerf.p + 2, '/', keylen - 2) == NULL)
+                break;
+        }
+    }
+    if (val.p)
+        memset(val.p, 0, val.len);
+    buf_free(&val);
+    buf_free(&nerf);
+    return found;
+}

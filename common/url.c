@@ -1,0 +1,114 @@
+/* url.c — see url.h. */
+#include "url.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int url_parse(const char *s, struct url *u, struct err *e)
+{
+    memset(u, 0, sizeof *u);
+    const char *p = strstr(s, "://");
+    if (!p || p == s || (size_t)(p - s) >= sizeof u->scheme)
+        return err_set(e, ERR_USAGE, "'%s' is not a URL (expected http:// or https://)", s);
+    for (size_t i = 0; i < (size_t)(p - s); i++)
+        u->scheme[i] = (char)tolower((unsigned char)s[i]);
+    if (strcmp(u->scheme, "http") && strcmp(u->scheme, "https"))
+        return err_set(e, ERR_USAGE, "'%s': only http:// and https:// URLs are supported", s);
+    p += 3;
+    const char *auth_end = p + strcspn(p, "/?#");
+    if (memchr(p, '@', (size_t)(auth_end - p)))
+        return err_set(e, ERR_USAGE,
+                       "the URL must not carry credentials (user:password@); give the token "
+                       "through the environment or a file");
+    const char *host = p, *host_end;
+    if (*p == '[') {
+        host = p + 1;
+        host_end = memchr(host, ']', (size_t)(auth_end - host));
+        if (!host_end)
+            return err_set(e, ERR_USAGE, "'%s': unterminated IPv6 address", s);
+        p = host_end + 1;
+    } else {
+        host_end = p + strcspn(p, ":/?#");
+        p = host_end;
+    }
+    size_t hl = (size_t)(host_end - host);
+    if (hl == 0 || hl >= sizeof u->host)
+        return err_set(e, ERR_USAGE, "'%s': missing or overlong host", s);
+    for (size_t i = 0; i < hl; i++)
+        u->host[i] = (char)tolower((unsigned char)host[i]);
+    if (*p == ':') {
+        char *end;
+        long port = strtol(p + 1, &end, 10);
+        if (end == p + 1 || port < 1 || port > 65535 || (*end && *end != '/'))
+            return err_set(e, ERR_USAGE, "'%s': bad port", s);
+        u->port = (int)port;
+        p = end;
+    }
+    if (*p == '?' || *p == '#' || strpbrk(p, "?#"))
+        return err_set(e, ERR_USAGE, "'%s': a base URL cannot have a query or fragment", s);
+    size_t pl = strlen(p);
+    if (pl + 2 >= sizeof u->path)
+        return err_set(e, ERR_USAGE, "'%s': path too long", s);
+    if (*p != '/')
+        u->path[0] = '/';
+    strcat(u->path, p);
+    pl = strlen(u->path);
+    if (u->path[pl - 1] != '/')
+        u->path[pl] = '/';
+    return 0;
+}
+
+int url_format(const struct url *u, struct buf *out)
+{
+    bool v6 = strchr(u->host, ':') != NULL;
+    if (buf_printf(out, "%s://%s%s%s", u->scheme, v6 ? "[" : "", u->host, v6 ? "]" : "") < 0)
+        return -1;
+    if (u->port && buf_printf(out, ":%d", u->port) < 0)
+        return -1;
+    return buf_puts(out, u->path);
+}
+
+bool url_host_is_loopback(const char *host)
+{
+    if (strcmp(host, "localhost") == 0 || strcmp(host, "::1") == 0)
+        return true;
+    int a, b, c, d;
+    char tail;
+    if (sscanf(host, "%d.%d.%d.%d%c", &a, &b, &c, &d, &tail) == 4 && a == 127 && b >= 0 &&
+        b <= 255 && c >= 0 && c <= 255 && d >= 0 && d <= 255)
+        return true;
+    return false;
+}
+
+static int encode(struct buf *out, const char *s, bool package)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        unsigned char c = *p;
+        if (isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' ||
+            (package && c == '@' && p == (const unsigned char *)s)) {
+            if (buf_putc(out, (char)c) < 0)
+                return -1;
+        } else if (package && c == '/') {
+            if (buf_puts(out, "%2f") < 0)
+                return -1;
+        } else {
+            char enc[3] = {'%', hex[c >> 4], hex[c & 15]};
+            if (buf_append(out, enc, 3) < 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+int url_encode(struct buf *out, const char *s)
+{
+    return encode(out, s, false);
+}
+
+int url_encode_package(struct buf *out, const char *name)
+{
+    return encode(out, name, true);
+}

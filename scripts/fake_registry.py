@@ -1,0 +1,681 @@
+#!/usr/bin/env python3
+"""fake_registry.py - a fake npm registry for j1-npm's tests.
+
+What it is for
+    j1-npm-collect talks to registry.npmjs.org with an org's read-only token.
+    Tests cannot (and must not) do that, so this server answers the same
+    requests from a fixture directory, on 127.0.0.1 only, and can misbehave
+    on purpose (rate limits, 5xx, resets, truncated bodies, slow answers) so
+    the client's retry logic can be tested.
+
+The fixture directory (fixtures/acme/ is the bundled one; scripts/gen_org.py
+writes big synthetic ones in the same layout):
+    registry.json   {"org", "token", "whoami", "users": {name: role},
+                     "profiles": {name: {_id, name, email}},
+                     "teams": {team: {"users": [...], "packages": {pkg: perm}}},
+                     "packages": {pkg: {"access", "public", "collaborators"}}}
+    packuments/     one full package document per package, file name is the
+                    package name with "/" spelled "%2f", plus ".json". The
+                    bytes are served verbatim.
+
+Endpoints (GET and HEAD; everything else is 405):
+    /-/ping                                 {} (no auth)
+    /-/whoami                               {"username": whoami}
+    /-/org/:org/user                        {user: role}
+    /-/org/:org/team[?format=cli]           ["org:team", ...]
+    /-/org/:org/package[?format=cli]        {pkg: "read-only"|"read-write"},
+                                            with format=cli "read"|"write"
+    /-/team/:org/:team/user[?format=cli]    ["user", ...]
+    /-/team/:org/:team/package[?format=cli] like /-/org/:org/package
+    /-/user/org.couchdb.user:NAME           profile, 404 when the fixture has none
+    /-/package/:pkg/visibility              {"public": bool}
+    /-/package/:pkg/collaborators           {user: "read-only"|"read-write"}
+    /:pkg                                   the package document
+Path segments are percent-decoded; a scoped name may come as @s%2fn, @s%2Fn
+or @s/n. With "Accept: application/vnd.npm.install-v1+json" a packument is
+answered in npm's abbreviated ("corgi") form, built from the full document.
+
+Auth, as the real registry behaves as far as we know:
+    - every /-/ endpoint (except ping) needs "Authorization: Bearer <token>";
+      no header -> 401, a token we do not know -> 401, both with a JSON
+      {"error": ...} body that says what to do;
+    - a packument of a public package needs no token; of a private package
+      without a token -> 404 {"error":"Not found"} (npm hides existence);
+    - a wrong token is 401 everywhere, public packuments included (that is
+      what a stale token in .npmrc gets from the real registry);
+    - --forbid-org: the token is fine but its user is not in the org -> 403
+      on every /-/org/ and /-/team/ endpoint.
+
+Faults. Each request gets a sequence number (in arrival order); the fault
+decision for request n is drawn from one RNG seeded with --seed, two draws per
+request, so it is a pure function of (seed, n). With concurrent clients the
+arrival order, and so which request gets which n, is up to the scheduler.
+Precedence: --max-requests cap, then --fail-path, then the random faults.
+    429       status 429, Cloudflare-like HTML page, retry-after, connection: close
+    500       status 500, JSON body
+    503       status 503, HTML body (Varnish style)
+    reset     socket closed with SO_LINGER 0 (RST), no response at all
+    truncate  the real answer's headers with the full Content-Length, then half
+              the body, then close
+    slow      sleep --slow-ms, then the real answer
+
+Serving. ThreadingHTTPServer, a daemon thread per connection, HTTP/1.1 with
+keep-alive. Headers and body go out in one write for small answers and Nagle
+is off, so a keep-alive client never waits on delayed ACKs. Response bodies
+(plain and gzip) are built once and cached; packuments are read from disk on
+first use (or all at start with --preload) and cached up to --cache-mb
+(beyond that they are re-read each time).
+
+--log FILE gets one JSON line per request: method, path, status (null when the
+connection was reset), fault, auth ("ok"|"missing"|"bad"), bytes (body bytes
+sent, after compression), t (arrival, epoch seconds), ms (time to answer), seq.
+The Authorization value is never logged.
+"""
+
+import argparse
+import calendar
+import concurrent.futures
+import email.utils
+import gzip
+import hashlib
+import json
+import os
+import random
+import re
+import signal
+import socket
+import struct
+import sys
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+ERR_NO_AUTH = ("This request requires auth credentials. "
+               "Run `npm login` and repeat the request.")
+ERR_BAD_TOKEN = ("Unable to authenticate, your authentication token seems "
+                 "to be invalid.")
+CORGI = "application/vnd.npm.install-v1+json"
+
+HTML_429 = """<!DOCTYPE html>
+<!--[if lt IE 7]> <html class="no-js ie6 oldie" lang="en-US"> <![endif]-->
+<!--[if gt IE 8]><!--> <html class="no-js" lang="en-US"> <!--<![endif]-->
+<head>
+<title>Access denied | registry.npmjs.org used Cloudflare to restrict access</title>
+<meta charset="UTF-8" />
+<meta http-equiv="Content-Type" content="text/html; charset=UTF-8" />
+<meta name="robots" content="noindex, nofollow" />
+<meta name="viewport" content="width=device-width,initial-scale=1" />
+</head>
+<body>
+  <div id="cf-wrapper">
+    <div id="cf-error-details" class="cf-error-details-wrapper">
+      <div class="cf-wrapper cf-header cf-error-overview">
+        <h1>
+          <span class="cf-error-type" data-translate="error">Error</span>
+          <span class="cf-error-code">1015</span>
+          <small class="heading-ray-id">Ray ID: 0000000000000000 &bull; (fake registry)</small>
+        </h1>
+        <h2 class="cf-subheadline" data-translate="error_desc">You are being rate limited</h2>
+      </div>
+      <section></section>
+      <div class="cf-section cf-wrapper">
+        <div class="cf-columns two">
+          <div class="cf-column">
+            <h2 data-translate="what_happened">What happened?</h2>
+            <p>The owner of this website (registry.npmjs.org) has banned you
+            temporarily from accessing this website.</p>
+          </div>
+        </div>
+      </div>
+    </div>
+  </div>
+</body>
+</html>
+"""
+
+HTML_503 = """<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN"
+ "http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">
+<html>
+  <head>
+    <title>503 Service Unavailable</title>
+  </head>
+  <body>
+    <h1>Error 503 Service Unavailable</h1>
+    <p>Service Unavailable</p>
+    <h3>Guru Meditation:</h3>
+    <p>XID: 0000000 (fake registry)</p>
+    <hr>
+    <p>Varnish cache server</p>
+  </body>
+</html>
+"""
+
+
+def http_date(t=None):
+    return email.utils.formatdate(t, usegmt=True)
+
+
+def wants_gzip(accept_encoding):
+    """True when Accept-Encoding lists gzip (or *) with a non-zero q."""
+    for part in (accept_encoding or "").split(","):
+        bits = [b.strip() for b in part.split(";")]
+        if bits[0].lower() not in ("gzip", "x-gzip", "*"):
+            continue
+        q = 1.0
+        for b in bits[1:]:
+            if b.lower().startswith("q="):
+                try:
+                    q = float(b[2:])
+                except ValueError:
+                    q = 0.0
+        if q > 0:
+            return True
+    return False
+
+
+class Body:
+    """One response body: raw bytes, content type, cached gzip form."""
+
+    def __init__(self, raw, ctype="application/json", etag=None, last_modified=None,
+                 compressible=True):
+        self.raw = raw
+        self.compressible = compressible
+        self.ctype = ctype
+        self.etag = etag
+        self.last_modified = last_modified
+        self._gz = None
+        self._lock = threading.Lock()
+
+    def gzipped(self):
+        if self._gz is None:
+            with self._lock:
+                if self._gz is None:
+                    level = 6 if len(self.raw) < (4 << 20) else 4
+                    self._gz = gzip.compress(self.raw, compresslevel=level, mtime=0)
+        return self._gz
+
+
+def json_body(obj):
+    return Body(json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+
+
+class Fixture:
+    """The org as loaded from a fixture directory, plus response caches."""
+
+    MODIFIED_RE = re.compile(rb'"time"\s*:\s*\{[^{}]*?"modified"\s*:\s*"([^"]+)"')
+
+    def __init__(self, root, cache_bytes):
+        with open(os.path.join(root, "registry.json"), encoding="utf-8") as f:
+            reg = json.load(f)
+        self.org = reg["org"]
+        self.token = reg.get("token")
+        self.whoami = reg.get("whoami", "")
+        self.users = reg.get("users", {})
+        self.profiles = reg.get("profiles", {})
+        self.teams = reg.get("teams", {})
+        self.packages = reg.get("packages", {})
+        self.files = {}
+        pdir = os.path.join(root, "packuments")
+        if os.path.isdir(pdir):
+            for fn in os.listdir(pdir):
+                if fn.endswith(".json"):
+                    name = urllib.parse.unquote(fn[:-5])
+                    self.files[name] = os.path.join(pdir, fn)
+        self.cache_bytes = cache_bytes
+        self.cached_bytes = 0
+        self.small = {}      # key -> Body for /-/ answers (tiny, always cached)
+        self.docs = {}       # (name, corgi) -> Body
+        self.doc_lock = threading.Lock()
+
+    def is_public(self, name):
+        p = self.packages.get(name)
+        if p is None:
+            return True
+        return bool(p.get("public", False))
+
+    def cached(self, key, make):
+        b = self.small.get(key)
+        if b is None:
+            b = make()
+            self.small[key] = b
+        return b
+
+    def packument(self, name, corgi):
+        """Body of a package document, or None when there is none."""
+        key = (name, corgi)
+        b = self.docs.get(key)
+        if b is not None:
+            return b
+        path = self.files.get(name)
+        if path is None:
+            return None
+        with open(path, "rb") as f:
+            raw = f.read()
+        lm = None
+        m = self.MODIFIED_RE.search(raw)
+        if m:
+            try:
+                ts = time.strptime(m.group(1).decode()[:19], "%Y-%m-%dT%H:%M:%S")
+                lm = http_date(calendar.timegm(ts))
+            except (ValueError, UnicodeDecodeError):
+                lm = None
+        if lm is None:
+            lm = http_date(os.path.getmtime(path))
+        ctype = "application/json"
+        if corgi:
+            raw = abbreviate(json.loads(raw))
+            ctype = CORGI
+        etag = '"%s"' % hashlib.md5(raw).hexdigest()
+        b = Body(raw, ctype, etag, lm)
+        with self.doc_lock:
+            # Count raw size twice: the gzip form will sit next to it.
+            if self.cached_bytes + 2 * len(raw) <= self.cache_bytes:
+                self.cached_bytes += 2 * len(raw)
+                self.docs[key] = b
+        return b
+
+
+    def preload(self):
+        """Read and gzip every package document now (in parallel: zlib
+        releases the GIL), so a benchmark measures the client, not us."""
+        def one(name):
+            b = self.packument(name, False)
+            if b is not None:
+                b.gzipped()
+        with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as ex:
+            list(ex.map(one, sorted(self.files)))
+
+
+def abbreviate(doc):
+    """npm's abbreviated metadata (application/vnd.npm.install-v1+json)."""
+    keep = ("name", "version", "deprecated", "dependencies", "optionalDependencies",
+            "devDependencies", "bundleDependencies", "peerDependencies",
+            "peerDependenciesMeta", "bin", "directories", "dist", "engines",
+            "_hasShrinkwrap", "hasInstallScript", "os", "cpu")
+    out = {"name": doc.get("name"), "dist-tags": doc.get("dist-tags", {}),
+           "versions": {}, "modified": (doc.get("time") or {}).get("modified")}
+    for v, o in (doc.get("versions") or {}).items():
+        if isinstance(o, dict):
+            out["versions"][v] = {k: o[k] for k in keep if k in o}
+    return json.dumps(out, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+class Config:
+    """Parsed command line plus the shared, mutable request counter."""
+
+    def __init__(self, args, fixture):
+        self.args = args
+        self.fixture = fixture
+        self.tokens = set(args.token) if args.token else {fixture.token}
+        self.faults = [f.strip() for f in args.faults.split(",") if f.strip()]
+        self.rng = random.Random(args.seed)
+        self.seq = 0
+        self.lock = threading.Lock()
+        self.log = open(args.log, "a", encoding="utf-8") if args.log else None
+        self.log_lock = threading.Lock()
+        self.fail_paths = set(args.fail_path or [])
+
+    def next_request(self):
+        """Sequence number and the two fault draws for the next request."""
+        with self.lock:
+            self.seq += 1
+            return self.seq, self.rng.random(), self.rng.random()
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "fake-npm-registry"
+    sys_version = ""
+    disable_nagle_algorithm = True
+    timeout = 120
+    cfg = None  # set by main()
+
+    # -- plumbing ---------------------------------------------------------
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def do_GET(self):
+        self.handle_request(head=False)
+
+    def do_HEAD(self):
+        self.handle_request(head=True)
+
+    def do_POST(self):
+        self.not_allowed()
+
+    do_PUT = do_DELETE = do_PATCH = do_POST
+
+    def not_allowed(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        if n > 0:
+            self.rfile.read(n)
+        self.handle_request(head=False, method_ok=False)
+
+    def auth_state(self):
+        h = self.headers.get("Authorization")
+        if h is None:
+            return "missing"
+        scheme, _, tok = h.strip().partition(" ")
+        if scheme.lower() == "bearer" and tok.strip() in self.cfg.tokens:
+            return "ok"
+        return "bad"
+
+    def write_log(self, seq, t0, status, fault, auth, nbytes):
+        cfg = self.cfg
+        if cfg.log is None:
+            return
+        rec = {"method": self.command, "path": self.path, "status": status,
+               "fault": fault, "auth": auth, "bytes": nbytes, "t": round(t0, 6),
+               "ms": round((time.time() - t0) * 1000, 3), "seq": seq}
+        line = json.dumps(rec, ensure_ascii=False) + "\n"
+        with cfg.log_lock:
+            cfg.log.write(line)
+            cfg.log.flush()
+
+    def send(self, status, body, head=False, extra=None, close=False, truncate=False):
+        """Write one response; returns the number of body bytes written."""
+        use_gz = body.compressible and wants_gzip(self.headers.get("Accept-Encoding"))
+        payload = body.gzipped() if use_gz else body.raw
+        hdrs = [("date", http_date()), ("content-type", body.ctype),
+                ("content-length", str(len(payload))), ("vary", "Accept-Encoding")]
+        if use_gz:
+            hdrs.append(("content-encoding", "gzip"))
+        if body.etag:
+            hdrs.append(("etag", body.etag))
+        if body.last_modified:
+            hdrs.append(("last-modified", body.last_modified))
+            hdrs.append(("cache-control", "max-age=300"))
+            hdrs.append(("accept-ranges", "bytes"))
+        if extra:
+            hdrs.extend(extra)
+        if close or truncate:
+            self.close_connection = True
+        hdrs.append(("connection", "close" if self.close_connection else "keep-alive"))
+        reason = self.responses.get(status, ("",))[0]
+        head_bytes = ("HTTP/1.1 %d %s\r\n" % (status, reason)
+                      + "".join("%s: %s\r\n" % kv for kv in hdrs) + "\r\n").encode("latin-1")
+        if head:
+            self.wfile.write(head_bytes)
+            return 0
+        if truncate:
+            payload = payload[: len(payload) // 2]
+        if len(payload) <= 65536:
+            self.wfile.write(head_bytes + payload)
+        else:
+            self.wfile.write(head_bytes)
+            self.wfile.write(payload)
+        return len(payload)
+
+    def reset(self):
+        """Drop the connection with an RST and no response."""
+        self.close_connection = True
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                       struct.pack("ii", 1, 0))
+        except OSError:
+            pass
+        try:
+            self.connection.close()
+        except OSError:
+            pass
+
+    # -- one request --------------------------------------------------------
+
+    def handle_request(self, head, method_ok=True):
+        cfg = self.cfg
+        a = cfg.args
+        t0 = time.time()
+        seq, r1, r2 = cfg.next_request()
+        if a.latency_ms > 0:
+            time.sleep(a.latency_ms / 1000.0)
+        auth = self.auth_state()
+
+        fault = None
+        if a.max_requests and seq > a.max_requests:
+            fault = "cap"
+        elif cfg.fail_paths and self.matches_fail_path():
+            fault = "fail-path"
+        elif cfg.faults and a.fault_rate > 0 and r1 < a.fault_rate:
+            fault = cfg.faults[min(int(r2 * len(cfg.faults)), len(cfg.faults) - 1)]
+
+        status, nbytes = None, 0
+        try:
+            if fault == "reset":
+                self.reset()
+            elif fault in ("cap", "fail-path", "429", "500", "503"):
+                status, body, extra = self.fault_response(fault)
+                nbytes = self.send(status, body, head, extra, close=(fault == "429"))
+            else:
+                if fault == "slow":
+                    time.sleep(a.slow_ms / 1000.0)
+                if method_ok:
+                    status, body, extra = self.route(auth)
+                else:
+                    status, body, extra = 405, json_body({"error": "Method not allowed"}), [("allow", "GET, HEAD")]
+                if status == 200 and body.etag and self.headers.get("If-None-Match") == body.etag:
+                    status, body = 304, Body(b"", body.ctype, body.etag, body.last_modified)
+                nbytes = self.send(status, body, head, extra, truncate=(fault == "truncate"))
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+        self.write_log(seq, t0, status, fault, auth, nbytes)
+
+    def matches_fail_path(self):
+        raw = self.path
+        cands = {raw, urllib.parse.unquote(raw)}
+        noq = raw.partition("?")[0]
+        for p in self.cfg.fail_paths:
+            if p in cands:
+                return True
+            if "?" not in p and p in (noq, urllib.parse.unquote(noq)):
+                return True
+        return False
+
+    def fault_response(self, fault):
+        a = self.cfg.args
+        if fault == "429":
+            if a.retry_after_date:
+                ra = http_date(time.time() + a.retry_after)
+            else:
+                ra = str(a.retry_after)
+            extra = [("retry-after", ra),
+                     ("cache-control", "private, max-age=0, no-store, no-cache, "
+                      "must-revalidate, post-check=0, pre-check=0")]
+            return 429, Body(HTML_429.encode(), "text/html; charset=UTF-8",
+                                   compressible=False), extra
+        if fault == "503":
+            return 503, Body(HTML_503.encode(), "text/html; charset=UTF-8",
+                                   compressible=False), None
+        if fault == "cap":
+            return 503, json_body({"error": "fake registry: --max-requests cap reached"}), None
+        return 500, json_body({"error": "Internal Server Error"}), None
+
+    # -- routing ----------------------------------------------------------
+
+    def route(self, auth):
+        """(status, Body, extra headers) for a request without an injected fault."""
+        fx = self.cfg.fixture
+        raw_path, _, query = self.path.partition("?")
+        q = urllib.parse.parse_qs(query)
+        cli = q.get("format") == ["cli"]
+        segs = [urllib.parse.unquote(s) for s in raw_path.split("/")[1:]]
+        if segs and segs[-1] == "" and len(segs) > 1:
+            segs.pop()
+
+        if segs and segs[0] == "-":
+            if segs[1:] == ["ping"]:
+                return 200, fx.cached("ping", lambda: json_body({})), None
+            if auth == "missing":
+                return 401, json_body({"error": ERR_NO_AUTH}), None
+            if auth == "bad":
+                return 401, json_body({"error": ERR_BAD_TOKEN}), None
+            return self.route_api(segs[1:], cli)
+
+        if auth == "bad":
+            return 401, json_body({"error": ERR_BAD_TOKEN}), None
+        name = "/".join(segs)
+        if not name or (name.count("/") > 0 and not (name.startswith("@") and name.count("/") == 1)):
+            return 404, json_body({"error": "Not found"}), None
+        if not fx.is_public(name) and auth != "ok":
+            return 404, json_body({"error": "Not found"}), None
+        corgi = CORGI in (self.headers.get("Accept") or "")
+        body = fx.packument(name, corgi)
+        if body is None:
+            return 404, json_body({"error": "Not found"}), None
+        return 200, body, None
+
+    def route_api(self, s, cli):
+        fx = self.cfg.fixture
+        nf = lambda msg="Not found": (404, json_body({"error": msg}), None)
+        ok = lambda key, make: (200, fx.cached(key, make), None)
+
+        def perms(d):
+            if cli:
+                return {k: ("write" if v == "read-write" else "read") for k, v in d.items()}
+            return d
+
+        if s == ["whoami"]:
+            return ok("whoami", lambda: json_body({"username": fx.whoami}))
+
+        if len(s) >= 3 and s[0] in ("org", "team"):
+            if s[1] != fx.org:
+                return nf("Scope not found")
+            if self.cfg.args.forbid_org:
+                return 403, json_body({"error": "Forbidden: user %s is not a member of org %s"
+                                       % (fx.whoami, s[1])}), None
+            if s[0] == "org" and len(s) == 3:
+                if s[2] == "user":
+                    return ok("org-user", lambda: json_body(fx.users))
+                if s[2] == "team":
+                    return ok("org-team", lambda: json_body(["%s:%s" % (fx.org, t) for t in fx.teams]))
+                if s[2] == "package":
+                    return ok(("org-package", cli), lambda: json_body(
+                        perms({k: v.get("access", "read-write") for k, v in fx.packages.items()})))
+                return nf()
+            if s[0] == "team" and len(s) == 4:
+                team = fx.teams.get(s[2])
+                if team is None:
+                    return nf("Team not found")
+                if s[3] == "user":
+                    return ok(("team-user", s[2]), lambda: json_body(team.get("users", [])))
+                if s[3] == "package":
+                    return ok(("team-package", s[2], cli), lambda: json_body(perms(team.get("packages", {}))))
+            return nf()
+
+        if len(s) == 2 and s[0] == "user":
+            prefix = "org.couchdb.user:"
+            if not s[1].startswith(prefix):
+                return nf()
+            prof = fx.profiles.get(s[1][len(prefix):])
+            if prof is None:
+                return nf()
+            return ok(("user", s[1]), lambda: json_body(prof))
+
+        if len(s) in (3, 4) and s[0] == "package":
+            name = "/".join(s[1:-1])
+            if len(s) == 4 and not name.startswith("@"):
+                return nf()
+            pkg = fx.packages.get(name)
+            if pkg is None:
+                return nf()
+            if s[-1] == "visibility":
+                return ok(("vis", name), lambda: json_body({"public": bool(pkg.get("public"))}))
+            if s[-1] == "collaborators":
+                return ok(("collab", name), lambda: json_body(pkg.get("collaborators", {})))
+            return nf()
+
+        return nf()
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+    request_queue_size = 1024
+    allow_reuse_address = True
+
+
+def write_port_file(path, port):
+    d = os.path.dirname(os.path.abspath(path))
+    tmp = os.path.join(d, ".%s.%d.tmp" % (os.path.basename(path), os.getpid()))
+    with open(tmp, "w") as f:
+        f.write("%d\n" % port)
+    os.replace(tmp, path)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(
+        description="Fake npm registry serving an org from a fixture directory "
+                    "(127.0.0.1 only). See the comment at the top of this file.")
+    p.add_argument("--fixture", required=True, metavar="DIR",
+                   help="fixture directory holding registry.json and packuments/")
+    p.add_argument("--port", type=int, default=0, help="TCP port (default 0: a free one)")
+    p.add_argument("--port-file", metavar="FILE",
+                   help="once listening, write the port + newline here (atomically)")
+    p.add_argument("--token", action="append", metavar="T",
+                   help="accepted token (repeatable); when given, replaces the fixture's token")
+    p.add_argument("--forbid-org", action="store_true",
+                   help="authenticated user is not an org member: 403 on /-/org and /-/team")
+    p.add_argument("--latency-ms", type=float, default=0, help="sleep this long in every request")
+    p.add_argument("--seed", type=int, default=1, help="seed of the fault RNG (default 1)")
+    p.add_argument("--fault-rate", type=float, default=0.0, metavar="P",
+                   help="probability 0..1 that a request gets a fault from --faults")
+    p.add_argument("--faults", default="", metavar="LIST",
+                   help="comma list of: 429,500,503,reset,truncate,slow")
+    p.add_argument("--retry-after", type=int, default=1, metavar="N",
+                   help="Retry-After of injected 429s, in seconds (default 1)")
+    p.add_argument("--retry-after-date", action="store_true",
+                   help="send Retry-After as an HTTP-date (now + N s) instead of seconds")
+    p.add_argument("--slow-ms", type=float, default=5000, help="delay of the 'slow' fault (default 5000)")
+    p.add_argument("--fail-path", action="append", metavar="PATH",
+                   help="always answer 500 for this request target (repeatable); matched "
+                        "against the raw target and its percent-decoded form; a PATH "
+                        "without '?' also matches that path with any query")
+    p.add_argument("--max-requests", type=int, default=0, metavar="N",
+                   help="after N requests, answer 503 to everything")
+    p.add_argument("--log", metavar="FILE", help="append one JSON line per request")
+    p.add_argument("--cache-mb", type=int, default=2048,
+                   help="memory for cached package documents (default 2048)")
+    p.add_argument("--preload", action="store_true",
+                   help="read and gzip all package documents before listening")
+    args = p.parse_args(argv)
+
+    known = {"429", "500", "503", "reset", "truncate", "slow"}
+    bad = [f for f in args.faults.split(",") if f.strip() and f.strip() not in known]
+    if bad:
+        p.error("unknown fault(s): %s (known: %s)" % (",".join(bad), ",".join(sorted(known))))
+    if not 0.0 <= args.fault_rate <= 1.0:
+        p.error("--fault-rate must be within 0..1")
+
+    try:
+        fixture = Fixture(args.fixture, args.cache_mb << 20)
+    except (OSError, ValueError, KeyError) as e:
+        print("fake_registry: cannot load fixture %s: %s" % (args.fixture, e), file=sys.stderr)
+        return 2
+    Handler.cfg = Config(args, fixture)
+    if args.preload:
+        t0 = time.time()
+        fixture.preload()
+        print("preloaded %d package documents in %.1f s" % (len(fixture.files), time.time() - t0),
+              file=sys.stderr, flush=True)
+
+    server = Server(("127.0.0.1", args.port), Handler)
+    port = server.server_address[1]
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    t = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+    t.start()
+    if args.port_file:
+        write_port_file(args.port_file, port)
+    print("listening on http://127.0.0.1:%d" % port, file=sys.stderr, flush=True)
+    while not stop.wait(0.5):
+        pass
+    server.shutdown()
+    server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

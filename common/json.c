@@ -190,6 +190,16 @@ void jw_keyn(struct jw *w, const char *k, size_t n)
     w->after_key = true;
 }
 
+void jw_key_raw(struct jw *w, const char *k, size_t n)
+{
+    jw_sep(w);
+    if (w->err)
+        return;
+    if (buf_putc(w->b, '"') < 0 || buf_append(w->b, k, n) < 0 || buf_puts(w->b, "\":") < 0)
+        w->err = true;
+    w->after_key = true;
+}
+
 void jw_key(struct jw *w, const char *k)
 {
     jw_keyn(w, k, strlen(k));
@@ -445,6 +455,74 @@ fail:
 const char *json_skip(const char *p, const char *end, const char **bad)
 {
     return skip_value(p, end, 0, bad);
+}
+
+const char *json_walk_members(const char *p, const char *end, json_walk_fn fn, void *ctx,
+                              const char **bad)
+{
+    p = json_skip_ws(p, end);
+    if (p >= end || *p != '{')
+        goto fail;
+    p = json_skip_ws(p + 1, end);
+    if (p < end && *p == '}')
+        return p + 1;
+    for (;;) {
+        if (p >= end || *p != '"')
+            goto fail;
+        const char *k = p + 1;
+        if (!(p = skip_string(k, end, bad)))
+            return NULL;
+        size_t klen = (size_t)(p - 1 - k);
+        p = json_skip_ws(p, end);
+        if (p >= end || *p != ':')
+            goto fail;
+        const char *v = json_skip_ws(p + 1, end);
+        if (!(p = fn(ctx, k, klen, v, end, bad)))
+            return NULL;
+        p = json_skip_ws(p, end);
+        if (p < end && *p == ',') {
+            p = json_skip_ws(p + 1, end);
+            continue;
+        }
+        if (p < end && *p == '}')
+            return p + 1;
+        goto fail;
+    }
+fail:
+    if (bad)
+        *bad = p;
+    return NULL;
+}
+
+struct each_ctx {
+    json_member_fn fn;
+    void *ctx;
+};
+
+static const char *each_one(void *vctx, const char *k, size_t klen, const char *v,
+                            const char *end, const char **bad)
+{
+    struct each_ctx *ec = vctx;
+    const char *q = skip_value(v, end, 1, bad);
+    if (q && ec->fn && ec->fn(ec->ctx, k, klen, v, (size_t)(q - v)) < 0) {
+        if (bad)
+            *bad = NULL;
+        return NULL;
+    }
+    return q;
+}
+
+const char *json_each_member(const char *p, const char *end, json_member_fn fn, void *ctx,
+                             const char **bad)
+{
+    struct each_ctx ec = {fn, ctx};
+    return json_walk_members(p, end, each_one, &ec, bad);
+}
+
+bool json_key_is(const char *key, size_t klen, const char *s)
+{
+    size_t n = strlen(s);
+    return klen == n && memcmp(key, s, n) == 0;
 }
 
 bool json_validate(const char *p, size_t n, size_t *bad_off)

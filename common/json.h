@@ -52,6 +52,9 @@ void jw_obj_end(struct jw *w);
 void jw_arr(struct jw *w);
 void jw_arr_end(struct jw *w);
 void jw_key(struct jw *w, const char *k);
+/* A key given as raw JSON string content (escaped, without quotes), as
+ * json_each_member reports keys: copied as is. */
+void jw_key_raw(struct jw *w, const char *k, size_t n);
 void jw_keyn(struct jw *w, const char *k, size_t n);
 void jw_str(struct jw *w, const char *s); /* NULL writes null */
 void jw_strn(struct jw *w, const char *s, size_t n);
@@ -80,6 +83,27 @@ const char *json_skip(const char *p, const char *end, const char **bad);
 const char *json_skip_ws(const char *p, const char *end);
 /* The whole of [p, p+n) is exactly one JSON value, with optional whitespace. */
 bool json_validate(const char *p, size_t n, size_t *bad_off);
+
+/* Walks the members of the object at p (which must be '{'), validating as it
+ * goes, and calls fn with each raw key (between the quotes, still escaped)
+ * and the whole text of its value. fn returns 0 to go on, -1 to stop.
+ * Returns the byte after the closing '}', or NULL: invalid JSON (*bad points
+ * at the offending byte) or fn stopped (*bad == NULL). One pass, no
+ * allocation: this is how transform reads multi-MB package documents. */
+typedef int (*json_member_fn)(void *ctx, const char *key, size_t klen, const char *val,
+                              size_t vlen);
+const char *json_each_member(const char *p, const char *end, json_member_fn fn, void *ctx,
+                             const char **bad);
+/* Like json_each_member, but fn consumes each value itself: it gets the
+ * value's first byte and must return the byte after it (validating it, e.g.
+ * with json_skip or json_each_member), or NULL with *bad set. This lets a
+ * caller descend into one member without scanning it twice. */
+typedef const char *(*json_walk_fn)(void *ctx, const char *key, size_t klen, const char *val,
+                                    const char *end, const char **bad);
+const char *json_walk_members(const char *p, const char *end, json_walk_fn fn, void *ctx,
+                              const char **bad);
+/* The raw key [key, key+klen) equals the plain ASCII string s (no escapes). */
+bool json_key_is(const char *key, size_t klen, const char *s);
 
 struct jpush {
     uint64_t off; /* bytes consumed */

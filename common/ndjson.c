@@ -153,7 +153,8 @@ struct ndr {
     size_t cap, pos, fill, scan;
     size_t max_line;
     unsigned long lineno;
-    uint64_t out_total;
+    uint64_t out_total, in_total;
+    struct sha256 sha;
 };
 
 struct ndr *ndr_new(int fd, const char *name, size_t max_line, struct err *e)
@@ -167,6 +168,7 @@ struct ndr *ndr_new(int fd, const char *name, size_t max_line, struct err *e)
     }
     r->fd = fd;
     r->max_line = max_line ? max_line : NDR_DEFAULT_MAX_LINE;
+    sha256_init(&r->sha);
     if (inflateInit2(&r->z, 15 + 16) != Z_OK) {
         free(r->name);
         free(r);
@@ -193,6 +195,8 @@ static int fill_input(struct ndr *r, struct err *e)
             r->in_eof = true;
             break;
         }
+        sha256_update(&r->sha, r->in + r->in_len, (size_t)n);
+        r->in_total += (uint64_t)n;
         r->in_len += (size_t)n;
         break; /* use whatever arrived: a pipe delivers in pieces */
     }
@@ -347,6 +351,17 @@ uint64_t ndr_bytes_out(const struct ndr *r)
 {
     return r->out_total;
 }
+uint64_t ndr_bytes_in(const struct ndr *r)
+{
+    return r->in_total;
+}
+
+void ndr_sha256(struct ndr *r, char out[65])
+{
+    struct sha256 copy = r->sha;
+    sha256_hex(&copy, out);
+}
+
 const char *ndr_name(const struct ndr *r)
 {
     return r->name;

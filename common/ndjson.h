@@ -13,6 +13,8 @@
  * `cat a.gz b.gz` makes); trailing garbage, a corrupt stream and a stream
  * cut short are errors that name the file and line. Input that does not start
  * with the gzip magic is read as plain NDJSON, so `zcat dump | ...` works too.
+ * The reader hashes the raw bytes it reads, so a caller can check a file
+ * against a manifest's checksum without a second pass.
  */
 #ifndef J1NPM_NDJSON_H
 #define J1NPM_NDJSON_H
@@ -51,6 +53,9 @@ struct ndr *ndr_new(int fd, const char *name, size_t max_line, struct err *e);
 int ndr_next(struct ndr *r, const char **line, size_t *len, struct err *e);
 unsigned long ndr_lineno(const struct ndr *r);
 uint64_t ndr_bytes_out(const struct ndr *r); /* decompressed bytes so far */
+uint64_t ndr_bytes_in(const struct ndr *r);  /* raw (compressed) bytes read so far */
+/* SHA-256 of the raw bytes read; meaningful once ndr_next returned 0. */
+void ndr_sha256(struct ndr *r, char out[65]);
 const char *ndr_name(const struct ndr *r);
 void ndr_close(struct ndr *r);
 

@@ -1,0 +1,43 @@
+#!/bin/sh
+# run-tests.sh — the whole test suite, as `make test` runs it.
+#
+# 1. unit tests of common/ and of the programs' modules (C, one binary);
+# 2. integration tests (Python unittest) that run the programs against the
+#    fake servers in scripts/, on loopback only;
+# 3. schema conformance of the fixture org's graph (node; a visible SKIP
+#    when node/npm or the npm registry are unavailable).
+#
+# Environment (set by the Makefile): J1NPM_BIN, J1NPM_UNIT, J1NPM_SAN.
+set -u
+cd "$(dirname "$0")/.." || exit 2
+: "${J1NPM_BIN:=bin}"
+: "${J1NPM_UNIT:=build/rel/unit-tests}"
+export J1NPM_BIN
+
+if [ "${J1NPM_SAN:-}" = 1 ]; then
+    # Leaks and UB are failures; abort on the first report.
+    export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1:exitcode=86"
+    export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:exitcode=86"
+fi
+
+failed=0
+echo "== unit tests"
+"$J1NPM_UNIT" || failed=1
+
+echo "== integration tests"
+python3 -m unittest discover -s tests/integration -p 'test_*.py' -t tests/integration ${J1NPM_TEST_VERBOSE:+-v} || failed=1
+
+echo "== schema conformance"
+tests/schema/fixture-conformance.sh
+rc=$?
+if [ $rc -eq 77 ]; then
+    echo "SKIP: schema conformance (see the reason above)"
+elif [ $rc -ne 0 ]; then
+    failed=1
+fi
+
+if [ $failed -ne 0 ]; then
+    echo "FAILED"
+    exit 1
+fi
+echo "all tests passed"

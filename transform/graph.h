@@ -1,0 +1,42 @@
+/*
+ * graph.h — collect graph objects as they are made, then write them sorted,
+ * in the JupiterOne SDK's storage layout or as one stream.
+ *
+ * Objects arrive in whatever order the dump holds them (collect writes
+ * package documents in completion order), but the output must be the same
+ * bytes for the same dump. So each object's JSON is appended to an unlinked
+ * spool file and only a small index entry (type, _key, offset, length) is
+ * kept in memory; graph_write() sorts the index by (type, _key) and copies
+ * the objects out in that order. This is the one second pass in transform,
+ * and it reads the spool, never the dump. Memory: the _keys and 32 bytes an
+ * object; the objects themselves live on disk.
+ *
+ * Directory output replaces an existing --out only when the new tree is
+ * complete: it is built beside it and swapped in by rename.
+ */
+#ifndef J1NPM_TRANSFORM_GRAPH_H
+#define J1NPM_TRANSFORM_GRAPH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "schema.h"
+
+#define GRAPH_FILE_MAX_OBJECTS 1000
+#define GRAPH_FILE_MAX_BYTES 5000000
+
+struct graph;
+
+struct graph *graph_new(struct err *e);
+/* json: one complete object whose "_key" is key. */
+int graph_add(struct graph *g, enum gtype t, const char *key, size_t klen, const char *json,
+              size_t n, struct err *e);
+/* out: a directory, or "-" for a gzip NDJSON stream on stdout.
+ * partial: bit set of enum gtype (TB()) that are partial datasets. */
+int graph_write(struct graph *g, const char *out, unsigned partial, struct err *e);
+uint64_t graph_count(const struct graph *g, enum gtype t);
+uint64_t graph_duplicates(const struct graph *g);
+void graph_free(struct graph *g);
+
+#endif

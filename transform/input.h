@@ -1,0 +1,59 @@
+/*
+ * input.h — read a dump (a directory or the stream on stdin) record by
+ * record, in kind order, checking it is the dump collect wrote.
+ *
+ * Directory: manifest.json is read first. Without it the dump is refused
+ * (collect writes it last, so its absence means the run did not finish)
+ * unless allow_incomplete is set. Each kind's file is then read in the
+ * dump format's order; its size, record count and SHA-256 must match the
+ * manifest, so a file damaged on its way to an air-gapped host is caught.
+ *
+ * Stream: records must come in kind order (packuments last) and end with
+ * the {"manifest": ...} record; a stream that ends without it was cut off
+ * upstream and is refused unless allow_incomplete.
+ *
+ * Every record is checked for its envelope (kind, subject, status, and a
+ * body, body_text or error); anything malformed is an error naming the file
+ * and line. The body is handed on as raw JSON text for the caller to read.
+ */
+#ifndef J1NPM_TRANSFORM_INPUT_H
+#define J1NPM_TRANSFORM_INPUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "dumpfmt.h"
+#include "err.h"
+
+struct record {
+    enum dump_kind kind;
+    const char *subject; /* decoded, NUL-terminated */
+    long status;         /* -1 when the record has none */
+    const char *body;    /* raw JSON text of "body", or NULL */
+    size_t body_len;
+    bool failed;         /* an "error" record: no definitive answer */
+    const char *where;   /* "FILE:LINE" for messages */
+};
+
+struct input_info {
+    bool have_manifest;
+    bool complete;  /* manifest says so */
+    bool stopped;   /* manifest says the crawl stopped early */
+    char org[256];
+    char registry[512];
+    uint64_t failed[K_COUNT];   /* per the manifest's counts */
+    uint64_t records[K_COUNT];  /* records actually read */
+    uint64_t bytes_in;          /* decompressed bytes read */
+};
+
+/* Called once per record, and once with r == NULL before the first
+ * packuments record (or at the end, if there are none), when every other
+ * kind has been read. Returns 0 or -1 (with e set) to stop. */
+typedef int (*record_fn)(void *ctx, const struct record *r, struct err *e);
+
+int input_read(const char *in, bool allow_incomplete, record_fn fn, void *ctx,
+               struct input_info *info, struct err *e);
+
+#endif

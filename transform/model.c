@@ -1,0 +1,1627 @@
+/*
+ * model.c — see model.h for what is held and why.
+ *
+ * Record handlers run in dump order: the small kinds fill the joins; the
+ * call before the first package document (record == NULL) checks that
+ * every expected per-item answer is present and writes teams; each package
+ * document then becomes its package entity and relationships at once;
+ * model_finish() writes packages without a document, users and the account.
+ *
+ * Property rules (JupiterOne data model 0.64): values are strings, numbers,
+ * booleans, null or arrays of those, except _rawData; an optional property
+ * whose value is unknown is left out rather than set to null (a null fails
+ * a typed schema property), but User's required properties are always
+ * present (null when unknown). Times are epoch milliseconds. Emails are
+ * lower-cased, deduplicated and kept only when they are valid addresses.
+ */
+#include "model.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "json.h"
+#include "log.h"
+#include "packument.h"
+#include "repo.h"
+#include "schema.h"
+#include "strset.h"
+#include "timeutil.h"
+
+struct strvec {
+    char **v;
+    size_t n, cap;
+};
+
+struct user {
+    char *name;
+    char *role; /* org role, NULL when not a member or unknown */
+    bool member;
+    struct strvec emails;
+    char *profile; /* raw JSON of the profile answer */
+    bool profile_seen;
+};
+
+struct team {
+    char *full; /* "org:team" */
+    char *org, *name;
+    bool members_seen, members_known;
+    struct strvec members;
+    bool perms_seen, perms_known;
+    struct strvec perm_pkg, perm_val; /* parallel */
+};
+
+struct package {
+    char *name;
+    char *access;
+    int visibility; /* -1 unknown, 0 private, 1 public */
+    bool vis_seen, collab_seen, collab_known, doc_seen, emitted;
+    struct strvec collab_user, collab_perm; /* parallel */
+};
+
+struct model {
+    struct model_opts o;
+    struct graph *g;
+    char *org;
+    char *whoami;
+    bool roster_known;
+    struct strset users, teams, packages;
+    unsigned partial;
+    bool small_done;
+    struct pkgdoc doc;
+    struct buf obj, s1, s2;
+    struct strset warned;
+    uint64_t skipped_rels;
+};
+
+/* ---- small helpers ---------------------------------------------------------- */
+
+static int sv_add(struct strvec *v, const char *s, size_t n)
+{
+    if (v->n == v->cap) {
+        size_t nc = v->cap ? v->cap * 2 : 4;
+        char **nv = realloc(v->v, nc * sizeof *nv);
+        if (!nv)
+            return -1;
+        v->v = nv;
+        v->cap = nc;
+    }
+    if (!(v->v[v->n] = strndup(s, n)))
+        return -1;
+    v->n++;
+    return 0;
+}
+
+static bool sv_has(const struct strvec *v, const char *s)
+{
+    for (size_t i = 0; i < v->n; i++)
+        if (strcmp(v->v[i], s) == 0)
+            return true;
+    return false;
+}
+
+static int sv_add_unique(struct strvec *v, const char *s)
+{
+    return sv_has(v, s) ? 0 : sv_add(v, s, strlen(s));
+}
+
+static void sv_free(struct strvec *v)
+{
+    for (size_t i = 0; i < v->n; i++)
+        free(v->v[i]);
+    free(v->v);
+    memset(v, 0, sizeof *v);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void sv_sort(struct strvec *v)
+{
+    if (v->n > 1)
+        qsort(v->v, v->n, sizeof *v->v, cmp_str);
+}
+
+static int oom(struct err *e)
+{
+    return err_set(e, ERR_FAIL, "out of memory");
+}
+
+static void mark(struct model *m, enum dump_kind k)
+{
+    m->partial |= kind_feeds[k];
+}
+
+static bool ok2xx(const struct record *r)
+{
+    return !r->failed && r->status >= 200 && r->status < 300 && r->body;
+}
+
+static bool is404(const struct record *r)
+{
+    return !r->failed && r->status == 404;
+}
+
+static bool plausible_name(const char *s, size_t n)
+{
+    if (n == 0 || n > 428)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+            return false;
+    return true;
+}
+
+/* A valid address as JSON Schema's "email" format (ajv-formats) accepts it,
+ * lower-cased into out. */
+static bool normalize_email(const char *s, size_t n, struct buf *out)
+{
+    static const char local_ok[] = "!#$%&'*+/=?^_`{|}~-";
+    buf_reset(out);
+    while (n && isspace((unsigned char)*s))
+        s++, n--;
+    while (n && isspace((unsigned char)s[n - 1]))
+        n--;
+    const char *at = memchr(s, '@', n);
+    if (!at || at == s || n > 254)
+        return false;
+    size_t ll = (size_t)(at - s), dl = n - ll - 1;
+    if (ll > 64 || dl == 0)
+        return false;
+    for (size_t i = 0; i < ll; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '.') {
+            if (i == 0 || i == ll - 1 || s[i - 1] == '.')
+                return false;
+        } else if (!isalnum(c) && !strchr(local_ok, c)) {
+            return false;
+        }
+    }
+    /* domain: at least two labels of [A-Za-z0-9-], none starting or ending with '-' */
+    const char *d = at + 1;
+    size_t label = 0, labels = 0;
+    for (size_t i = 0; i <= dl; i++) {
+        if (i == dl || d[i] == '.') {
+            if (label == 0 || label > 63 || d[i - 1] == '-')
+                return false;
+            labels++;
+            label = 0;
+            continue;
+        }
+        unsigned char c = (unsigned char)d[i];
+        if (!(isalnum(c) || c == '-') || (label == 0 && c == '-'))
+            return false;
+        label++;
+    }
+    if (labels < 2)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (buf_putc(out, (char)tolower((unsigned char)s[i])) < 0)
+            return false;
+    return true;
+}
+
+/* Decodes a JSON string value [p, p+n) (with its quotes) into out. */
+static bool span_str(const char *p, size_t n, struct buf *out)
+{
+    buf_reset(out);
+    if (!p || n < 2 || p[0] != '"')
+        return false;
+    return json_unescape(out, p + 1, n - 2) == 0 && out->p && strlen(out->p) == out->len;
+}
+
+static int parse_body(const struct record *r, struct jdoc *d, struct err *e)
+{
+    if (jdoc_parse(d, r->body, r->body_len, e) < 0)
+        return err_wrap(e, "%s", r->where);
+    return 0;
+}
+
+static int bad_shape(const struct record *r, struct err *e, const char *what)
+{
+    return err_set(e, ERR_FAIL, "%s: unexpected shape: %s", r->where, what);
+}
+
+/* "read"/"write" (the registry's cli spelling) -> "read-only"/"read-write". */
+static const char *norm_perm(const char *p)
+{
+    if (strcmp(p, "read") == 0)
+        return "read-only";
+    if (strcmp(p, "write") == 0)
+        return "read-write";
+    return p;
+}
+
+/* ---- the join tables ----------------------------------------------------- */
+
+static struct user *find_user(struct model *m, const char *name)
+{
+    struct strset_entry *en = strset_get(&m->users, name, strlen(name));
+    return en ? en->val : NULL;
+}
+
+static struct user *get_user(struct model *m, const char *name, struct err *e)
+{
+    struct strset_entry *en = NULL;
+    int r = strset_add(&m->users, name, strlen(name), &en);
+    if (r < 0) {
+        oom(e);
+        return NULL;
+    }
+    if (r == 1) {
+        struct user *u = calloc(1, sizeof *u);
+        if (!u || !(u->name = strdup(name))) {
+            free(u);
+            en->val = NULL;
+            oom(e);
+            return NULL;
+        }
+        en->val = u;
+    }
+    return en->val;
+}
+
+static struct package *find_package(struct model *m, const char *name)
+{
+    struct strset_entry *en = strset_get(&m->packages, name, strlen(name));
+    return en ? en->val : NULL;
+}
+
+static struct package *get_package(struct model *m, const char *name, struct err *e)
+{
+    struct strset_entry *en = NULL;
+    int r = strset_add(&m->packages, name, strlen(name), &en);
+    if (r < 0) {
+        oom(e);
+        return NULL;
+    }
+    if (r == 1) {
+        struct package *p = calloc(1, sizeof *p);
+        if (!p || !(p->name = strdup(name))) {
+            free(p);
+            en->val = NULL;
+            oom(e);
+            return NULL;
+        }
+        p->visibility = -1;
+        en->val = p;
+    }
+    return en->val;
+}
+
+static struct team *get_team(struct model *m, const char *full, struct err *e)
+{
+    struct strset_entry *en = NULL;
+    int r = strset_add(&m->teams, full, strlen(full), &en);
+    if (r < 0) {
+        oom(e);
+        return NULL;
+    }
+    if (r == 1) {
+        struct team *t = calloc(1, sizeof *t);
+        const char *colon = strchr(full, ':');
+        if (t) {
+            t->full = strdup(full);
+            t->org = colon ? strndup(full, (size_t)(colon - full)) : strdup(m->org ? m->org : "");
+            t->name = strdup(colon ? colon + 1 : full);
+        }
+        if (!t || !t->full || !t->org || !t->name) {
+            if (t) {
+                free(t->full);
+                free(t->org);
+                free(t->name);
+            }
+            free(t);
+            en->val = NULL;
+            oom(e);
+            return NULL;
+        }
+        en->val = t;
+    }
+    return en->val;
+}
+
+/* ---- writing objects ---------------------------------------------------- */
+
+static void ent_begin(struct model *m, struct jw *w, const char *key, const char *type,
+                      const char *cls)
+{
+    buf_reset(&m->obj);
+    jw_init(w, &m->obj);
+    jw_obj(w);
+    jw_kstr(w, "_key", key);
+    jw_kstr(w, "_type", type);
+    jw_key(w, "_class");
+    jw_arr(w);
+    jw_str(w, cls);
+    jw_arr_end(w);
+}
+
+static void ent_tags(struct model *m, struct jw *w)
+{
+    if (m->o.account_name)
+        jw_kstr(w, "tag.AccountName", m->o.account_name);
+    for (size_t i = 0; i < m->o.ntags; i++) {
+        struct buf k = BUF_INIT;
+        buf_printf(&k, "tag.%s", m->o.tags[i].key);
+        if (!k.p)
+            w->err = true;
+        else
+            jw_kstr(w, k.p, m->o.tags[i].value);
+        buf_free(&k);
+    }
+}
+
+static void raw_begin(struct jw *w, const char *name)
+{
+    jw_obj(w);
+    jw_kstr(w, "name", name);
+    jw_key(w, "rawData");
+}
+
+static int obj_finish(struct model *m, struct jw *w, enum gtype t, const char *key,
+                      struct err *e)
+{
+    jw_obj_end(w);
+    if (w->err)
+        return oom(e);
+    return graph_add(m->g, t, key, strlen(key), m->obj.p, m->obj.len, e);
+}
+
+static void str_array(struct jw *w, const struct strvec *v)
+{
+    jw_arr(w);
+    for (size_t i = 0; i < v->n; i++)
+        jw_str(w, v->v[i]);
+    jw_arr_end(w);
+}
+
+/* https://www.npmjs.com/ + prefix + name, the name percent-encoded except
+ * for the characters npm names use ('@' and '/' of a scope included). */
+static void weblink(struct jw *w, const char *prefix, const char *name)
+{
+    struct buf b = BUF_INIT;
+    buf_printf(&b, "https://www.npmjs.com/%s", prefix);
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+        if (isalnum(*p) || strchr("-._~@/", *p))
+            buf_putc(&b, (char)*p);
+        else
+            buf_printf(&b, "%%%02X", *p);
+    }
+    if (!b.p)
+        w->err = true;
+    else
+        jw_kstr(w, "webLink", b.p);
+    buf_free(&b);
+}
+
+static void key_of(struct buf *b, const char *prefix, const char *name)
+{
+    buf_reset(b);
+    buf_printf(b, "%s%s", prefix, name);
+}
+
+static int rel_direct(struct model *m, enum gtype t, const char *cls, const char *from,
+                      const char *to, const char *permission, struct err *e)
+{
+    struct buf key = BUF_INIT;
+    char lower[16];
+    size_t i;
+    for (i = 0; cls[i] && i < sizeof lower - 1; i++)
+        lower[i] = (char)tolower((unsigned char)cls[i]);
+    lower[i] = '\0';
+    if (buf_printf(&key, "%s|%s|%s", from, lower, to) < 0)
+        return oom(e);
+    struct jw w;
+    buf_reset(&m->obj);
+    jw_init(&w, &m->obj);
+    jw_obj(&w);
+    jw_kstr(&w, "_key", key.p);
+    jw_kstr(&w, "_type", gtypes[t].type);
+    jw_kstr(&w, "_class", cls);
+    jw_kstr(&w, "_fromEntityKey", from);
+    jw_kstr(&w, "_toEntityKey", to);
+    jw_kstr(&w, "displayName", cls);
+    if (permission)
+        jw_kstr(&w, "permission", permission);
+    int rc = obj_finish(m, &w, t, key.p, e);
+    buf_free(&key);
+    return rc;
+}
+
+static int rel_published(struct model *m, const char *pkg_key, const char *owner,
+                         const char *name, struct err *e)
+{
+    struct buf key = BUF_INIT;
+    if (buf_printf(&key, "repo:published:%s", pkg_key) < 0)
+        return oom(e);
+    struct jw w;
+    buf_reset(&m->obj);
+    jw_init(&w, &m->obj);
+    jw_obj(&w);
+    jw_kstr(&w, "_key", key.p);
+    jw_kstr(&w, "_type", gtypes[T_REPO_PUBLISHED_PACKAGE].type);
+    jw_kstr(&w, "_class", "PUBLISHED");
+    jw_kstr(&w, "displayName", "PUBLISHED");
+    jw_key(&w, "_mapping");
+    jw_obj(&w);
+    jw_kstr(&w, "relationshipDirection", "REVERSE");
+    jw_kstr(&w, "sourceEntityKey", pkg_key);
+    jw_key(&w, "targetFilterKeys");
+    jw_arr(&w);
+    jw_arr(&w);
+    jw_str(&w, "_class");
+    jw_str(&w, "name");
+    jw_str(&w, "owner");
+    jw_arr_end(&w);
+    jw_arr_end(&w);
+    jw_key(&w, "targetEntity");
+    jw_obj(&w);
+    jw_kstr(&w, "_class", "CodeRepo");
+    jw_kstr(&w, "name", name);
+    jw_kstr(&w, "owner", owner);
+    jw_obj_end(&w);
+    jw_kbool(&w, "skipTargetCreation", true);
+    jw_obj_end(&w);
+    int rc = obj_finish(m, &w, T_REPO_PUBLISHED_PACKAGE, key.p, e);
+    buf_free(&key);
+    return rc;
+}
+
+/* ---- small kinds ---------------------------------------------------------- */
+
+static int on_roster(struct model *m, const struct record *r, struct err *e)
+{
+    if (!ok2xx(r)) {
+        mark(m, r->kind);
+        return 0;
+    }
+    struct jdoc d = JDOC_INIT;
+    struct buf name = BUF_INIT, role = BUF_INIT;
+    int rc = -1;
+    if (parse_body(r, &d, e) < 0)
+        goto out;
+    if (!jdoc_is(&d, 0, JT_OBJECT)) {
+        bad_shape(r, e, "the org roster must be an object {user: role}");
+        goto out;
+    }
+    for (int k = jdoc_first(&d, 0); k > 0; k = jdoc_after_member(&d, 0, k)) {
+        buf_reset(&name);
+        buf_reset(&role);
+        if (jdoc_str(&d, k, &name) < 0 || !plausible_name(name.p, name.len)) {
+            bad_shape(r, e, "a roster entry has an unusable user name");
+            goto out;
+        }
+        if (jdoc_str(&d, k + 1, &role) < 0) {
+            err_set(e, ERR_FAIL, "%s: unexpected shape: the role of '%s' is not a string",
+                    r->where, name.p);
+            goto out;
+        }
+        struct user *u = get_user(m, name.p, e);
+        if (!u)
+            goto out;
+        u->member = true;
+        free(u->role);
+        if (!(u->role = strdup(role.p ? role.p : ""))) {
+            oom(e);
+            goto out;
+        }
+        if (strcmp(u->role, "developer") && strcmp(u->role, "admin") && strcmp(u->role, "owner") &&
+            strset_add(&m->warned, u->role, strlen(u->role), NULL) == 1)
+            log_warn("%s: unknown org role '%s' (kept as is; admin is set as for any role other "
+                     "than developer)",
+                     r->where, u->role);
+    }
+    m->roster_known = true;
+    rc = 0;
+out:
+    jdoc_free(&d);
+    buf_free(&name);
+    buf_free(&role);
+    return rc;
+}
+
+static int on_teams(struct model *m, const struct record *r, struct err *e)
+{
+    if (!ok2xx(r)) {
+        mark(m, r->kind);
+        return 0;
+    }
+    struct jdoc d = JDOC_INIT;
+    struct buf s = BUF_INIT;
+    int rc = -1;
+    if (parse_body(r, &d, e) < 0)
+        goto out;
+    if (!jdoc_is(&d, 0, JT_ARRAY)) {
+        bad_shape(r, e, "the team list must be an array of \"org:team\" strings");
+        goto out;
+    }
+    for (int x = jdoc_first(&d, 0); x > 0; x = jdoc_after_elem(&d, 0, x)) {
+        buf_reset(&s);
+        if (jdoc_str(&d, x, &s) < 0 || !plausible_name(s.p, s.len)) {
+            bad_shape(r, e, "a team list entry is not a team name string");
+            goto out;
+        }
+        if (!get_team(m, s.p, e))
+            goto out;
+    }
+    rc = 0;
+out:
+    jdoc_free(&d);
+    buf_free(&s);
+    return rc;
+}
+
+static int on_packages(struct model *m, const struct record *r, struct err *e)
+{
+    if (!ok2xx(r)) {
+        mark(m, r->kind);
+        return 0;
+    }
+    struct jdoc d = JDOC_INIT;
+    struct buf name = BUF_INIT, acc = BUF_INIT;
+    int rc = -1;
+    if (parse_body(r, &d, e) < 0)
+        goto out;
+    if (!jdoc_is(&d, 0, JT_OBJECT)) {
+        bad_shape(r, e, "the package list must be an object {package: access}");
+        goto out;
+    }
+    for (int k = jdoc_first(&d, 0); k > 0; k = jdoc_after_member(&d, 0, k)) {
+        buf_reset(&name);
+        buf_reset(&acc);
+        if (jdoc_str(&d, k, &name) < 0 || !plausible_name(name.p, name.len) ||
+            jdoc_str(&d, k + 1, &acc) < 0) {
+            bad_shape(r, e, "a package list entry is not {name: access string}");
+            goto out;
+        }
+        struct package *p = get_package(m, name.p, e);
+        if (!p)
+            goto out;
+        free(p->access);
+        if (!(p->access = strdup(norm_perm(acc.p ? acc.p : "")))) {
+            oom(e);
+            goto out;
+        }
+    }
+    rc = 0;
+out:
+    jdoc_free(&d);
+    buf_free(&name);
+    buf_free(&acc);
+    return rc;
+}
+
+static int on_team_users(struct model *m, const struct record *r, struct err *e)
+{
+    struct team *t = get_team(m, r->subject, e);
+    if (!t)
+        return -1;
+    t->members_seen = true;
+    if (is404(r)) {
+        t->members_known = true; /* the team is gone: no members */
+        return 0;
+    }
+    if (!ok2xx(r)) {
+        mark(m, r->kind);
+        return 0;
+    }
+    struct jdoc d = JDOC_INIT;
+    struct buf s = BUF_INIT;
+    int rc = -1;
+    if (parse_body(r, &d, e) < 0)
+        goto out;
+    if (!jdoc_is(&d, 0, JT_ARRAY)) {
+        bad_shape(r, e, "a team's member list must be an array of user names");
+        goto out;
+    }
+    for (int x = jdoc_first(&d, 0); x > 0; x = jdoc_after_elem(&d, 0, x)) {
+        buf_reset(&s);
+        if (jdoc_str(&d, x, &s) < 0 || !plausible_name(s.p, s.len)) {
+            bad_shape(r, e, "a team member is not a user name string");
+            goto out;
+        }
+        if (sv_add_unique(&t->members, s.p) < 0) {
+            oom(e);
+            goto out;
+        }
+        if (!get_user(m, s.p, e))
+            goto out;
+    }
+    t->members_known = true;
+    rc = 0;
+out:
+    jdoc_free(&d);
+    buf_free(&s);
+    return rc;
+}
+
+static int on_team_packages(struct model *m, const struct record *r, struct err *e)
+{
+    struct team *t = get_team(m, r->subject, e);
+    if (!t)
+        return -1;
+    t->perms_seen = true;
+    if (is404(r)) {
+        t->perms_known = true;
+        return 0;
+    }
+    if (!ok2xx(r)) {
+        mark(m, r->kind);
+        return 0;
+    }
+    struct jdoc d = JDOC_INIT;
+    struct buf name = BUF_INIT, perm = BUF_INIT;
+    int rc = -1;
+    if (parse_body(r, &d, e) < 0)
+        goto out;
+    if (!jdoc_is(&d, 0, JT_OBJECT)) {
+        bad_shape(r, e, "a team's package permissions must be an object {package: permission}");
+        goto out;
+    }
+    for (int k = jdoc_first(&d, 0); k > 0; k = jdoc_after_member(&d, 0, k)) {
+        buf_reset(&name);
+        buf_reset(&perm);
+        if (jdoc_str(&d, k, &name) < 0 || !plausible_name(name.p, name.len) ||
+            jdoc_str(&d, k + 1, &perm) < 0) {
+            bad_shape(r, e, "a team package permission is not {name: permission string}");
+            goto out;
+        }
+        if (sv_has(&t->perm_pkg, name.p))
+            continue;
+        const char *pv = norm_perm(perm.p ? perm.p : "");
+        if (sv_add(&t->perm_pkg, name.p, name.len) < 0 || sv_add(&t->perm_val, pv, strlen(pv)) < 0) {
+            oom(e);
+            goto out;
+        }
+    }
+    t->perms_known = true;
+    rc = 0;
+out:
+    jdoc_free(&d);
+    buf_free(&name);
+    buf_free(&perm);
+    return rc;
+}
+
+static int on_profile(struct model *m, const struct record *r, struct err *e)
+{
+    struct user *u = find_user(m, r->subject);
+    if (!u) {
+        log_warn("%s: a profile for '%s', who is not in the roster; ignored", r->where,
+                 r->subject);
+        return 0;
+    }
+    u->profile_seen = true;
+    if (is404(r))
+        return 0;
+    if (!ok2xx(r)) {
+        mark(m, r->kind);
+        return 0;
+    }
+    struct jdoc d = JDOC_INIT;
+    int rc = -1;
+    if (parse_body(r, &d, e) < 0)
+        goto out;
+    if (!jdoc_is(&d, 0, JT_OBJECT)) {
+        bad_shape(r, e, "a user profile must be an object");
+        goto out;
+    }
+    int em = jdoc_get(&d, 0, "email");
+    if (em >= 0 && !jdoc_is_null(&d, em)) {
+        buf_reset(&m->s1);
+        if (jdoc_str(&d, em, &m->s1) < 0) {
+            bad_shape(r, e, "a profile's email is not a string");
+            goto out;
+        }
+        if (normalize_email(m->s1.p, m->s1.len, &m->s2) && sv_add_unique(&u->emails, m->s2.p) < 0) {
+            oom(e);
+            goto out;
+        }
+    }
+    free(u->profile);
+    if (!(u->profile = strndup(r->body, r->body_len))) {
+        oom(e);
+        goto out;
+    }
+    rc = 0;
+out:
+    jdoc_free(&d);
+    return rc;
+}
+
+static int on_visibility(struct model *m, const struct record *r, struct err *e)
+{
+    struct package *p = find_package(m, r->subject);
+    if (!p)
+        return 0;
+    p->vis_seen = true;
+    if (is404(r))
+        return 0;
+    if (!ok2xx(r)) {
+        mark(m, r->kind);
+        return 0;
+    }
+    struct jdoc d = JDOC_INIT;
+    int rc = -1;
+    bool pub;
+    if (parse_body(r, &d, e) < 0)
+        goto out;
+    int pv = jdoc_get(&d, 0, "public");
+    if (!jdoc_is(&d, 0, JT_OBJECT) || pv < 0 || jdoc_bool(&d, pv, &pub) < 0) {
+        bad_shape(r, e, "visibility must be {\"public\": true|false}");
+        goto out;
+    }
+    p->visibility = pub;
+    rc = 0;
+out:
+    jdoc_free(&d);
+    return rc;
+}
+
+static int on_collaborators(struct model *m, const struct record *r, struct err *e)
+{
+    struct package *p = find_package(m, r->subject);
+    if (!p)
+        return 0;
+    p->collab_seen = true;
+    if (is404(r)) {
+        p->collab_known = true;
+        return 0;
+    }
+    if (!ok2xx(r)) {
+        mark(m, r->kind);
+        return 0;
+    }
+    struct jdoc d = JDOC_INIT;
+    struct buf name = BUF_INIT, perm = BUF_INIT;
+    int rc = -1;
+    if (parse_body(r, &d, e) < 0)
+        goto out;
+    if (!jdoc_is(&d, 0, JT_OBJECT)) {
+        bad_shape(r, e, "collaborators must be an object {user: permission}");
+        goto out;
+    }
+    for (int k = jdoc_first(&d, 0); k > 0; k = jdoc_after_member(&d, 0, k)) {
+        buf_reset(&name);
+        buf_reset(&perm);
+        if (jdoc_str(&d, k, &name) < 0 || !plausible_name(name.p, name.len) ||
+            jdoc_str(&d, k + 1, &perm) < 0) {
+            bad_shape(r, e, "a collaborator entry is not {user: permission string}");
+            goto out;
+        }
+        if (sv_has(&p->collab_user, name.p))
+            continue;
+        const char *pv = norm_perm(perm.p ? perm.p : "");
+        if (sv_add(&p->collab_user, name.p, name.len) < 0 ||
+            sv_add(&p->collab_perm, pv, strlen(pv)) < 0) {
+            oom(e);
+            goto out;
+        }
+        if (!get_user(m, name.p, e))
+            goto out;
+    }
+    p->collab_known = true;
+    rc = 0;
+out:
+    jdoc_free(&d);
+    buf_free(&name);
+    buf_free(&perm);
+    return rc;
+}
+
+/* ---- teams (written once the small kinds are all read) --------------------- */
+
+static int emit_team(struct model *m, struct team *t, struct err *e)
+{
+    struct buf key = BUF_INIT, other = BUF_INIT, link = BUF_INIT;
+    struct jw w;
+    int rc = -1;
+    key_of(&key, "npm-team:", t->full);
+    ent_begin(m, &w, key.p, "npm_team", "UserGroup");
+    jw_kstr(&w, "id", t->full);
+    jw_kstr(&w, "name", t->name);
+    jw_kstr(&w, "displayName", t->full);
+    jw_kstr(&w, "org", t->org);
+    if (t->members_known)
+        jw_kint(&w, "memberCount", (long long)t->members.n);
+    if (t->perms_known)
+        jw_kint(&w, "packageCount", (long long)t->perm_pkg.n);
+    buf_printf(&link, "settings/%s/teams/team/", t->org);
+    weblink(&w, link.p ? link.p : "", t->name);
+    ent_tags(m, &w);
+    jw_key(&w, "_rawData");
+    jw_arr(&w);
+    raw_begin(&w, "default");
+    jw_obj(&w);
+    jw_kstr(&w, "team", t->full);
+    jw_key(&w, "users");
+    if (t->members_known)
+        str_array(&w, &t->members);
+    else
+        jw_null(&w);
+    jw_key(&w, "packages");
+    if (t->perms_known) {
+        jw_obj(&w);
+        for (size_t i = 0; i < t->perm_pkg.n; i++)
+            jw_kstr(&w, t->perm_pkg.v[i], t->perm_val.v[i]);
+        jw_obj_end(&w);
+    } else {
+        jw_null(&w);
+    }
+    jw_obj_end(&w);
+    jw_obj_end(&w);
+    jw_arr_end(&w);
+    if (obj_finish(m, &w, T_TEAM, key.p, e) < 0)
+        goto out;
+    for (size_t i = 0; i < t->members.n; i++) {
+        key_of(&other, "npm-user:", t->members.v[i]);
+        if (rel_direct(m, T_TEAM_HAS_USER, "HAS", key.p, other.p, NULL, e) < 0)
+            goto out;
+    }
+    for (size_t i = 0; i < t->perm_pkg.n; i++) {
+        if (!find_package(m, t->perm_pkg.v[i])) {
+            m->skipped_rels++;
+            continue;
+        }
+        key_of(&other, "npm-package:", t->perm_pkg.v[i]);
+        if (rel_direct(m, T_TEAM_ALLOWS_PACKAGE, "ALLOWS", key.p, other.p, t->perm_val.v[i], e) <
+            0)
+            goto out;
+    }
+    key_of(&other, "npm-account:", m->org);
+    if (rel_direct(m, T_ACCOUNT_HAS_TEAM, "HAS", other.p, key.p, NULL, e) < 0)
+        goto out;
+    rc = 0;
+out:
+    buf_free(&key);
+    buf_free(&other);
+    buf_free(&link);
+    return rc;
+}
+
+#define EACH(set, type, var)                                                                       \
+    for (size_t i_##var = 0; i_##var < (set).cap; i_##var++)                                       \
+        for (type *var = (set).e[i_##var].key ? (set).e[i_##var].val : NULL; var; var = NULL)
+
+/* Every per-item answer the lists call for must be in the dump. */
+static void check_expected(struct model *m)
+{
+    EACH(m->teams, struct team, t)
+    {
+        if (!t->members_seen)
+            mark(m, K_TEAM_USERS);
+        if (!t->perms_seen)
+            mark(m, K_TEAM_PACKAGES);
+    }
+    EACH(m->users, struct user, u)
+    {
+        if (u->member && !u->profile_seen)
+            mark(m, K_USER_PROFILES);
+    }
+    EACH(m->packages, struct package, p)
+    {
+        if (!p->vis_seen)
+            mark(m, K_PACKAGE_VISIBILITY);
+        if (!p->collab_seen)
+            mark(m, K_PACKAGE_COLLABORATORS);
+    }
+}
+
+static int small_kinds_done(struct model *m, struct err *e)
+{
+    m->small_done = true;
+    if (!m->org)
+        return err_set(e, ERR_FAIL, "the dump holds no org-level record: nothing to transform");
+    check_expected(m);
+    EACH(m->teams, struct team, t)
+    {
+        if (emit_team(m, t, e) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* ---- packages ------------------------------------------------------------- */
+
+struct pkgfacts {
+    struct buf description, homepage, license, repo_url, repo_dir, deprecation, publisher,
+        publisher_email;
+    bool deprecated, have_repo_url;
+    int64_t created, modified, published; /* -1: unknown */
+    struct strvec maintainers, maintainer_emails, keywords;
+    struct repo repo;
+    bool repo_known;
+};
+
+static void facts_free(struct pkgfacts *f)
+{
+    buf_free(&f->description);
+    buf_free(&f->homepage);
+    buf_free(&f->license);
+    buf_free(&f->repo_url);
+    buf_free(&f->repo_dir);
+    buf_free(&f->deprecation);
+    buf_free(&f->publisher);
+    buf_free(&f->publisher_email);
+    sv_free(&f->maintainers);
+    sv_free(&f->maintainer_emails);
+    sv_free(&f->keywords);
+}
+
+static int64_t doc_time(const struct jdoc *t, const char *key)
+{
+    int i = jdoc_get(t, 0, key);
+    int64_t ms;
+    size_t n;
+    if (i < 0 || !jdoc_is(t, i, JT_STRING))
+        return -1;
+    const char *p = jdoc_raw(t, i, &n);
+    return time_parse_iso8601(p, n, &ms) ? ms : -1;
+}
+
+/* repository: "url" or {"url": ..., "directory": ...}; the first one seen wins. */
+static void take_repository(struct pkgfacts *f, const char *p, size_t n)
+{
+    struct jdoc d = JDOC_INIT;
+    if (f->have_repo_url || !p || jdoc_parse(&d, p, n, NULL) < 0)
+        goto out;
+    int u = jdoc_is(&d, 0, JT_STRING) ? 0 : jdoc_get(&d, 0, "url");
+    buf_reset(&f->repo_url);
+    if (u >= 0 && jdoc_str(&d, u, &f->repo_url) == 0 && f->repo_url.len) {
+        f->have_repo_url = true;
+        f->repo_known = repo_parse(f->repo_url.p, f->repo_url.len, &f->repo);
+        int dir = jdoc_get(&d, 0, "directory");
+        buf_reset(&f->repo_dir);
+        if (dir >= 0)
+            jdoc_str(&d, dir, &f->repo_dir);
+    }
+out:
+    jdoc_free(&d);
+}
+
+static void take_license(struct pkgfacts *f, const struct jdoc *d, int i)
+{
+    if (f->license.len || i < 0)
+        return;
+    if (jdoc_is(d, i, JT_OBJECT))
+        i = jdoc_get(d, i, "type");
+    if (i >= 0)
+        jdoc_str(d, i, &f->license);
+}
+
+/* A {name, email} person: name required, email kept only if valid. */
+static int take_person(const struct jdoc *d, int i, struct buf *name, struct buf *email)
+{
+    buf_reset(name);
+    buf_reset(email);
+    if (!jdoc_is(d, i, JT_OBJECT))
+        return -1;
+    int n = jdoc_get(d, i, "name"), em = jdoc_get(d, i, "email");
+    if (n < 0 || jdoc_str(d, n, name) < 0 || !plausible_name(name->p, name->len))
+        return -1;
+    if (em >= 0) {
+        struct buf raw = BUF_INIT;
+        if (jdoc_str(d, em, &raw) < 0 || !normalize_email(raw.p, raw.len, email))
+            buf_reset(email);
+        buf_free(&raw);
+    }
+    return 0;
+}
+
+static int read_doc(struct model *m, struct pkgdoc *doc, struct pkgfacts *f, struct err *e)
+{
+    struct jdoc d = JDOC_INIT;
+    struct buf name = BUF_INIT, email = BUF_INIT;
+    int rc = -1;
+    span_str(doc->description.p, doc->description.n, &f->description);
+    span_str(doc->homepage.p, doc->homepage.n, &f->homepage);
+    take_repository(f, doc->repository.p, doc->repository.n);
+    if (doc->license.p && jdoc_parse(&d, doc->license.p, doc->license.n, NULL) == 0)
+        take_license(f, &d, 0);
+    if (doc->keywords.p && jdoc_parse(&d, doc->keywords.p, doc->keywords.n, NULL) == 0 &&
+        jdoc_is(&d, 0, JT_ARRAY))
+        for (int x = jdoc_first(&d, 0); x > 0 && f->keywords.n < 100;
+             x = jdoc_after_elem(&d, 0, x)) {
+            buf_reset(&name);
+            if (jdoc_str(&d, x, &name) == 0 && name.len && !sv_has(&f->keywords, name.p) &&
+                sv_add(&f->keywords, name.p, name.len) < 0)
+                goto oom_out;
+        }
+    if (doc->time.p && jdoc_parse(&d, doc->time.p, doc->time.n, NULL) == 0 &&
+        jdoc_is(&d, 0, JT_OBJECT)) {
+        f->created = doc_time(&d, "created");
+        f->modified = doc_time(&d, "modified");
+        if (doc->latest)
+            f->published = doc_time(&d, doc->latest_name.p);
+    }
+    /* Current maintainers: the document's top-level list. */
+    if (doc->maintainers.p && jdoc_parse(&d, doc->maintainers.p, doc->maintainers.n, NULL) == 0 &&
+        jdoc_is(&d, 0, JT_ARRAY)) {
+        for (int x = jdoc_first(&d, 0); x > 0; x = jdoc_after_elem(&d, 0, x)) {
+            if (take_person(&d, x, &name, &email) < 0 || sv_has(&f->maintainers, name.p))
+                continue;
+            if (sv_add(&f->maintainers, name.p, name.len) < 0)
+                goto oom_out;
+            struct user *u = get_user(m, name.p, e);
+            if (!u)
+                goto out;
+            if (email.len && (sv_add_unique(&f->maintainer_emails, email.p) < 0 ||
+                              sv_add_unique(&u->emails, email.p) < 0))
+                goto oom_out;
+        }
+    }
+    /* The latest version: deprecation, publisher, and fallbacks. */
+    if (doc->latest && jdoc_parse(&d, doc->latest->val.p, doc->latest->val.n, NULL) == 0 &&
+        jdoc_is(&d, 0, JT_OBJECT)) {
+        int dep = jdoc_get(&d, 0, "deprecated");
+        bool b;
+        if (dep >= 0 && jdoc_str(&d, dep, &f->deprecation) == 0)
+            f->deprecated = f->deprecation.len > 0;
+        else if (dep >= 0 && jdoc_bool(&d, dep, &b) == 0)
+            f->deprecated = b;
+        int pub = jdoc_get(&d, 0, "_npmUser");
+        if (pub >= 0 && take_person(&d, pub, &name, &email) == 0) {
+            buf_puts(&f->publisher, name.p);
+            if (email.len) {
+                buf_puts(&f->publisher_email, email.p);
+                struct user *u = find_user(m, name.p);
+                if (u && sv_add_unique(&u->emails, email.p) < 0)
+                    goto oom_out;
+            }
+        }
+        if (!f->description.len) {
+            int de = jdoc_get(&d, 0, "description");
+            if (de >= 0)
+                jdoc_str(&d, de, &f->description);
+        }
+        if (!f->homepage.len) {
+            int h = jdoc_get(&d, 0, "homepage");
+            if (h >= 0)
+                jdoc_str(&d, h, &f->homepage);
+        }
+        take_license(f, &d, jdoc_get(&d, 0, "license"));
+        int rp = jdoc_get(&d, 0, "repository");
+        if (rp >= 0) {
+            size_t n;
+            const char *t = jdoc_text(&d, rp, &n);
+            take_repository(f, t, n);
+        }
+    }
+    rc = 0;
+    goto out;
+oom_out:
+    oom(e);
+out:
+    jdoc_free(&d);
+    buf_free(&name);
+    buf_free(&email);
+    return rc;
+}
+
+static int copy_member_except_readme(void *ctx, const char *k, size_t kl, const char *v,
+                                     size_t vl)
+{
+    struct jw *w = ctx;
+    if (json_key_is(k, kl, "readme"))
+        return 0;
+    jw_key_raw(w, k, kl);
+    jw_raw(w, v, vl);
+    return 0;
+}
+
+/* The package document without readme, without every version object but
+ * the latest, and with time cut to created, modified and the latest. */
+static void trimmed_doc(struct jw *w, const struct pkgdoc *doc)
+{
+    jw_obj(w);
+    for (size_t i = 0; i < doc->ntop; i++) {
+        const struct member *mb = &doc->top[i];
+        if (json_key_is(mb->key.p, mb->key.n, "readme"))
+            continue;
+        jw_key_raw(w, mb->key.p, mb->key.n);
+        if (json_key_is(mb->key.p, mb->key.n, "versions") && mb->val.n && mb->val.p[0] == '{') {
+            jw_obj(w);
+            if (doc->latest) {
+                jw_key_raw(w, doc->latest->key.p, doc->latest->key.n);
+                if (doc->latest->val.n && doc->latest->val.p[0] == '{') {
+                    jw_obj(w);
+                    json_each_member(doc->latest->val.p, doc->latest->val.p + doc->latest->val.n,
+                                     copy_member_except_readme, w, NULL);
+                    jw_obj_end(w);
+                } else {
+                    jw_raw(w, doc->latest->val.p, doc->latest->val.n);
+                }
+            }
+            jw_obj_end(w);
+        } else if (json_key_is(mb->key.p, mb->key.n, "time") && mb->val.n &&
+                   mb->val.p[0] == '{') {
+            struct jdoc t = JDOC_INIT;
+            jw_obj(w);
+            if (jdoc_parse(&t, mb->val.p, mb->val.n, NULL) == 0) {
+                for (int k = jdoc_first(&t, 0); k > 0; k = jdoc_after_member(&t, 0, k)) {
+                    if (jdoc_streq(&t, k, "created") || jdoc_streq(&t, k, "modified") ||
+                        (doc->latest && jdoc_streq(&t, k, doc->latest_name.p))) {
+                        size_t kn, vn;
+                        const char *kr = jdoc_raw(&t, k, &kn), *vr = jdoc_text(&t, k + 1, &vn);
+                        jw_key_raw(w, kr, kn);
+                        jw_raw(w, vr, vn);
+                    }
+                }
+            }
+            jdoc_free(&t);
+            jw_obj_end(w);
+        } else {
+            jw_raw(w, mb->val.p, mb->val.n);
+        }
+    }
+    jw_obj_end(w);
+}
+
+/* doc: the scanned document, or NULL when there is none; doc_absent: the
+ * registry answered 404 for it (an answer: the package is unpublished). */
+static int emit_package(struct model *m, struct package *p, struct pkgdoc *doc, bool doc_absent,
+                        struct err *e)
+{
+    struct pkgfacts f;
+    struct buf key = BUF_INIT, other = BUF_INIT;
+    struct jw w;
+    int rc = -1;
+    memset(&f, 0, sizeof f);
+    f.created = f.modified = f.published = -1;
+    p->emitted = true;
+    if (doc && read_doc(m, doc, &f, e) < 0)
+        goto out;
+
+    const char *full = p->name;
+    const char *slash = full[0] == '@' ? strchr(full, '/') : NULL;
+    const char *bare = slash ? slash + 1 : full;
+    key_of(&key, "npm-package:", full);
+    ent_begin(m, &w, key.p, "npm_package", "CodeModule");
+    jw_kstr(&w, "id", full);
+    jw_kstr(&w, "name", bare);
+    jw_kstr(&w, "displayName", full);
+    if (slash) {
+        jw_key(&w, "scope");
+        jw_strn(&w, full + 1, (size_t)(slash - full - 1));
+    }
+    if (p->access)
+        jw_kstr(&w, "access", p->access);
+    if (p->visibility >= 0)
+        jw_kbool(&w, "public", p->visibility == 1);
+    if (doc && doc->latest)
+        jw_kstr(&w, "version", doc->latest_name.p);
+    if (f.description.len)
+        jw_kstr(&w, "description", f.description.p);
+    if (f.license.len)
+        jw_kstr(&w, "license", f.license.p);
+    if (f.homepage.len)
+        jw_kstr(&w, "homepage", f.homepage.p);
+    if (f.keywords.n) {
+        jw_key(&w, "keywords");
+        str_array(&w, &f.keywords);
+    }
+    if (f.have_repo_url)
+        jw_kstr(&w, "repository", f.repo_url.p);
+    if (f.repo_known) {
+        jw_kstr(&w, "repositoryHost", f.repo.host);
+        jw_kstr(&w, "repositoryOwner", f.repo.owner);
+        jw_kstr(&w, "repositoryName", f.repo.name);
+    }
+    if (f.repo_dir.len)
+        jw_kstr(&w, "repositoryDirectory", f.repo_dir.p);
+    if (f.created >= 0)
+        jw_kint(&w, "createdOn", f.created);
+    if (f.modified >= 0)
+        jw_kint(&w, "updatedOn", f.modified);
+    if (f.published >= 0)
+        jw_kint(&w, "publishedOn", f.published);
+    if (doc) {
+        jw_kbool(&w, "deprecated", f.deprecated);
+        if (f.deprecated && f.deprecation.len)
+            jw_kstr(&w, "deprecationMessage", f.deprecation.p);
+        jw_kint(&w, "versionCount", (long long)doc->nvers);
+        jw_key(&w, "maintainers");
+        str_array(&w, &f.maintainers);
+        sv_sort(&f.maintainer_emails);
+        jw_key(&w, "maintainerEmails");
+        str_array(&w, &f.maintainer_emails);
+        if (f.publisher.len)
+            jw_kstr(&w, "publisher", f.publisher.p);
+        if (f.publisher_email.len)
+            jw_kstr(&w, "publisherEmail", f.publisher_email.p);
+    }
+    if (doc_absent)
+        jw_kbool(&w, "unpublished", true);
+    if (p->collab_known)
+        jw_kint(&w, "collaboratorCount", (long long)p->collab_user.n);
+    weblink(&w, "package/", full);
+    ent_tags(m, &w);
+    jw_key(&w, "_rawData");
+    jw_arr(&w);
+    raw_begin(&w, "default");
+    jw_obj(&w);
+    jw_kstr(&w, "name", full);
+    jw_key(&w, "access");
+    jw_str(&w, p->access);
+    jw_key(&w, "public");
+    if (p->visibility >= 0)
+        jw_bool(&w, p->visibility == 1);
+    else
+        jw_null(&w);
+    jw_key(&w, "collaborators");
+    if (p->collab_known) {
+        jw_obj(&w);
+        for (size_t i = 0; i < p->collab_user.n; i++)
+            jw_kstr(&w, p->collab_user.v[i], p->collab_perm.v[i]);
+        jw_obj_end(&w);
+    } else {
+        jw_null(&w);
+    }
+    jw_obj_end(&w);
+    jw_obj_end(&w);
+    if (doc) {
+        raw_begin(&w, "packument");
+        trimmed_doc(&w, doc);
+        jw_obj_end(&w);
+    }
+    jw_arr_end(&w);
+    if (obj_finish(m, &w, T_PACKAGE, key.p, e) < 0)
+        goto out;
+
+    key_of(&other, "npm-account:", m->org);
+    if (rel_direct(m, T_ACCOUNT_HAS_PACKAGE, "HAS", other.p, key.p, NULL, e) < 0)
+        goto out;
+    for (size_t i = 0; i < f.maintainers.n; i++) {
+        key_of(&other, "npm-user:", f.maintainers.v[i]);
+        if (rel_direct(m, T_USER_MANAGES_PACKAGE, "MANAGES", other.p, key.p, NULL, e) < 0)
+            goto out;
+    }
+    for (size_t i = 0; i < p->collab_user.n; i++) {
+        key_of(&other, "npm-user:", p->collab_user.v[i]);
+        if (rel_direct(m, T_PACKAGE_ALLOWS_USER, "ALLOWS", key.p, other.p, p->collab_perm.v[i],
+                       e) < 0)
+            goto out;
+    }
+    /* The repository that published it: from the document; the official
+     * integration's guess (bare name, owner = org) only when the document
+     * names none. Without the document we cannot know: nothing is written
+     * and the type is partial. */
+    if (doc || doc_absent) {
+        if (f.repo_known)
+            rc = rel_published(m, key.p, f.repo.owner, f.repo.name, e);
+        else
+            rc = rel_published(m, key.p, m->org, bare, e);
+        if (rc < 0)
+            goto out;
+    }
+    rc = 0;
+out:
+    facts_free(&f);
+    buf_free(&key);
+    buf_free(&other);
+    return rc;
+}
+
+static int on_packument(struct model *m, const struct record *r, struct err *e)
+{
+    struct package *p = find_package(m, r->subject);
+    if (!p) {
+        log_warn("%s: a document for '%s', which is not in the org's package list; ignored",
+                 r->where, r->subject);
+        return 0;
+    }
+    if (p->doc_seen) {
+        log_warn("%s: a second document for '%s'; ignored", r->where, r->subject);
+        return 0;
+    }
+    p->doc_seen = true;
+    if (is404(r))
+        return emit_package(m, p, NULL, true, e);
+    if (!ok2xx(r)) {
+        mark(m, r->kind);
+        return emit_package(m, p, NULL, false, e);
+    }
+    if (pkgdoc_scan(&m->doc, r->body, r->body_len, e) < 0)
+        return err_wrap(e, "%s", r->where);
+    return emit_package(m, p, &m->doc, false, e);
+}
+
+/* ---- dispatch -------------------------------------------------------------------- */
+
+static int on_whoami(struct model *m, const struct record *r)
+{
+    if (!ok2xx(r))
+        return 0;
+    struct jdoc d = JDOC_INIT;
+    if (jdoc_parse(&d, r->body, r->body_len, NULL) == 0) {
+        int u = jdoc_get(&d, 0, "username");
+        buf_reset(&m->s1);
+        if (u >= 0 && jdoc_str(&d, u, &m->s1) == 0 && m->s1.p && !m->whoami)
+            m->whoami = strdup(m->s1.p);
+    }
+    jdoc_free(&d);
+    return 0;
+}
+
+int model_record(void *ctx, const struct record *r, struct err *e)
+{
+    struct model *m = ctx;
+    if (!r)
+        return small_kinds_done(m, e);
+    if (!m->org && (r->kind == K_WHOAMI || r->kind == K_ORG_USERS || r->kind == K_ORG_TEAMS ||
+                    r->kind == K_ORG_PACKAGES)) {
+        if (!(m->org = strdup(r->subject)))
+            return oom(e);
+    }
+    if (r->failed)
+        mark(m, r->kind);
+    switch (r->kind) {
+    case K_WHOAMI:
+        return on_whoami(m, r);
+    case K_ORG_USERS:
+        return on_roster(m, r, e);
+    case K_ORG_TEAMS:
+        return on_teams(m, r, e);
+    case K_TEAM_USERS:
+        return on_team_users(m, r, e);
+    case K_TEAM_PACKAGES:
+        return on_team_packages(m, r, e);
+    case K_ORG_PACKAGES:
+        return on_packages(m, r, e);
+    case K_USER_PROFILES:
+        return on_profile(m, r, e);
+    case K_PACKAGE_VISIBILITY:
+        return on_visibility(m, r, e);
+    case K_PACKAGE_COLLABORATORS:
+        return on_collaborators(m, r, e);
+    case K_PACKUMENTS:
+        return on_packument(m, r, e);
+    default:
+        return 0;
+    }
+}
+
+/* ---- users, the account ------------------------------------------------------- */
+
+static int emit_user(struct model *m, struct user *u, struct err *e)
+{
+    struct buf key = BUF_INIT, acct = BUF_INIT;
+    struct strvec domains = {0};
+    struct jw w;
+    int rc = -1;
+    key_of(&key, "npm-user:", u->name);
+    sv_sort(&u->emails);
+    for (size_t i = 0; i < u->emails.n; i++) {
+        const char *at = strrchr(u->emails.v[i], '@');
+        if (at && sv_add_unique(&domains, at + 1) < 0) {
+            oom(e);
+            goto out;
+        }
+    }
+    sv_sort(&domains);
+    bool admin = u->member && u->role && strcmp(u->role, "developer") != 0;
+    ent_begin(m, &w, key.p, "npm_user", "User");
+    jw_kstr(&w, "id", u->name);
+    jw_kstr(&w, "name", u->name);
+    jw_kstr(&w, "displayName", u->name);
+    jw_key(&w, "username");
+    jw_arr(&w);
+    jw_str(&w, u->name);
+    jw_arr_end(&w);
+    jw_key(&w, "shortLoginId");
+    jw_arr(&w);
+    jw_str(&w, u->name);
+    jw_arr_end(&w);
+    jw_key(&w, "firstName");
+    jw_null(&w);
+    jw_key(&w, "lastName");
+    jw_null(&w);
+    jw_key(&w, "email");
+    if (u->emails.n)
+        str_array(&w, &u->emails);
+    else
+        jw_null(&w);
+    jw_key(&w, "emailDomain");
+    if (domains.n)
+        str_array(&w, &domains);
+    else
+        jw_null(&w);
+    jw_key(&w, "role");
+    jw_str(&w, u->member ? u->role : NULL);
+    jw_kbool(&w, "admin", admin);
+    jw_kbool(&w, "isAdmin", admin);
+    jw_key(&w, "orgMember");
+    if (u->member || m->roster_known)
+        jw_bool(&w, u->member);
+    else
+        jw_null(&w);
+    jw_kbool(&w, "active", u->member);
+    jw_kbool(&w, "isActive", u->member);
+    weblink(&w, "~", u->name);
+    ent_tags(m, &w);
+    jw_key(&w, "_rawData");
+    jw_arr(&w);
+    raw_begin(&w, "default");
+    jw_obj(&w);
+    jw_kstr(&w, "username", u->name);
+    jw_key(&w, "organizationRole");
+    jw_str(&w, u->member ? u->role : NULL);
+    jw_obj_end(&w);
+    jw_obj_end(&w);
+    if (u->profile) {
+        raw_begin(&w, "profile");
+        jw_raw(&w, u->profile, strlen(u->profile));
+        jw_obj_end(&w);
+    }
+    jw_arr_end(&w);
+    if (obj_finish(m, &w, T_USER, key.p, e) < 0)
+        goto out;
+    if (u->member) {
+        key_of(&acct, "npm-account:", m->org);
+        if (rel_direct(m, T_ACCOUNT_HAS_USER, "HAS", acct.p, key.p, NULL, e) < 0)
+            goto out;
+    }
+    rc = 0;
+out:
+    sv_free(&domains);
+    buf_free(&key);
+    buf_free(&acct);
+    return rc;
+}
+
+static int emit_account(struct model *m, const struct input_info *info, struct err *e)
+{
+    struct buf key = BUF_INIT;
+    struct jw w;
+    long long members = 0;
+    EACH(m->users, struct user, u)
+    {
+        if (u->member)
+            members++;
+    }
+    key_of(&key, "npm-account:", m->org);
+    ent_begin(m, &w, key.p, "npm_account", "Account");
+    jw_kstr(&w, "id", m->org);
+    jw_kstr(&w, "name", m->org);
+    jw_kstr(&w, "displayName", m->o.account_name ? m->o.account_name : m->org);
+    jw_kstr(&w, "vendor", "npm");
+    jw_kstr(&w, "org", m->org);
+    if (info->registry[0])
+        jw_kstr(&w, "registry", info->registry);
+    if (m->whoami)
+        jw_kstr(&w, "collectedAs", m->whoami);
+    if (m->roster_known)
+        jw_kint(&w, "memberCount", members);
+    jw_kint(&w, "teamCount", (long long)m->teams.n);
+    jw_kint(&w, "packageCount", (long long)m->packages.n);
+    weblink(&w, "org/", m->org);
+    ent_tags(m, &w);
+    jw_key(&w, "_rawData");
+    jw_arr(&w);
+    raw_begin(&w, "default");
+    jw_obj(&w);
+    jw_kstr(&w, "org", m->org);
+    jw_key(&w, "registry");
+    jw_str(&w, info->registry[0] ? info->registry : NULL);
+    jw_key(&w, "whoami");
+    jw_str(&w, m->whoami);
+    jw_obj_end(&w);
+    jw_obj_end(&w);
+    jw_arr_end(&w);
+    int rc = obj_finish(m, &w, T_ACCOUNT, key.p, e);
+    buf_free(&key);
+    return rc;
+}
+
+int model_finish(struct model *m, const struct input_info *info, unsigned *partial,
+                 struct err *e)
+{
+    if (!m->small_done && small_kinds_done(m, e) < 0)
+        return -1;
+    if (info->org[0] && strcmp(info->org, m->org) != 0)
+        return err_set(e, ERR_FAIL, "the manifest is for org '%s' but the records are for '%s'",
+                       info->org, m->org);
+    EACH(m->packages, struct package, p)
+    {
+        if (p->emitted)
+            continue;
+        if (!p->doc_seen)
+            mark(m, K_PACKUMENTS);
+        if (emit_package(m, p, NULL, false, e) < 0)
+            return -1;
+    }
+    EACH(m->users, struct user, u)
+    {
+        if (emit_user(m, u, e) < 0)
+            return -1;
+    }
+    if (emit_account(m, info, e) < 0)
+        return -1;
+    if (m->skipped_rels)
+        log_warn("%llu team permission(s) name packages outside the org's package list; those "
+                 "relationships were left out",
+                 (unsigned long long)m->skipped_rels);
+    /* The manifest's own word on completeness. */
+    if (!info->have_manifest || info->stopped) {
+        m->partial = (1u << T_COUNT) - 1;
+    } else if (!info->complete) {
+        bool any = false;
+        for (int k = 0; k < K_COUNT; k++)
+            if (info->failed[k]) {
+                mark(m, (enum dump_kind)k);
+                any = true;
+            }
+        if (!any)
+            m->partial = (1u << T_COUNT) - 1;
+    }
+    *partial = m->partial;
+    return 0;
+}
+
+/* ---- lifetime -------------------------------------------------------------------- */
+
+struct model *model_new(const struct model_opts *o, struct graph *g, struct err *e)
+{
+    struct model *m = calloc(1, sizeof *m);
+    if (!m) {
+        oom(e);
+        return NULL;
+    }
+    m->o = *o;
+    m->g = g;
+    return m;
+}
+
+static void free_user(void *v)
+{
+    struct user *u = v;
+    free(u->name);
+    free(u->role);
+    free(u->profile);
+    sv_free(&u->emails);
+    free(u);
+}
+
+static void free_team(void *v)
+{
+    struct team *t = v;
+    free(t->full);
+    free(t->org);
+    free(t->name);
+    sv_free(&t->members);
+    sv_free(&t->perm_pkg);
+    sv_free(&t->perm_val);
+    free(t);
+}
+
+static void free_package(void *v)
+{
+    struct package *p = v;
+    free(p->name);
+    free(p->access);
+    sv_free(&p->collab_user);
+    sv_free(&p->collab_perm);
+    free(p);
+}
+
+void model_free(struct model *m)
+{
+    if (!m)
+        return;
+    strset_free(&m->users, free_user);
+    strset_free(&m->teams, free_team);
+    strset_free(&m->packages, free_package);
+    strset_free(&m->warned, NULL);
+    pkgdoc_free(&m->doc);
+    buf_free(&m->obj);
+    buf_free(&m->s1);
+    buf_free(&m->s2);
+    free(m->org);
+    free(m->whoami);
+    free(m);
+}

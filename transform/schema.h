@@ -1,0 +1,93 @@
+/*
+ * schema.h — the graph this transform produces: its _types, the SDK steps
+ * that own them, and which fetch kinds feed which types (so that a failed
+ * fetch marks exactly the types it would have fed as partial).
+ *
+ * Keys and type names follow JupiterOne's official npm integration where it
+ * has them (npm_user, npm_team, npm_package, npm_team_has_user,
+ * repo_published_npm_package), so an account can switch integrations without
+ * its entities being deleted and recreated; the rest follow the SDK's
+ * generateRelationshipType rule (from type, class, to type minus the shared
+ * prefix).
+ */
+#ifndef J1NPM_TRANSFORM_SCHEMA_H
+#define J1NPM_TRANSFORM_SCHEMA_H
+
+#include <stdbool.h>
+
+#include "dumpfmt.h"
+
+enum gstep { S_ACCOUNT, S_USERS, S_TEAMS, S_PACKAGES, S_COUNT };
+
+enum gtype {
+    T_ACCOUNT,
+    T_USER,
+    T_ACCOUNT_HAS_USER,
+    T_TEAM,
+    T_TEAM_HAS_USER,
+    T_ACCOUNT_HAS_TEAM,
+    T_TEAM_ALLOWS_PACKAGE,
+    T_PACKAGE,
+    T_ACCOUNT_HAS_PACKAGE,
+    T_USER_MANAGES_PACKAGE,
+    T_PACKAGE_ALLOWS_USER,
+    T_REPO_PUBLISHED_PACKAGE,
+    T_COUNT
+};
+
+struct gtype_info {
+    const char *type;
+    enum gstep step;
+    bool relationship;
+};
+
+static const struct gtype_info gtypes[T_COUNT] = {
+    [T_ACCOUNT] = {"npm_account", S_ACCOUNT, false},
+    [T_USER] = {"npm_user", S_USERS, false},
+    [T_ACCOUNT_HAS_USER] = {"npm_account_has_user", S_USERS, true},
+    [T_TEAM] = {"npm_team", S_TEAMS, false},
+    [T_TEAM_HAS_USER] = {"npm_team_has_user", S_TEAMS, true},
+    [T_ACCOUNT_HAS_TEAM] = {"npm_account_has_team", S_TEAMS, true},
+    [T_TEAM_ALLOWS_PACKAGE] = {"npm_team_allows_package", S_TEAMS, true},
+    [T_PACKAGE] = {"npm_package", S_PACKAGES, false},
+    [T_ACCOUNT_HAS_PACKAGE] = {"npm_account_has_package", S_PACKAGES, true},
+    [T_USER_MANAGES_PACKAGE] = {"npm_user_manages_package", S_PACKAGES, true},
+    [T_PACKAGE_ALLOWS_USER] = {"npm_package_allows_user", S_PACKAGES, true},
+    [T_REPO_PUBLISHED_PACKAGE] = {"repo_published_npm_package", S_PACKAGES, true},
+};
+
+struct gstep_info {
+    const char *id;
+    const char *name;
+    const char *depends_on; /* one step id, or NULL */
+};
+
+static const struct gstep_info gsteps[S_COUNT] = {
+    [S_ACCOUNT] = {"fetch-account", "Fetch Account", NULL},
+    [S_USERS] = {"fetch-org-users", "Fetch Organization Users", "fetch-account"},
+    [S_TEAMS] = {"fetch-org-teams", "Fetch Organization Teams", "fetch-org-users"},
+    [S_PACKAGES] = {"fetch-org-packages", "Fetch Organization Packages", "fetch-org-teams"},
+};
+
+#define TB(t) (1u << (t))
+
+/* The types each fetch kind feeds: a failed or missing fetch of that kind
+ * makes these partial. */
+static const unsigned kind_feeds[K_COUNT] = {
+    [K_WHOAMI] = 0,
+    [K_ORG_USERS] = TB(T_USER) | TB(T_ACCOUNT_HAS_USER),
+    [K_ORG_TEAMS] = TB(T_TEAM) | TB(T_TEAM_HAS_USER) | TB(T_ACCOUNT_HAS_TEAM) |
+                    TB(T_TEAM_ALLOWS_PACKAGE),
+    [K_TEAM_USERS] = TB(T_TEAM) | TB(T_TEAM_HAS_USER),
+    [K_TEAM_PACKAGES] = TB(T_TEAM_ALLOWS_PACKAGE),
+    [K_ORG_PACKAGES] = TB(T_PACKAGE) | TB(T_ACCOUNT_HAS_PACKAGE) | TB(T_USER_MANAGES_PACKAGE) |
+                       TB(T_PACKAGE_ALLOWS_USER) | TB(T_REPO_PUBLISHED_PACKAGE) |
+                       TB(T_TEAM_ALLOWS_PACKAGE),
+    [K_USER_PROFILES] = TB(T_USER),
+    [K_PACKAGE_VISIBILITY] = TB(T_PACKAGE),
+    [K_PACKAGE_COLLABORATORS] = TB(T_PACKAGE_ALLOWS_USER) | TB(T_USER) | TB(T_PACKAGE),
+    [K_PACKUMENTS] = TB(T_PACKAGE) | TB(T_USER_MANAGES_PACKAGE) | TB(T_REPO_PUBLISHED_PACKAGE) |
+                     TB(T_USER),
+};
+
+#endif

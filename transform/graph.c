@@ -21,18 +21,26 @@
 
 struct ientry {
     uint64_t off;    /* in the spool */
-    uint64_t keyoff; /* in the key arena */
     uint32_t len;
-    uint32_t klen;
     uint32_t type;
+    uint32_t klen;
+    uint32_t keyoff; /* in the run's key arena */
+};
+
+struct run {
+    uint64_t start, end; /* byte range in the runs file */
 };
 
 struct graph {
     FILE *spool;
     uint64_t spool_len;
-    struct ientry *ix;
+    struct ientry *ix; /* the run being collected */
     size_t n, cap;
     struct buf keys;
+    FILE *runs; /* spilled runs: [type u32][klen u32][off u64][len u32][key] ... */
+    uint64_t runs_len;
+    struct run *rv;
+    size_t nruns, caprun;
     uint64_t count[T_COUNT];
     uint64_t dups;
 };
@@ -72,39 +80,12 @@ void graph_free(struct graph *g)
         return;
     if (g->spool)
         fclose(g->spool);
+    if (g->runs)
+        fclose(g->runs);
     free(g->ix);
+    free(g->rv);
     buf_free(&g->keys);
     free(g);
-}
-
-int graph_add(struct graph *g, enum gtype t, const char *key, size_t klen, const char *json,
-              size_t n, struct err *e)
-{
-    if (n > UINT32_MAX || klen > UINT32_MAX)
-        return err_set(e, ERR_FAIL, "graph object %.*s is too large", (int)(klen > 80 ? 80 : klen),
-                       key);
-    if (g->n == g->cap) {
-        size_t nc = g->cap ? g->cap * 2 : 1024;
-        struct ientry *nx = realloc(g->ix, nc * sizeof *nx);
-        if (!nx)
-            return err_set(e, ERR_FAIL, "out of memory");
-        g->ix = nx;
-        g->cap = nc;
-    }
-    struct ientry *x = &g->ix[g->n];
-    x->off = g->spool_len;
-    x->len = (uint32_t)n;
-    x->keyoff = g->keys.len;
-    x->klen = (uint32_t)klen;
-    x->type = (uint32_t)t;
-    if (buf_append(&g->keys, key, klen) < 0)
-        return err_set(e, ERR_FAIL, "out of memory");
-    if (fwrite(json, 1, n, g->spool) != n)
-        return err_set(e, ERR_FAIL, "cannot write a temporary file: %s", strerror(errno));
-    g->spool_len += n;
-    g->n++;
-    g->count[t]++;
-    return 0;
 }
 
 uint64_t graph_count(const struct graph *g, enum gtype t)
@@ -117,23 +98,302 @@ uint64_t graph_duplicates(const struct graph *g)
     return g->dups;
 }
 
+/* Output order: entities before relationships, then type, then _key; equal
+ * keys keep the order they were made in (the spool offset grows). */
+static int rank(uint32_t type)
+{
+    return (gtypes[type].relationship ? T_COUNT : 0) + (int)type;
+}
+
+static int cmp_parts(uint32_t ta, const char *ka, uint32_t kla, uint64_t oa, uint32_t tb,
+                     const char *kb, uint32_t klb, uint64_t ob)
+{
+    if (ta != tb)
+        return rank(ta) < rank(tb) ? -1 : 1;
+    size_t n = kla < klb ? kla : klb;
+    int c = memcmp(ka, kb, n);
+    if (c)
+        return c;
+    if (kla != klb)
+        return kla < klb ? -1 : 1;
+    return oa < ob ? -1 : oa > ob;
+}
+
 static const char *sort_keys; /* qsort has no context argument */
 
 static int cmp_ix(const void *a, const void *b)
 {
     const struct ientry *x = a, *y = b;
-    if (x->type != y->type)
-        return x->type < y->type ? -1 : 1;
-    size_t n = x->klen < y->klen ? x->klen : y->klen;
-    int c = memcmp(sort_keys + x->keyoff, sort_keys + y->keyoff, n);
-    if (c)
-        return c;
-    if (x->klen != y->klen)
-        return x->klen < y->klen ? -1 : 1;
-    return x->off < y->off ? -1 : x->off > y->off; /* equal keys: first made wins */
+    return cmp_parts(x->type, sort_keys + x->keyoff, x->klen, x->off, y->type,
+                     sort_keys + y->keyoff, y->klen, y->off);
 }
 
-static int read_obj(struct graph *g, const struct ientry *x, struct buf *b, struct err *e)
+static void sort_run(struct graph *g)
+{
+    sort_keys = g->keys.p;
+    if (g->n > 1)
+        qsort(g->ix, g->n, sizeof *g->ix, cmp_ix);
+}
+
+/* Sorts the run in memory and appends it to the runs file. */
+static int spill_run(struct graph *g, struct err *e)
+{
+    if (!g->n)
+        return 0;
+    if (!g->runs && !(g->runs = temp_file()))
+        return err_set(e, ERR_FAIL, "cannot create a temporary file: %s", strerror(errno));
+    if (g->nruns == g->caprun) {
+        size_t nc = g->caprun ? g->caprun * 2 : 16;
+        struct run *nr = realloc(g->rv, nc * sizeof *nr);
+        if (!nr)
+            return err_set(e, ERR_FAIL, "out of memory");
+        g->rv = nr;
+        g->caprun = nc;
+    }
+    sort_run(g);
+    uint64_t start = g->runs_len;
+    for (size_t i = 0; i < g->n; i++) {
+        const struct ientry *x = &g->ix[i];
+        unsigned char h[20];
+        memcpy(h, &x->type, 4);
+        memcpy(h + 4, &x->klen, 4);
+        memcpy(h + 8, &x->off, 8);
+        memcpy(h + 16, &x->len, 4);
+        if (fwrite(h, 1, sizeof h, g->runs) != sizeof h ||
+            fwrite(g->keys.p + x->keyoff, 1, x->klen, g->runs) != x->klen)
+            return err_set(e, ERR_FAIL, "cannot write a temporary file: %s", strerror(errno));
+        g->runs_len += sizeof h + x->klen;
+    }
+    g->rv[g->nruns].start = start;
+    g->rv[g->nruns].end = g->runs_len;
+    g->nruns++;
+    g->n = 0;
+    buf_reset(&g->keys);
+    return 0;
+}
+
+int graph_add(struct graph *g, enum gtype t, const char *key, size_t klen, const char *json,
+              size_t n, struct err *e)
+{
+    if (n > UINT32_MAX || klen > (1u << 20))
+        return err_set(e, ERR_FAIL, "graph object %.*s is too large", (int)(klen > 80 ? 80 : klen),
+                       key);
+    if (g->n && (g->keys.len + klen + (g->n + 1) * sizeof *g->ix) > GRAPH_RUN_BUDGET &&
+        spill_run(g, e) < 0)
+        return -1;
+    if (g->n == g->cap) {
+        size_t nc = g->cap ? g->cap * 2 : 1024;
+        struct ientry *nx = realloc(g->ix, nc * sizeof *nx);
+        if (!nx)
+            return err_set(e, ERR_FAIL, "out of memory");
+        g->ix = nx;
+        g->cap = nc;
+    }
+    struct ientry *x = &g->ix[g->n];
+    x->off = g->spool_len;
+    x->len = (uint32_t)n;
+    x->keyoff = (uint32_t)g->keys.len;
+    x->klen = (uint32_t)klen;
+    x->type = (uint32_t)t;
+    if (buf_append(&g->keys, key, klen) < 0)
+        return err_set(e, ERR_FAIL, "out of memory");
+    if (fwrite(json, 1, n, g->spool) != n)
+        return err_set(e, ERR_FAIL, "cannot write a temporary file: %s", strerror(errno));
+    g->spool_len += n;
+    g->n++;
+    g->count[t]++;
+    return 0;
+}
+
+/* ---- reading back in order ------------------------------------------------ */
+
+struct item {
+    uint32_t type, klen, len;
+    uint64_t off;
+    const char *key;
+};
+
+struct run_reader {
+    int fd;
+    uint64_t pos, end;
+    char buf[65536];
+    size_t have, at;
+    struct buf key; /* the current record's key */
+    struct item cur;
+};
+
+static int rr_fill(struct run_reader *r, size_t need)
+{
+    if (r->have - r->at >= need)
+        return 0;
+    memmove(r->buf, r->buf + r->at, r->have - r->at);
+    r->have -= r->at;
+    r->at = 0;
+    while (r->have < need && r->pos < r->end) {
+        size_t want = sizeof r->buf - r->have;
+        if (want > r->end - r->pos)
+            want = (size_t)(r->end - r->pos);
+        ssize_t got = pread(r->fd, r->buf + r->have, want, (off_t)r->pos);
+        if (got <= 0)
+            return -1;
+        r->have += (size_t)got;
+        r->pos += (uint64_t)got;
+    }
+    return r->have >= need ? 0 : -1;
+}
+
+/* 1: a record; 0: the run is done; -1: read error. */
+static int rr_next(struct run_reader *r)
+{
+    if (r->at == r->have && r->pos >= r->end)
+        return 0;
+    if (rr_fill(r, 20) < 0)
+        return -1;
+    const char *h = r->buf + r->at;
+    memcpy(&r->cur.type, h, 4);
+    memcpy(&r->cur.klen, h + 4, 4);
+    memcpy(&r->cur.off, h + 8, 8);
+    memcpy(&r->cur.len, h + 16, 4);
+    r->at += 20;
+    buf_reset(&r->key);
+    size_t left = r->cur.klen;
+    while (left) {
+        if (rr_fill(r, 1) < 0)
+            return -1;
+        size_t take = r->have - r->at < left ? r->have - r->at : left;
+        if (buf_append(&r->key, r->buf + r->at, take) < 0)
+            return -1;
+        r->at += take;
+        left -= take;
+    }
+    r->cur.key = r->key.p ? r->key.p : "";
+    return 1;
+}
+
+struct cursor {
+    struct graph *g;
+    size_t i;              /* in-memory run position (when nothing was spilled) */
+    struct run_reader *rr; /* spilled runs, merged */
+    size_t *heap, nheap;   /* indexes into rr: a min-heap by current record */
+    struct buf cur, last;  /* the key handed out, and the previous one */
+    uint32_t last_type;
+    bool have_last;
+};
+
+static bool rr_less(const struct cursor *c, size_t a, size_t b)
+{
+    const struct item *x = &c->rr[a].cur, *y = &c->rr[b].cur;
+    return cmp_parts(x->type, x->key, x->klen, x->off, y->type, y->key, y->klen, y->off) < 0;
+}
+
+static void heap_down(struct cursor *c, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < c->nheap && rr_less(c, c->heap[l], c->heap[m]))
+            m = l;
+        if (r < c->nheap && rr_less(c, c->heap[r], c->heap[m]))
+            m = r;
+        if (m == i)
+            return;
+        size_t t = c->heap[i];
+        c->heap[i] = c->heap[m];
+        c->heap[m] = t;
+        i = m;
+    }
+}
+
+static int cursor_open(struct cursor *c, struct graph *g, struct err *e)
+{
+    memset(c, 0, sizeof *c);
+    c->g = g;
+    if (fflush(g->spool) != 0)
+        return err_set(e, ERR_FAIL, "cannot write a temporary file: %s", strerror(errno));
+    if (!g->nruns) {
+        sort_run(g);
+        return 0;
+    }
+    if (spill_run(g, e) < 0)
+        return -1;
+    if (fflush(g->runs) != 0)
+        return err_set(e, ERR_FAIL, "cannot write a temporary file: %s", strerror(errno));
+    c->rr = calloc(g->nruns, sizeof *c->rr);
+    c->heap = calloc(g->nruns, sizeof *c->heap);
+    if (!c->rr || !c->heap)
+        return err_set(e, ERR_FAIL, "out of memory");
+    for (size_t i = 0; i < g->nruns; i++) {
+        c->rr[i].fd = fileno(g->runs);
+        c->rr[i].pos = g->rv[i].start;
+        c->rr[i].end = g->rv[i].end;
+        int r = rr_next(&c->rr[i]);
+        if (r < 0)
+            return err_set(e, ERR_FAIL, "cannot read back a temporary file");
+        if (r > 0)
+            c->heap[c->nheap++] = i;
+    }
+    for (size_t i = c->nheap / 2 + 1; i-- > 0;)
+        heap_down(c, i);
+    return 0;
+}
+
+static void cursor_close(struct cursor *c)
+{
+    if (c->rr)
+        for (size_t i = 0; i < c->g->nruns; i++)
+            buf_free(&c->rr[i].key);
+    free(c->rr);
+    free(c->heap);
+    buf_free(&c->cur);
+    buf_free(&c->last);
+}
+
+/* Next object in output order; a repeated (type, _key) is dropped (the
+ * first one made wins). 1: *it filled, its key valid until the next call;
+ * 0: done; -1: error. */
+static int cursor_next(struct cursor *c, struct item *it, struct err *e)
+{
+    for (;;) {
+        if (!c->rr) {
+            if (c->i >= c->g->n)
+                return 0;
+            const struct ientry *x = &c->g->ix[c->i++];
+            it->type = x->type;
+            it->klen = x->klen;
+            it->len = x->len;
+            it->off = x->off;
+            it->key = c->g->keys.p + x->keyoff;
+        } else {
+            if (!c->nheap)
+                return 0;
+            size_t top = c->heap[0];
+            *it = c->rr[top].cur;
+            buf_reset(&c->cur);
+            if (buf_append(&c->cur, it->key, it->klen) < 0)
+                return err_set(e, ERR_FAIL, "out of memory");
+            it->key = c->cur.p;
+            int r = rr_next(&c->rr[top]);
+            if (r < 0)
+                return err_set(e, ERR_FAIL, "cannot read back a temporary file");
+            if (r == 0)
+                c->heap[0] = c->heap[--c->nheap];
+            heap_down(c, 0);
+        }
+        if (c->have_last && c->last_type == it->type && c->last.len == it->klen &&
+            memcmp(c->last.p, it->key, it->klen) == 0) {
+            c->g->dups++;
+            c->g->count[it->type]--;
+            continue;
+        }
+        buf_reset(&c->last);
+        if (buf_append(&c->last, it->key, it->klen) < 0)
+            return err_set(e, ERR_FAIL, "out of memory");
+        c->last_type = it->type;
+        c->have_last = true;
+        return 1;
+    }
+}
+
+static int read_obj(struct graph *g, const struct item *x, struct buf *b, struct err *e)
 {
     buf_reset(b);
     if (buf_reserve(b, x->len) < 0)
@@ -144,25 +404,6 @@ static int read_obj(struct graph *g, const struct ientry *x, struct buf *b, stru
     b->len = x->len;
     b->p[b->len] = '\0';
     return 0;
-}
-
-/* Drops later objects whose (type, _key) repeats an earlier one. */
-static void dedupe(struct graph *g)
-{
-    size_t w = 0;
-    for (size_t i = 0; i < g->n; i++) {
-        if (w > 0) {
-            const struct ientry *p = &g->ix[w - 1], *x = &g->ix[i];
-            if (p->type == x->type && p->klen == x->klen &&
-                memcmp(g->keys.p + p->keyoff, g->keys.p + x->keyoff, x->klen) == 0) {
-                g->dups++;
-                g->count[x->type]--;
-                continue;
-            }
-        }
-        g->ix[w++] = g->ix[i];
-    }
-    g->n = w;
 }
 
 /* ---- summary.json ----------------------------------------------------- */
@@ -240,44 +481,64 @@ static int write_file(const char *path, const struct buf *b, struct err *e)
     return rc;
 }
 
-/* Writes one type's sorted objects [from, to) as numbered files. */
-static int write_type_files(struct graph *g, const char *root, size_t from, size_t to,
-                            struct err *e)
+/* Writes every object, in order, as numbered files per type:
+ * graph/<step>/<entities|relationships>/<type>-NNNN.json. */
+static int write_graph_files(struct graph *g, const char *root, struct err *e)
 {
-    enum gtype t = (enum gtype)g->ix[from].type;
-    const char *kind = gtypes[t].relationship ? "relationships" : "entities";
+    struct cursor c;
     struct buf dir = BUF_INIT, path = BUF_INIT, file = BUF_INIT, obj = BUF_INIT;
-    int rc = -1, seq = 0;
-    if (buf_printf(&dir, "%s/graph/%s/%s", root, gsteps[gtypes[t].step].id, kind) < 0 ||
-        mkdir_p(dir.p, 0755, e) < 0)
+    struct item it;
+    int rc = -1, seq = 0, r;
+    size_t in_file = 0;
+    uint32_t type = UINT32_MAX;
+    if (cursor_open(&c, g, e) < 0)
         goto out;
-    size_t i = from;
-    while (i < to) {
-        buf_reset(&file);
-        buf_printf(&file, "{\"%s\":[\n", kind);
-        size_t in_file = 0;
-        while (i < to && in_file < GRAPH_FILE_MAX_OBJECTS &&
-               (in_file == 0 || file.len + g->ix[i].len < GRAPH_FILE_MAX_BYTES)) {
-            if (read_obj(g, &g->ix[i], &obj, e) < 0)
-                goto out;
-            if ((in_file && buf_puts(&file, ",\n") < 0) || buf_append(&file, obj.p, obj.len) < 0) {
+    for (;;) {
+        if ((r = cursor_next(&c, &it, e)) < 0)
+            goto out;
+        bool switch_type = r > 0 && it.type != type;
+        bool full = r > 0 && !switch_type && in_file &&
+                    (in_file >= GRAPH_FILE_MAX_OBJECTS || file.len + it.len + 8 > GRAPH_FILE_MAX_BYTES);
+        if (in_file && (r == 0 || switch_type || full)) {
+            buf_reset(&path);
+            buf_printf(&path, "%s/%s-%04d.json", dir.p, gtypes[type].type, ++seq);
+            if (buf_puts(&file, "\n]}\n") < 0) {
                 err_set(e, ERR_FAIL, "out of memory");
                 goto out;
             }
-            in_file++;
-            i++;
+            if (write_file(path.p, &file, e) < 0)
+                goto out;
+            in_file = 0;
         }
-        if (buf_puts(&file, "\n]}\n") < 0) {
+        if (r == 0)
+            break;
+        const char *kind = gtypes[it.type].relationship ? "relationships" : "entities";
+        if (switch_type) {
+            type = it.type;
+            seq = 0;
+            buf_reset(&dir);
+            if (buf_printf(&dir, "%s/graph/%s/%s", root, gsteps[gtypes[type].step].id, kind) < 0 ||
+                mkdir_p(dir.p, 0755, e) < 0)
+                goto out;
+        }
+        if (in_file == 0) {
+            buf_reset(&file);
+            buf_printf(&file, "{\"%s\":[\n", kind);
+        } else if (buf_puts(&file, ",\n") < 0) {
             err_set(e, ERR_FAIL, "out of memory");
             goto out;
         }
-        buf_reset(&path);
-        buf_printf(&path, "%s/%s-%04d.json", dir.p, gtypes[t].type, ++seq);
-        if (write_file(path.p, &file, e) < 0)
+        if (read_obj(g, &it, &obj, e) < 0)
             goto out;
+        if (buf_append(&file, obj.p, obj.len) < 0) {
+            err_set(e, ERR_FAIL, "out of memory");
+            goto out;
+        }
+        in_file++;
     }
     rc = 0;
 out:
+    cursor_close(&c);
     buf_free(&dir);
     buf_free(&path);
     buf_free(&file);
@@ -338,15 +599,8 @@ static int write_dir(struct graph *g, const char *out, const struct buf *summary
         goto out;
     }
     chmod(tmp.p, 0755);
-    size_t i = 0;
-    while (i < g->n) {
-        size_t j = i;
-        while (j < g->n && g->ix[j].type == g->ix[i].type)
-            j++;
-        if (write_type_files(g, tmp.p, i, j, e) < 0)
-            goto fail;
-        i = j;
-    }
+    if (write_graph_files(g, tmp.p, e) < 0)
+        goto fail;
     buf_printf(&p, "%s/summary.json", tmp.p);
     struct buf sj = BUF_INIT;
     buf_append(&sj, summary->p, summary->len);
@@ -388,25 +642,27 @@ static int write_stream(struct graph *g, const struct buf *summary, struct err *
 {
     struct gzw *w = gzw_new(STDOUT_FILENO, 6, "standard output", e);
     struct buf obj = BUF_INIT;
-    int rc = -1;
+    struct cursor c;
+    struct item it;
+    int rc = -1, r;
     if (!w)
         return -1;
-    for (int pass = 0; pass < 2; pass++) {
-        for (size_t i = 0; i < g->n; i++) {
-            bool rel = gtypes[g->ix[i].type].relationship;
-            if (rel != (pass == 1))
-                continue;
-            const char *head = rel ? "{\"relationship\":" : "{\"entity\":";
-            if (read_obj(g, &g->ix[i], &obj, e) < 0 || gzw_write(w, head, strlen(head), e) < 0 ||
-                gzw_write(w, obj.p, obj.len, e) < 0 || gzw_write(w, "}\n", 2, e) < 0)
-                goto out;
-        }
+    if (cursor_open(&c, g, e) < 0)
+        goto out;
+    while ((r = cursor_next(&c, &it, e)) > 0) {
+        const char *head = gtypes[it.type].relationship ? "{\"relationship\":" : "{\"entity\":";
+        if (read_obj(g, &it, &obj, e) < 0 || gzw_write(w, head, strlen(head), e) < 0 ||
+            gzw_write(w, obj.p, obj.len, e) < 0 || gzw_write(w, "}\n", 2, e) < 0)
+            goto out;
     }
+    if (r < 0)
+        goto out;
     if (gzw_write(w, "{\"summary\":", 11, e) < 0 || gzw_write(w, summary->p, summary->len, e) < 0 ||
         gzw_write(w, "}\n", 2, e) < 0 || gzw_finish(w, e) < 0)
         goto out;
     rc = 0;
 out:
+    cursor_close(&c);
     gzw_free(w);
     buf_free(&obj);
     return rc;
@@ -414,12 +670,6 @@ out:
 
 int graph_write(struct graph *g, const char *out, unsigned partial, struct err *e)
 {
-    if (fflush(g->spool) != 0)
-        return err_set(e, ERR_FAIL, "cannot write a temporary file: %s", strerror(errno));
-    sort_keys = g->keys.p;
-    if (g->n)
-        qsort(g->ix, g->n, sizeof *g->ix, cmp_ix);
-    dedupe(g);
     struct buf summary = BUF_INIT;
     if (summary_json(g, partial, &summary) < 0) {
         buf_free(&summary);

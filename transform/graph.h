@@ -5,11 +5,16 @@
  * Objects arrive in whatever order the dump holds them (collect writes
  * package documents in completion order), but the output must be the same
  * bytes for the same dump. So each object's JSON is appended to an unlinked
- * spool file and only a small index entry (type, _key, offset, length) is
- * kept in memory; graph_write() sorts the index by (type, _key) and copies
- * the objects out in that order. This is the one second pass in transform,
- * and it reads the spool, never the dump. Memory: the _keys and 32 bytes an
- * object; the objects themselves live on disk.
+ * spool file and only an index entry (type, _key, offset, length) is kept;
+ * graph_write() copies the objects out sorted by (entities before
+ * relationships, type, _key). This is the one second pass in transform, and
+ * it reads the spool, never the dump.
+ *
+ * The index itself is sorted externally: entries collect in memory up to
+ * GRAPH_RUN_BUDGET bytes, are then sorted and spilled as a run to a second
+ * temporary file, and graph_write() merges the runs. So memory stays at the
+ * budget however many objects there are (an org with hundreds of
+ * collaborators per package has millions of relationships).
  *
  * Directory output replaces an existing --out only when the new tree is
  * complete: it is built beside it and swapped in by rename.
@@ -25,6 +30,7 @@
 
 #define GRAPH_FILE_MAX_OBJECTS 1000
 #define GRAPH_FILE_MAX_BYTES 5000000
+#define GRAPH_RUN_BUDGET ((size_t)8 << 20)
 
 struct graph;
 

@@ -612,7 +612,12 @@ static int on_team_users(struct model *m, const struct record *r, struct err *e)
     }
     struct jdoc d = JDOC_INIT;
     struct buf s = BUF_INIT;
+    struct strset seen = STRSET_INIT; /* lists can hold thousands: no quadratic dedupe */
     int rc = -1;
+    if (t->members.n) {
+        log_warn("%s: a second member list for team '%s'; ignored", r->where, r->subject);
+        return 0;
+    }
     if (parse_body(r, &d, e) < 0)
         goto out;
     if (!jdoc_is(&d, 0, JT_ARRAY)) {
@@ -625,7 +630,14 @@ static int on_team_users(struct model *m, const struct record *r, struct err *e)
             bad_shape(r, e, "a team member is not a user name string");
             goto out;
         }
-        if (sv_add_unique(&t->members, s.p) < 0) {
+        int fresh = strset_add(&seen, s.p, s.len, NULL);
+        if (fresh < 0) {
+            oom(e);
+            goto out;
+        }
+        if (!fresh)
+            continue;
+        if (sv_add(&t->members, s.p, s.len) < 0) {
             oom(e);
             goto out;
         }
@@ -637,6 +649,7 @@ static int on_team_users(struct model *m, const struct record *r, struct err *e)
 out:
     jdoc_free(&d);
     buf_free(&s);
+    strset_free(&seen, NULL);
     return rc;
 }
 
@@ -656,7 +669,12 @@ static int on_team_packages(struct model *m, const struct record *r, struct err 
     }
     struct jdoc d = JDOC_INIT;
     struct buf name = BUF_INIT, perm = BUF_INIT;
+    struct strset seen = STRSET_INIT;
     int rc = -1;
+    if (t->perm_pkg.n) {
+        log_warn("%s: a second permission list for team '%s'; ignored", r->where, r->subject);
+        return 0;
+    }
     if (parse_body(r, &d, e) < 0)
         goto out;
     if (!jdoc_is(&d, 0, JT_OBJECT)) {
@@ -671,10 +689,12 @@ static int on_team_packages(struct model *m, const struct record *r, struct err 
             bad_shape(r, e, "a team package permission is not {name: permission string}");
             goto out;
         }
-        if (sv_has(&t->perm_pkg, name.p))
+        int fresh = strset_add(&seen, name.p, name.len, NULL);
+        if (fresh == 0)
             continue;
         const char *pv = norm_perm(perm.p ? perm.p : "");
-        if (sv_add(&t->perm_pkg, name.p, name.len) < 0 || sv_add(&t->perm_val, pv, strlen(pv)) < 0) {
+        if (fresh < 0 || sv_add(&t->perm_pkg, name.p, name.len) < 0 ||
+            sv_add(&t->perm_val, pv, strlen(pv)) < 0) {
             oom(e);
             goto out;
         }
@@ -685,6 +705,7 @@ out:
     jdoc_free(&d);
     buf_free(&name);
     buf_free(&perm);
+    strset_free(&seen, NULL);
     return rc;
 }
 
@@ -779,7 +800,12 @@ static int on_collaborators(struct model *m, const struct record *r, struct err 
     }
     struct jdoc d = JDOC_INIT;
     struct buf name = BUF_INIT, perm = BUF_INIT;
+    struct strset seen = STRSET_INIT;
     int rc = -1;
+    if (p->collab_user.n) {
+        log_warn("%s: a second collaborator list for '%s'; ignored", r->where, r->subject);
+        return 0;
+    }
     if (parse_body(r, &d, e) < 0)
         goto out;
     if (!jdoc_is(&d, 0, JT_OBJECT)) {
@@ -794,10 +820,11 @@ static int on_collaborators(struct model *m, const struct record *r, struct err 
             bad_shape(r, e, "a collaborator entry is not {user: permission string}");
             goto out;
         }
-        if (sv_has(&p->collab_user, name.p))
+        int fresh = strset_add(&seen, name.p, name.len, NULL);
+        if (fresh == 0)
             continue;
         const char *pv = norm_perm(perm.p ? perm.p : "");
-        if (sv_add(&p->collab_user, name.p, name.len) < 0 ||
+        if (fresh < 0 || sv_add(&p->collab_user, name.p, name.len) < 0 ||
             sv_add(&p->collab_perm, pv, strlen(pv)) < 0) {
             oom(e);
             goto out;
@@ -811,6 +838,7 @@ out:
     jdoc_free(&d);
     buf_free(&name);
     buf_free(&perm);
+    strset_free(&seen, NULL);
     return rc;
 }
 
@@ -953,15 +981,55 @@ static void facts_free(struct pkgfacts *f)
     sv_free(&f->keywords);
 }
 
-static int64_t doc_time(const struct jdoc *t, const char *key)
+/* The three entries of a document's "time" map that matter: created,
+ * modified and the latest version's. The map has one entry per version ever
+ * published, so it is walked, not tokenised. */
+struct time_pick {
+    const struct pkgdoc *doc;
+    struct member pick[3]; /* created, modified, latest */
+};
+
+static bool raw_key_is(const char *k, size_t kl, const char *s, size_t n)
 {
-    int i = jdoc_get(t, 0, key);
+    if (!memchr(k, '\\', kl))
+        return kl == n && memcmp(k, s, n) == 0;
+    struct buf b = BUF_INIT;
+    bool eq = json_unescape(&b, k, kl) == 0 && b.len == n && memcmp(b.p, s, n) == 0;
+    buf_free(&b);
+    return eq;
+}
+
+static int on_time(void *ctx, const char *k, size_t kl, const char *v, size_t vl)
+{
+    struct time_pick *tp = ctx;
+    int which = json_key_is(k, kl, "created")    ? 0
+                : json_key_is(k, kl, "modified") ? 1
+                : tp->doc->latest && raw_key_is(k, kl, tp->doc->latest_name.p, tp->doc->latest_name.len)
+                    ? 2
+                    : -1;
+    if (which >= 0) {
+        tp->pick[which].key.p = k;
+        tp->pick[which].key.n = kl;
+        tp->pick[which].val.p = v;
+        tp->pick[which].val.n = vl;
+    }
+    return 0;
+}
+
+static void pick_times(const struct pkgdoc *doc, struct time_pick *tp)
+{
+    memset(tp, 0, sizeof *tp);
+    tp->doc = doc;
+    if (doc->time.p && doc->time.n && doc->time.p[0] == '{')
+        json_each_member(doc->time.p, doc->time.p + doc->time.n, on_time, tp, NULL);
+}
+
+static int64_t time_ms(const struct member *m)
+{
     int64_t ms;
-    size_t n;
-    if (i < 0 || !jdoc_is(t, i, JT_STRING))
+    if (!m->val.p || m->val.n < 2 || m->val.p[0] != '"')
         return -1;
-    const char *p = jdoc_raw(t, i, &n);
-    return time_parse_iso8601(p, n, &ms) ? ms : -1;
+    return time_parse_iso8601(m->val.p + 1, m->val.n - 2, &ms) ? ms : -1;
 }
 
 /* repository: "url" or {"url": ..., "directory": ...}; the first one seen wins. */
@@ -1032,13 +1100,11 @@ static int read_doc(struct model *m, struct pkgdoc *doc, struct pkgfacts *f, str
                 sv_add(&f->keywords, name.p, name.len) < 0)
                 goto oom_out;
         }
-    if (doc->time.p && jdoc_parse(&d, doc->time.p, doc->time.n, NULL) == 0 &&
-        jdoc_is(&d, 0, JT_OBJECT)) {
-        f->created = doc_time(&d, "created");
-        f->modified = doc_time(&d, "modified");
-        if (doc->latest)
-            f->published = doc_time(&d, doc->latest_name.p);
-    }
+    struct time_pick tp;
+    pick_times(doc, &tp);
+    f->created = time_ms(&tp.pick[0]);
+    f->modified = time_ms(&tp.pick[1]);
+    f->published = time_ms(&tp.pick[2]);
     /* Current maintainers: the document's top-level list. */
     if (doc->maintainers.p && jdoc_parse(&d, doc->maintainers.p, doc->maintainers.n, NULL) == 0 &&
         jdoc_is(&d, 0, JT_ARRAY)) {
@@ -1140,20 +1206,16 @@ static void trimmed_doc(struct jw *w, const struct pkgdoc *doc)
             jw_obj_end(w);
         } else if (json_key_is(mb->key.p, mb->key.n, "time") && mb->val.n &&
                    mb->val.p[0] == '{') {
-            struct jdoc t = JDOC_INIT;
+            struct time_pick tp;
+            pick_times(doc, &tp);
             jw_obj(w);
-            if (jdoc_parse(&t, mb->val.p, mb->val.n, NULL) == 0) {
-                for (int k = jdoc_first(&t, 0); k > 0; k = jdoc_after_member(&t, 0, k)) {
-                    if (jdoc_streq(&t, k, "created") || jdoc_streq(&t, k, "modified") ||
-                        (doc->latest && jdoc_streq(&t, k, doc->latest_name.p))) {
-                        size_t kn, vn;
-                        const char *kr = jdoc_raw(&t, k, &kn), *vr = jdoc_text(&t, k + 1, &vn);
-                        jw_key_raw(w, kr, kn);
-                        jw_raw(w, vr, vn);
-                    }
-                }
+            for (int k = 0; k < 3; k++) {
+                if (!tp.pick[k].key.p || (k == 2 && (tp.pick[2].key.p == tp.pick[0].key.p ||
+                                                     tp.pick[2].key.p == tp.pick[1].key.p)))
+                    continue;
+                jw_key_raw(w, tp.pick[k].key.p, tp.pick[k].key.n);
+                jw_raw(w, tp.pick[k].val.p, tp.pick[k].val.n);
             }
-            jdoc_free(&t);
             jw_obj_end(w);
         } else {
             jw_raw(w, mb->val.p, mb->val.n);

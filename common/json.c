@@ -14,6 +14,7 @@
 
 #include "json.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1098,13 +1099,17 @@ int jdoc_i64(const struct jdoc *d, int i, long long *v)
     memcpy(tmp, p, n);
     tmp[n] = '\0';
     char *endp;
+    if (!strpbrk(tmp, ".eE")) {
+        errno = 0;
+        long long iv = strtoll(tmp, &endp, 10);
+        if (*endp || errno)
+            return -1;
+        *v = iv;
+        return 0;
+    }
     double dv = strtod(tmp, &endp);
     if (*endp || dv < -9.2e18 || dv > 9.2e18)
         return -1;
-    if (!strpbrk(tmp, ".eE")) {
-        *v = strtoll(tmp, &endp, 10);
-        return 0;
-    }
     *v = (long long)dv;
     return 0;
 }

@@ -98,8 +98,9 @@ void log_redact(const char *s, size_t n, struct buf *out)
     size_t i = 0, run = 0;
     while (i < n) {
         size_t hit = 0;
-        for (int k = 0; k < MAX_SECRETS && !hit; k++)
-            if (secrets[k] && secret_len[k] <= n - i && memcmp(s + i, secrets[k], secret_len[k]) == 0)
+        for (int k = 0; k < MAX_SECRETS; k++) /* the longest secret that matches here */
+            if (secrets[k] && secret_len[k] > hit && secret_len[k] <= n - i &&
+                memcmp(s + i, secrets[k], secret_len[k]) == 0)
                 hit = secret_len[k];
         if (hit) {
             buf_append(out, s + run, i - run);
@@ -128,8 +129,11 @@ static void emit_at(enum log_level lvl, bool show, const char *members, const ch
 {
     if (!show)
         return;
-    struct buf msg = BUF_INIT, line = BUF_INIT, clean = BUF_INIT;
-    buf_vprintf(&msg, fmt, ap);
+    struct buf raw = BUF_INIT, msg = BUF_INIT, line = BUF_INIT, clean = BUF_INIT;
+    buf_vprintf(&raw, fmt, ap);
+    /* Redact before JSON escaping too: an escaped secret no longer matches. */
+    log_redact(raw.p ? raw.p : "", raw.len, &msg);
+    buf_free(&raw);
     if (format == LOG_JSON) {
         char ts[32];
         struct jw w;

@@ -262,8 +262,10 @@ static int produce(struct ndr *r, struct err *e)
                 continue;
             }
             if (r->in_len < 2 || r->z.next_in[0] != 0x1f || r->z.next_in[1] != 0x8b)
-                return err_set(e, ERR_FAIL, "%s: unexpected data after the end of the gzip stream",
-                               r->name);
+                return err_set(e, ERR_FAIL,
+                               "%s: unexpected data after the end of the gzip stream "
+                               "(after line %lu)",
+                               r->name, r->lineno);
             inflateReset(&r->z);
             r->in_member = true;
         }

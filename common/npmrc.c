@@ -89,7 +89,9 @@ int npmrc_find_token(const char *text, size_t n, const struct url *registry, con
     size_t keylen = nerf.len;
     while (!found && keylen > 2) {
         const char *line = text, *end = text + n;
-        while (!found && line < end) {
+        const char *tv = NULL; /* npm's ini keeps the last line for a key */
+        size_t tvl = 0;
+        while (line < end) {
             const char *eol = memchr(line, '\n', (size_t)(end - line));
             size_t ll = eol ? (size_t)(eol - line) : (size_t)(end - line);
             const char *k = line;
@@ -110,25 +112,27 @@ int npmrc_find_token(const char *text, size_t n, const struct url *registry, con
                         v++;
                         vl -= 2;
                     }
-                    char missing[128] = "";
-                    buf_reset(&val);
-                    if (npmrc_expand(v, vl, &val, missing, sizeof missing) < 0) {
-                        found = err_set(e, ERR_FAIL, "out of memory");
-                        break;
-                    }
-                    if (missing[0]) {
-                        found = err_set(e, ERR_USAGE,
-                                        "%s sets the token for %.*s from ${%s}, which is not set "
-                                        "in the environment",
-                                        origin, (int)keylen, nerf.p, missing);
-                        break;
-                    }
-                    char o[300];
-                    snprintf(o, sizeof o, "the token in %s", origin);
-                    found = secret_set(tok, val.p ? val.p : "", val.len, o, e) < 0 ? -1 : 1;
+                    tv = v;
+                    tvl = vl;
                 }
             }
             line = eol ? eol + 1 : end;
+        }
+        if (tv) {
+            char missing[128] = "";
+            buf_reset(&val);
+            if (npmrc_expand(tv, tvl, &val, missing, sizeof missing) < 0) {
+                found = err_set(e, ERR_FAIL, "out of memory");
+            } else if (missing[0]) {
+                found = err_set(e, ERR_USAGE,
+                                "%s sets the token for %.*s from ${%s}, which is not set "
+                                "in the environment",
+                                origin, (int)keylen, nerf.p, missing);
+            } else {
+                char o[300];
+                snprintf(o, sizeof o, "the token in %s", origin);
+                found = secret_set(tok, val.p ? val.p : "", val.len, o, e) < 0 ? -1 : 1;
+            }
         }
         /* Drop the last path segment: "//h/a/b/" -> "//h/a/". */
         if (!found) {

@@ -172,7 +172,7 @@ bool time_parse_http_date(const char *s, int64_t *out)
     }
     mon[3] = '\0';
     m = month_index(mon);
-    if (!m || !valid_date(y, m, d) || h > 23 || mi > 59 || se > 60)
+    if (!m || !valid_date(y, m, d) || h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 || se > 60)
         return false;
     *out = time_days_from_civil(y, (unsigned)m, (unsigned)d) * 86400 + h * 3600 + mi * 60 + se;
     return true;

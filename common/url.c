@@ -74,6 +74,13 @@ bool url_host_is_loopback(const char *host)
 {
     if (strcmp(host, "localhost") == 0 || strcmp(host, "::1") == 0)
         return true;
+    /* Plain dotted decimal only: sscanf would skip spaces and signs, and
+     * curl reads a leading 0 as octal ("0127.0.0.1" is 87.0.0.1). */
+    if (host[strspn(host, "0123456789.")] != '\0')
+        return false;
+    for (const char *p = host; *p; p++)
+        if (*p == '0' && (p == host || p[-1] == '.') && p[1] >= '0' && p[1] <= '9')
+            return false;
     int a, b, c, d;
     char tail;
     if (sscanf(host, "%d.%d.%d.%d%c", &a, &b, &c, &d, &tail) == 4 && a == 127 && b >= 0 &&

@@ -1,0 +1,533 @@
+/*
+ * main.c — runs the unit tests of common/ (see t.h for how a test looks).
+ *
+ *     build/rel/unit-tests            run every test
+ *     build/rel/unit-tests ndjson     run the tests whose name contains "ndjson"
+ *
+ * One line per test ("ok   name" or "FAIL name: what was expected, what came
+ * (where)"), then a count. Exit status 0 only if every test that ran passed;
+ * 1 if one failed or no test matched the filter.
+ *
+ * The list below is the table of contents: one line per behaviour, grouped by
+ * the module under test, in the order they run.
+ */
+#include "t.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define TESTS(X)                                                                                   \
+    /* buf */                                                                                      \
+    X(test_buf_append_grows_and_stays_nul_terminated)                                              \
+    X(test_buf_holds_embedded_nul_bytes)                                                           \
+    X(test_buf_printf_grows_past_any_initial_size)                                                 \
+    X(test_buf_reset_keeps_the_memory)                                                             \
+    X(test_buf_detach_hands_over_the_memory)                                                       \
+    X(test_buf_detach_of_an_empty_buffer_gives_an_empty_string)                                    \
+    X(test_buf_reserve_refuses_overflow_and_leaves_the_buffer_unchanged)                           \
+    /* sha256 */                                                                                   \
+    X(test_sha256_fips_empty_message)                                                              \
+    X(test_sha256_fips_abc)                                                                        \
+    X(test_sha256_fips_448_bit_message)                                                            \
+    X(test_sha256_fips_896_bit_message)                                                            \
+    X(test_sha256_fips_one_million_a_in_uneven_chunks)                                             \
+    X(test_sha256_block_boundaries)                                                                \
+    X(test_sha256_chunking_never_changes_the_digest)                                               \
+    /* strset */                                                                                   \
+    X(test_strset_add_then_get)                                                                    \
+    X(test_strset_add_twice_keeps_one_entry_and_its_value)                                         \
+    X(test_strset_keys_are_byte_strings)                                                           \
+    X(test_strset_grows_past_many_thousands)                                                       \
+    X(test_strset_sorted_order_is_bytewise)                                                        \
+    X(test_strset_sorted_of_an_empty_set)                                                          \
+    X(test_strset_free_releases_values)                                                            \
+    /* json: writer */                                                                             \
+    X(test_json_escape_round_trips_any_bytes)                                                      \
+    X(test_json_escape_of_every_single_byte)                                                       \
+    X(test_json_escape_keeps_valid_utf8_and_repairs_invalid)                                       \
+    X(test_json_escape_of_random_bytes_is_valid_and_stable)                                        \
+    X(test_jw_writes_commas_and_nesting)                                                           \
+    X(test_jw_document_reads_back_through_jdoc)                                                    \
+    X(test_jw_errors_are_sticky)                                                                   \
+    /* json: validators */                                                                         \
+    X(test_json_validate_and_jpush_agree_on_corpus)                                                \
+    X(test_jpush_byte_at_a_time_matches_all_at_once)                                               \
+    X(test_jpush_any_split_matches_all_at_once)                                                    \
+    X(test_json_nesting_limit_is_json_max_depth)                                                   \
+    X(test_json_validate_reports_the_offending_byte)                                               \
+    X(test_json_skip_returns_the_end_of_one_value)                                                 \
+    X(test_jpush_validates_a_large_document_in_chunks)                                             \
+    /* json: member walkers */                                                                     \
+    X(test_json_each_member_reports_raw_keys_and_whole_values)                                     \
+    X(test_json_each_member_stops_when_asked)                                                      \
+    X(test_json_each_member_refuses_invalid_json)                                                  \
+    X(test_json_each_member_agrees_with_json_validate)                                             \
+    X(test_json_walk_members_lets_the_caller_descend)                                              \
+    X(test_json_key_is_compares_raw_keys)                                                          \
+    X(test_jw_key_raw_copies_escaped_keys)                                                         \
+    /* json: jdoc */                                                                               \
+    X(test_jdoc_parse_refuses_invalid_json)                                                        \
+    X(test_jdoc_get_finds_members_not_nested_keys)                                                 \
+    X(test_jdoc_iterates_objects_in_order)                                                         \
+    X(test_jdoc_iterates_arrays_including_empty_and_nested)                                        \
+    X(test_jdoc_str_decodes_escapes_and_surrogate_pairs)                                           \
+    X(test_jdoc_str_replaces_lone_surrogates)                                                      \
+    X(test_jdoc_streq_compares_decoded_text)                                                       \
+    X(test_jdoc_i64_reads_integers)                                                                \
+    X(test_jdoc_bool_and_null)                                                                     \
+    X(test_jdoc_accessors_refuse_wrong_types)                                                      \
+    X(test_jdoc_raw_and_text)                                                                      \
+    X(test_jdoc_reuse_grows_token_array)                                                           \
+    /* ndjson */                                                                                   \
+    X(test_ndjson_round_trips_lines_over_1mb)                                                      \
+    X(test_ndjson_round_trips_many_small_lines)                                                    \
+    X(test_ndjson_reads_through_a_pipe)                                                            \
+    X(test_ndjson_writer_counts_and_hashes_what_it_writes)                                         \
+    X(test_ndjson_reader_hashes_and_counts_its_input)                                              \
+    X(test_ndjson_concatenated_gzip_members_read_as_one_stream)                                    \
+    X(test_ndjson_reads_plain_input)                                                               \
+    X(test_ndjson_empty_input_has_no_lines)                                                        \
+    X(test_ndjson_last_line_without_newline)                                                       \
+    X(test_ndjson_strips_carriage_returns)                                                         \
+    X(test_ndjson_truncated_gzip_names_file_and_line)                                              \
+    X(test_ndjson_corrupt_gzip_is_an_error)                                                        \
+    X(test_ndjson_bad_checksum_is_an_error)                                                        \
+    X(test_ndjson_trailing_garbage_is_an_error)                                                    \
+    X(test_ndjson_max_line_exceeded_is_an_error)                                                   \
+    X(test_ndjson_write_after_finish_is_an_error)                                                  \
+    /* retry */                                                                                    \
+    X(test_retry_after_seconds)                                                                    \
+    X(test_retry_after_http_dates)                                                                 \
+    X(test_retry_after_in_the_past_means_now)                                                      \
+    X(test_retry_after_garbage_is_minus_one)                                                       \
+    X(test_retry_429_waits_retry_after_capped_at_max_wait)                                         \
+    X(test_retry_429_without_retry_after_backs_off)                                                \
+    X(test_retry_503_honours_retry_after)                                                          \
+    X(test_retry_5xx_backoff_grows_within_jitter_bounds_and_cap)                                   \
+    X(test_retry_definitive_statuses_are_done)                                                     \
+    X(test_retry_408_is_retryable)                                                                 \
+    X(test_retry_transport_reset_is_retryable)                                                     \
+    X(test_retry_fatal_transport_fails_at_once)                                                    \
+    X(test_retry_attempts_beyond_max_retries_fail)                                                 \
+    X(test_retry_2xx_with_truncated_json_is_retryable)                                             \
+    X(test_retry_classifies_curl_codes)                                                            \
+    /* npmrc */                                                                                    \
+    X(test_npmrc_exact_registry_match)                                                             \
+    X(test_npmrc_nerf_dart_drops_default_port)                                                     \
+    X(test_npmrc_nerf_dart_keeps_explicit_port)                                                    \
+    X(test_npmrc_registry_path_uses_its_own_line_first)                                            \
+    X(test_npmrc_registry_path_falls_back_to_parent_path)                                          \
+    X(test_npmrc_line_for_another_host_or_path_is_not_used)                                        \
+    X(test_npmrc_expands_env_vars)                                                                 \
+    X(test_npmrc_optional_unset_var_expands_to_empty)                                              \
+    X(test_npmrc_unset_var_is_an_error_naming_it)                                                  \
+    X(test_npmrc_escaped_var_stays_literal)                                                        \
+    X(test_npmrc_quoted_values_are_unquoted)                                                       \
+    X(test_npmrc_comments_are_ignored)                                                             \
+    X(test_npmrc_last_line_for_a_key_wins)                                                         \
+    X(test_npmrc_spaces_around_equals_and_crlf)                                                    \
+    X(test_npmrc_token_is_registered_for_redaction)                                                \
+    /* url */                                                                                      \
+    X(test_url_encode_package_scoped_name)                                                         \
+    X(test_url_encode_reserved_characters)                                                         \
+    X(test_url_encode_unicode_bytes)                                                               \
+    X(test_url_parse_splits_a_base_url)                                                            \
+    X(test_url_parse_normalises_path_to_end_in_slash)                                              \
+    X(test_url_parse_keeps_port_and_ipv6)                                                          \
+    X(test_url_parse_rejects_userinfo)                                                             \
+    X(test_url_parse_rejects_query_and_fragment)                                                   \
+    X(test_url_parse_rejects_other_schemes_and_bad_ports)                                          \
+    X(test_url_format_round_trips)                                                                 \
+    X(test_url_loopback_hosts)                                                                     \
+    X(test_url_non_loopback_hosts)                                                                 \
+    /* timeutil */                                                                                 \
+    X(test_time_parse_iso8601_utc)                                                                 \
+    X(test_time_parse_iso8601_offsets)                                                             \
+    X(test_time_parse_iso8601_fractional_seconds)                                                  \
+    X(test_time_parse_iso8601_date_only)                                                           \
+    X(test_time_parse_iso8601_respects_length)                                                     \
+    X(test_time_parse_iso8601_rejects_invalid_dates)                                               \
+    X(test_time_parse_iso8601_rejects_garbage)                                                     \
+    X(test_time_iso8601_formats_utc_milliseconds)                                                  \
+    X(test_time_iso8601_round_trips)                                                               \
+    X(test_time_parse_http_date_three_forms)                                                       \
+    X(test_time_parse_http_date_rejects_garbage)                                                   \
+    X(test_time_days_from_civil)                                                                   \
+    X(test_time_clocks_move_forward)                                                               \
+    /* fsutil */                                                                                   \
+    X(test_afile_commit_renames_into_place_with_mode)                                              \
+    X(test_afile_temporary_is_a_dot_file_in_the_same_directory)                                    \
+    X(test_afile_commit_replaces_an_existing_file)                                                 \
+    X(test_afile_abort_leaves_no_file)                                                             \
+    X(test_afile_abort_all_removes_every_temporary)                                                \
+    X(test_afile_open_in_a_missing_directory_fails)                                                \
+    X(test_rmtree_removes_a_tree)                                                                  \
+    X(test_rmtree_does_not_follow_symlinks)                                                        \
+    X(test_rmtree_of_a_missing_path_is_ok)                                                         \
+    X(test_dir_is_empty)                                                                           \
+    X(test_mkdir_p_creates_parents)                                                                \
+    X(test_read_file_reads_whole_file_up_to_max)                                                   \
+    X(test_write_all_reports_a_closed_pipe)                                                        \
+    X(test_path_join)                                                                              \
+    /* secret + log */                                                                             \
+    X(test_log_redacts_a_registered_secret_in_text)                                                \
+    X(test_log_redacts_a_registered_secret_in_json)                                                \
+    X(test_log_redacts_secrets_that_json_would_escape)                                             \
+    X(test_log_redacts_the_longest_overlapping_secret)                                             \
+    X(test_log_redacts_secrets_in_fields_and_summary)                                              \
+    X(test_log_json_lines_parse_as_json)                                                           \
+    X(test_log_levels_filter_messages)                                                             \
+    X(test_log_hooks_run_around_each_line)                                                         \
+    X(test_secret_set_trims_and_refuses_control_characters)                                        \
+    X(test_secret_from_env)                                                                        \
+    X(test_secret_from_file_takes_first_line_and_warns_on_mode)                                    \
+    X(test_secret_error_messages_never_hold_the_value)
+
+#define DECLARE(name) void name(void);
+TESTS(DECLARE)
+#undef DECLARE
+
+struct test {
+    const char *name;
+    void (*fn)(void);
+};
+
+#define ENTRY(name) {#name, name},
+static const struct test tests[] = {TESTS(ENTRY)};
+#undef ENTRY
+
+/* ---- per-test state ---------------------------------------------------- */
+
+static bool cur_failed;
+static struct buf cur_msg;
+static char *cur_tmpdir;
+static int saved_stderr = -1, capture_fd = -1;
+
+bool t_failed(void)
+{
+    return cur_failed;
+}
+
+bool t_fail(const char *file, int line, const char *expr, const char *fmt, ...)
+{
+    if (cur_failed)
+        return false;
+    cur_failed = true;
+    const char *base = strrchr(file, '/');
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vprintf(&cur_msg, fmt, ap);
+    va_end(ap);
+    if (expr)
+        buf_printf(&cur_msg, " (%s:%d: %s)", base ? base + 1 : file, line, expr);
+    else
+        buf_printf(&cur_msg, " (%s:%d)", base ? base + 1 : file, line);
+    return false;
+}
+
+void t_escape(struct buf *out, const void *s, size_t n, size_t max)
+{
+    const unsigned char *p = s;
+    buf_putc(out, '"');
+    for (size_t i = 0; i < n && i < max; i++) {
+        unsigned char c = p[i];
+        switch (c) {
+        case '"':
+            buf_puts(out, "\\\"");
+            break;
+        case '\\':
+            buf_puts(out, "\\\\");
+            break;
+        case '\n':
+            buf_puts(out, "\\n");
+            break;
+        case '\r':
+            buf_puts(out, "\\r");
+            break;
+        case '\t':
+            buf_puts(out, "\\t");
+            break;
+        default:
+            if (c < 0x20 || c >= 0x7f)
+                buf_printf(out, "\\x%02x", c);
+            else
+                buf_putc(out, (char)c);
+        }
+    }
+    buf_putc(out, '"');
+    if (n > max)
+        buf_puts(out, "...");
+}
+
+bool t_int(long long exp, long long got, const char *file, int line, const char *expr)
+{
+    if (exp == got)
+        return true;
+    return t_fail(file, line, expr, "expected %lld, got %lld", exp, got);
+}
+
+bool t_uint(unsigned long long exp, unsigned long long got, const char *file, int line,
+            const char *expr)
+{
+    if (exp == got)
+        return true;
+    return t_fail(file, line, expr, "expected %llu, got %llu", exp, got);
+}
+
+bool t_bool(bool exp, bool got, const char *file, int line, const char *expr)
+{
+    if (exp == got)
+        return true;
+    return t_fail(file, line, expr, "expected %s, got %s", exp ? "true" : "false",
+                  got ? "true" : "false");
+}
+
+/* Shows a string whole when short, else a window around byte `at`. */
+static void show(struct buf *out, const unsigned char *p, size_t n, size_t at)
+{
+    if (!p) {
+        buf_puts(out, "NULL");
+        return;
+    }
+    size_t from = n <= 96 ? 0 : (at > 24 ? at - 24 : 0);
+    if (from)
+        buf_printf(out, "[from byte %zu] ", from);
+    t_escape(out, p + from, n - from, 96);
+    buf_printf(out, " (%zu bytes)", n);
+}
+
+bool t_mem(const void *exp, size_t exp_n, const void *got, size_t got_n, const char *file, int line,
+           const char *expr)
+{
+    if (exp && got && exp_n == got_n && memcmp(exp, got, exp_n) == 0)
+        return true;
+    if (!exp && !got)
+        return true;
+    size_t at = 0;
+    if (exp && got)
+        while (at < exp_n && at < got_n &&
+               ((const unsigned char *)exp)[at] == ((const unsigned char *)got)[at])
+            at++;
+    struct buf m = BUF_INIT;
+    buf_puts(&m, "expected ");
+    show(&m, exp, exp_n, at);
+    buf_puts(&m, ", got ");
+    show(&m, got, got_n, at);
+    if (exp && got)
+        buf_printf(&m, ", first difference at byte %zu", at);
+    t_fail(file, line, expr, "%s", m.p);
+    buf_free(&m);
+    return false;
+}
+
+bool t_str(const char *exp, const char *got, const char *file, int line, const char *expr)
+{
+    return t_mem(exp, exp ? strlen(exp) : 0, got, got ? strlen(got) : 0, file, line, expr);
+}
+
+bool t_contains(const char *hay, const char *needle, const char *file, int line, const char *expr)
+{
+    if (hay && strstr(hay, needle))
+        return true;
+    struct buf m = BUF_INIT;
+    buf_puts(&m, "expected a string containing ");
+    t_escape(&m, needle, strlen(needle), 200);
+    buf_puts(&m, ", got ");
+    show(&m, (const unsigned char *)hay, hay ? strlen(hay) : 0, 0);
+    t_fail(file, line, expr, "%s", m.p);
+    buf_free(&m);
+    return false;
+}
+
+bool t_not_contains(const char *hay, size_t hay_n, const char *needle, size_t needle_n,
+                    const char *file, int line, const char *expr)
+{
+    for (size_t i = 0; needle_n && i + needle_n <= hay_n; i++) {
+        if (memcmp(hay + i, needle, needle_n) == 0) {
+            struct buf m = BUF_INIT;
+            buf_puts(&m, "expected no ");
+            t_escape(&m, needle, needle_n, 200);
+            buf_printf(&m, ", found at byte %zu of ", i);
+            show(&m, (const unsigned char *)hay, hay_n, i);
+            t_fail(file, line, expr, "%s", m.p);
+            buf_free(&m);
+            return false;
+        }
+    }
+    return true;
+}
+
+bool t_ok(int rc, const struct err *e, const char *file, int line, const char *expr)
+{
+    if (rc >= 0)
+        return true;
+    return t_fail(file, line, expr, "expected success, got %d: %s", rc,
+                  e && e->msg[0] ? e->msg : "(no message)");
+}
+
+/* ---- files --------------------------------------------------------------- */
+
+static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    if (flag == FTW_DP)
+        return rmdir(p);
+    return unlink(p);
+}
+
+const char *t_tmpdir(void)
+{
+    if (cur_tmpdir)
+        return cur_tmpdir;
+    const char *base = getenv("TMPDIR");
+    struct buf b = BUF_INIT;
+    buf_printf(&b, "%s/j1npm-unit-XXXXXX", base && *base ? base : "/tmp");
+    if (!mkdtemp(b.p)) {
+        t_fail(__FILE__, __LINE__, NULL, "cannot create a temporary directory: %s",
+               strerror(errno));
+        buf_free(&b);
+        return NULL;
+    }
+    cur_tmpdir = buf_detach(&b);
+    return cur_tmpdir;
+}
+
+bool t_write_file(const char *path, const void *p, size_t n)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return false;
+    const char *c = p;
+    while (n) {
+        ssize_t w = write(fd, c, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            close(fd);
+            return false;
+        }
+        c += w;
+        n -= (size_t)w;
+    }
+    return close(fd) == 0;
+}
+
+bool t_capture_stderr_begin(void)
+{
+    char path[] = "/tmp/j1npm-unit-stderr-XXXXXX";
+    fflush(stderr);
+    capture_fd = mkstemp(path);
+    if (capture_fd < 0)
+        return false;
+    unlink(path);
+    saved_stderr = dup(STDERR_FILENO);
+    if (saved_stderr < 0 || dup2(capture_fd, STDERR_FILENO) < 0) {
+        close(capture_fd);
+        capture_fd = -1;
+        return false;
+    }
+    return true;
+}
+
+bool t_capture_stderr_end(struct buf *out)
+{
+    if (capture_fd < 0)
+        return false;
+    fflush(stderr);
+    dup2(saved_stderr, STDERR_FILENO);
+    close(saved_stderr);
+    saved_stderr = -1;
+    bool ok = lseek(capture_fd, 0, SEEK_SET) == 0;
+    char chunk[4096];
+    ssize_t r;
+    while (ok && (r = read(capture_fd, chunk, sizeof chunk)) > 0)
+        buf_append(out, chunk, (size_t)r);
+    if (!out->p)
+        buf_puts(out, "");
+    close(capture_fd);
+    capture_fd = -1;
+    return ok;
+}
+
+/* ---- PRNG ------------------------------------------------------------------ */
+
+void t_rng_init(struct t_rng *r, unsigned long long seed)
+{
+    r->s = seed ? seed : 0x9E3779B97F4A7C15ULL;
+}
+
+unsigned t_rng_u32(struct t_rng *r)
+{
+    r->s ^= r->s >> 12;
+    r->s ^= r->s << 25;
+    r->s ^= r->s >> 27;
+    return (unsigned)((r->s * 2685821657736338717ULL) >> 32);
+}
+
+unsigned t_rng_below(struct t_rng *r, unsigned n)
+{
+    return n ? t_rng_u32(r) % n : 0;
+}
+
+/* ---- runner ---------------------------------------------------------------- */
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+    const char *filter = argc > 1 ? argv[1] : NULL;
+    size_t ran = 0, failed = 0;
+    double t0 = now_s();
+
+    /* A closed pipe must be an error we can test, not a silent death. */
+    signal(SIGPIPE, SIG_IGN);
+    setvbuf(stdout, NULL, _IOLBF, 0);
+
+    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
+        if (filter && !strstr(tests[i].name, filter))
+            continue;
+        cur_failed = false;
+        buf_reset(&cur_msg);
+        tests[i].fn();
+        if (capture_fd >= 0) { /* a test returned while capturing */
+            struct buf lost = BUF_INIT;
+            t_capture_stderr_end(&lost);
+            buf_free(&lost);
+        }
+        if (cur_tmpdir) {
+            nftw(cur_tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+            free(cur_tmpdir);
+            cur_tmpdir = NULL;
+        }
+        ran++;
+        if (cur_failed) {
+            failed++;
+            printf("FAIL %s: %s\n", tests[i].name, cur_msg.p ? cur_msg.p : "");
+        } else {
+            printf("ok   %s\n", tests[i].name);
+        }
+    }
+    buf_free(&cur_msg);
+
+    if (ran == 0) {
+        fprintf(stderr, "unit-tests: no test name contains '%s'\n", filter ? filter : "");
+        return 1;
+    }
+    printf("%zu tests, %zu passed, %zu failed (%.2f s)\n", ran, ran - failed, failed, now_s() - t0);
+    return failed ? 1 : 0;
+}

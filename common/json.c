@@ -125,20 +125,33 @@ void jw_init(struct jw *w, struct buf *b)
     w->first[0] = 1;
 }
 
-/* Emits the separator a new value (or key) needs at the current position. */
-static void jw_sep(struct jw *w)
+/* Emits the separator a new value or key needs at the current position,
+ * and refuses what would make invalid JSON: a value in an object without
+ * its key, a key outside an object or twice in a row, a second top-level
+ * value. */
+static void jw_sep_as(struct jw *w, bool key)
 {
     if (w->err)
         return;
+    bool in_obj = w->depth > 0 && w->is_obj[w->depth];
+    if (key ? (!in_obj || w->after_key) : (in_obj && !w->after_key)) {
+        w->err = true;
+        return;
+    }
     if (w->after_key) {
         w->after_key = false;
         return;
     }
     if (!w->first[w->depth]) {
-        if (buf_putc(w->b, ',') < 0)
+        if (w->depth == 0 || buf_putc(w->b, ',') < 0)
             w->err = true;
     }
     w->first[w->depth] = 0;
+}
+
+static void jw_sep(struct jw *w)
+{
+    jw_sep_as(w, false);
 }
 
 static void jw_open(struct jw *w, char c)
@@ -151,13 +164,15 @@ static void jw_open(struct jw *w, char c)
         return;
     }
     w->first[++w->depth] = 1;
+    w->is_obj[w->depth] = c == '{';
 }
 
 static void jw_close(struct jw *w, char c)
 {
     if (w->err)
         return;
-    if (w->depth <= 0 || w->after_key || buf_putc(w->b, c) < 0) {
+    if (w->depth <= 0 || w->after_key || w->is_obj[w->depth] != (c == '}') ||
+        buf_putc(w->b, c) < 0) {
         w->err = true;
         return;
     }
@@ -183,7 +198,7 @@ void jw_arr_end(struct jw *w)
 
 void jw_keyn(struct jw *w, const char *k, size_t n)
 {
-    jw_sep(w);
+    jw_sep_as(w, true);
     if (w->err)
         return;
     if (json_quote(w->b, k, n) < 0 || buf_putc(w->b, ':') < 0)
@@ -193,7 +208,7 @@ void jw_keyn(struct jw *w, const char *k, size_t n)
 
 void jw_key_raw(struct jw *w, const char *k, size_t n)
 {
-    jw_sep(w);
+    jw_sep_as(w, true);
     if (w->err)
         return;
     if (buf_putc(w->b, '"') < 0 || buf_append(w->b, k, n) < 0 || buf_puts(w->b, "\":") < 0)

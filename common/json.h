@@ -44,6 +44,7 @@ struct jw {
     bool after_key;
     bool err;
     unsigned char first[JSON_MAX_DEPTH + 1];
+    unsigned char is_obj[JSON_MAX_DEPTH + 1];
 };
 
 void jw_init(struct jw *w, struct buf *b);

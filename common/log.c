@@ -24,6 +24,7 @@ static size_t secret_len[MAX_SECRETS];
 static void (*hook_before)(void), (*hook_after)(void);
 
 static const char *const level_names[] = {"error", "warn", "info", "debug"};
+static const char *const text_names[] = {"error", "warning", "info", "debug"};
 
 static void emit_at(enum log_level lvl, bool show, const char *members, const char *fmt,
                     va_list ap);
@@ -95,23 +96,28 @@ void log_clear_redactions(void)
 
 void log_redact(const char *s, size_t n, struct buf *out)
 {
+    /* Mark every byte that belongs to any occurrence of any secret, then
+     * replace each marked run: overlapping or adjacent secrets leave no tail. */
+    size_t covered = 0; /* bytes [.., covered) are inside a match */
     size_t i = 0, run = 0;
+    bool in_match = false;
     while (i < n) {
-        size_t hit = 0;
-        for (int k = 0; k < MAX_SECRETS; k++) /* the longest secret that matches here */
-            if (secrets[k] && secret_len[k] > hit && secret_len[k] <= n - i &&
-                memcmp(s + i, secrets[k], secret_len[k]) == 0)
-                hit = secret_len[k];
-        if (hit) {
+        for (int k = 0; k < MAX_SECRETS; k++)
+            if (secrets[k] && secret_len[k] <= n - i &&
+                memcmp(s + i, secrets[k], secret_len[k]) == 0 && i + secret_len[k] > covered)
+                covered = i + secret_len[k];
+        bool inside = i < covered;
+        if (inside && !in_match) {
             buf_append(out, s + run, i - run);
             buf_puts(out, "[REDACTED]");
-            i += hit;
-            run = i;
-        } else {
-            i++;
         }
+        if (!inside && in_match)
+            run = i;
+        in_match = inside;
+        i++;
     }
-    buf_append(out, s + run, n - run);
+    if (!in_match)
+        buf_append(out, s + run, n - run);
 }
 
 void log_set_hooks(void (*before)(void), void (*after)(void))
@@ -154,7 +160,7 @@ static void emit_at(enum log_level lvl, bool show, const char *members, const ch
         if (lvl == LOG_INFO)
             buf_printf(&line, "%s: %s\n", prog, msg.p ? msg.p : "");
         else
-            buf_printf(&line, "%s: %s: %s\n", prog, level_names[lvl], msg.p ? msg.p : "");
+            buf_printf(&line, "%s: %s: %s\n", prog, text_names[lvl], msg.p ? msg.p : "");
     }
     log_redact(line.p ? line.p : "", line.len, &clean);
     if (hook_before)

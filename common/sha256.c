@@ -100,15 +100,12 @@ void sha256_update(struct sha256 *s, const void *data, size_t n)
 
 void sha256_final(struct sha256 *s, unsigned char out[32])
 {
-    uint64_t bits = s->len * 8;
-    unsigned char pad = 0x80, zero = 0, lenb[8];
-    uint64_t len = s->len;
-    sha256_update(s, &pad, 1);
-    while (s->nblk != 56)
-        sha256_update(s, &zero, 1);
+    uint64_t bits = s->len * 8, len = s->len;
+    unsigned char pad[72] = {0x80};
+    size_t padn = (s->nblk < 56 ? 56 : 120) - s->nblk;
     for (int i = 0; i < 8; i++)
-        lenb[i] = (unsigned char)(bits >> (56 - 8 * i));
-    sha256_update(s, lenb, 8);
+        pad[padn + (size_t)i] = (unsigned char)(bits >> (56 - 8 * i));
+    sha256_update(s, pad, padn + 8);
     s->len = len;
     for (int i = 0; i < 8; i++) {
         out[4 * i] = (unsigned char)(s->h[i] >> 24);

@@ -58,6 +58,7 @@
     X(test_jw_writes_commas_and_nesting)                                                           \
     X(test_jw_document_reads_back_through_jdoc)                                                    \
     X(test_jw_errors_are_sticky)                                                                   \
+    X(test_jw_refuses_writes_that_would_make_invalid_json)                                        \
     /* json: validators */                                                                         \
     X(test_json_validate_and_jpush_agree_on_corpus)                                                \
     X(test_jpush_byte_at_a_time_matches_all_at_once)                                               \
@@ -183,6 +184,7 @@
     X(test_log_redacts_a_registered_secret_in_json)                                                \
     X(test_log_redacts_secrets_that_json_would_escape)                                             \
     X(test_log_redacts_the_longest_overlapping_secret)                                             \
+    X(test_log_redacts_overlapping_secrets_without_a_tail)                                         \
     X(test_log_redacts_secrets_in_fields_and_summary)                                              \
     X(test_log_json_lines_parse_as_json)                                                           \
     X(test_log_levels_filter_messages)                                                             \

@@ -1209,3 +1209,42 @@ TEST(test_jw_key_raw_copies_escaped_keys)
     T_TRUE(json_validate(out.p, out.len, NULL));
     buf_free(&out);
 }
+
+/* jw refuses what would not be JSON instead of writing it. */
+TEST(test_jw_refuses_writes_that_would_make_invalid_json)
+{
+    static const char *const cases[] = {"key in array", "value without key", "wrong closer",
+                                        "two keys", "second top-level value"};
+    for (int c = 0; c < 5; c++) {
+        struct buf b = BUF_INIT;
+        struct jw w;
+        jw_init(&w, &b);
+        switch (c) {
+        case 0:
+            jw_arr(&w);
+            jw_key(&w, "k");
+            break;
+        case 1:
+            jw_obj(&w);
+            jw_int(&w, 1);
+            break;
+        case 2:
+            jw_obj(&w);
+            jw_arr_end(&w);
+            break;
+        case 3:
+            jw_obj(&w);
+            jw_key(&w, "a");
+            jw_key(&w, "b");
+            break;
+        case 4:
+            jw_int(&w, 1);
+            jw_int(&w, 2);
+            break;
+        }
+        bool err = w.err;
+        buf_free(&b);
+        if (!t_bool(true, err, __FILE__, __LINE__, cases[c]))
+            return;
+    }
+}

@@ -101,7 +101,7 @@ demo: deps
 
 bench: deps
 	@$(MAKE) --no-print-directory all
-	@J1NPM_BIN=$(BIN) scripts/bench.sh
+	@J1NPM_BIN=$(BIN) scripts/bench.py
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin

@@ -3,11 +3,12 @@
 # only those that are missing (so a ready machine pays one dpkg query).
 #
 # Build: gcc, make, pkg-config, libcurl (OpenSSL flavour), zlib, jsmn.
-# Tests: python3 (the fake servers), ca-certificates. node/npm are optional
+# Tests: python3 (the fake servers), ca-certificates; benchmarks: time (GNU
+# time, for peak RSS). node/npm are optional
 # (schema conformance and interop tests skip visibly without them).
 set -eu
 
-need="gcc make pkg-config libcurl4-openssl-dev zlib1g-dev libjsmn-dev python3 ca-certificates"
+need="gcc make pkg-config libcurl4-openssl-dev zlib1g-dev libjsmn-dev python3 ca-certificates time"
 missing=""
 for p in $need; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

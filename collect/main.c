@@ -159,10 +159,10 @@ static int parse_args(int argc, char **argv, struct args *a, struct err *e)
                 return -1;
             break;
         case OPT_QUIET:
-            cli_common_option(&a->common, "quiet", NULL, e);
+            cli_common_option(&a->common, "quiet", "", e);
             break;
         case OPT_VERBOSE:
-            cli_common_option(&a->common, "verbose", NULL, e);
+            cli_common_option(&a->common, "verbose", "", e);
             break;
         case OPT_LOG_FORMAT:
             if (cli_common_option(&a->common, "log-format", optarg, e) < 0)

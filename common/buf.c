@@ -88,7 +88,7 @@ void buf_free(struct buf *b)
 
 char *buf_detach(struct buf *b)
 {
-    if (!b->p && buf_reserve(b, 0) < 0)
+    if (!b->p && (buf_reserve(b, 0) < 0 || !b->p))
         return NULL;
     b->p[b->len] = '\0';
     char *p = b->p;

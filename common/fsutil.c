@@ -236,7 +236,7 @@ int dir_is_empty(const char *path, bool *missing, struct err *e)
     struct dirent *de;
     int empty = 1;
     while ((de = readdir(d))) {
-        if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
             empty = 0;
             break;
         }

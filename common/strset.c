@@ -90,14 +90,14 @@ static int cmp_entry(const void *a, const void *b)
 
 struct strset_entry **strset_sorted(const struct strset *s)
 {
-    struct strset_entry **v = malloc((s->n ? s->n : 1) * sizeof *v);
+    struct strset_entry **v = malloc((s->n ? s->n : 1) * sizeof(struct strset_entry *));
     if (!v)
         return NULL;
     size_t k = 0;
     for (size_t i = 0; i < s->cap; i++)
         if (s->e[i].key)
             v[k++] = &s->e[i];
-    qsort(v, k, sizeof *v, cmp_entry);
+    qsort(v, k, sizeof(struct strset_entry *), cmp_entry);
     return v;
 }
 

@@ -14,7 +14,7 @@ int url_parse(const char *s, struct url *u, struct err *e)
         return err_set(e, ERR_USAGE, "'%s' is not a URL (expected http:// or https://)", s);
     for (size_t i = 0; i < (size_t)(p - s); i++)
         u->scheme[i] = (char)tolower((unsigned char)s[i]);
-    if (strcmp(u->scheme, "http") && strcmp(u->scheme, "https"))
+    if (strcmp(u->scheme, "http") != 0 && strcmp(u->scheme, "https") != 0)
         return err_set(e, ERR_USAGE, "'%s': only http:// and https:// URLs are supported", s);
     p += 3;
     const char *auth_end = p + strcspn(p, "/?#");
@@ -51,9 +51,10 @@ int url_parse(const char *s, struct url *u, struct err *e)
     size_t pl = strlen(p);
     if (pl + 2 >= sizeof u->path)
         return err_set(e, ERR_USAGE, "'%s': path too long", s);
+    size_t at = 0;
     if (*p != '/')
-        u->path[0] = '/';
-    strcat(u->path, p);
+        u->path[at++] = '/';
+    memcpy(u->path + at, p, pl + 1); /* fits: checked above */
     pl = strlen(u->path);
     if (u->path[pl - 1] != '/')
         u->path[pl] = '/';

@@ -139,10 +139,10 @@ static int parse_args(int argc, char **argv, struct args *a, struct err *e)
                 return -1;
             break;
         case OPT_QUIET:
-            cli_common_option(&a->common, "quiet", NULL, e);
+            cli_common_option(&a->common, "quiet", "", e);
             break;
         case OPT_VERBOSE:
-            cli_common_option(&a->common, "verbose", NULL, e);
+            cli_common_option(&a->common, "verbose", "", e);
             break;
         case OPT_LOG_FORMAT:
             if (cli_common_option(&a->common, "log-format", optarg, e) < 0)
@@ -184,6 +184,8 @@ int main(int argc, char **argv)
         return pr < 0 ? exit_code_for(e.cls) : EXIT_OK;
     }
     log_setup("j1-npm-transform", a.common.log_format, a.common.log_level);
+    if (!a.in || !a.out)
+        return EXIT_USAGE; /* parse_args guarantees both; this tells the analyzer */
     if (strcmp(a.out, "-") == 0 && isatty(STDOUT_FILENO)) {
         log_error("--out - writes gzip data to standard output, which is a terminal; pipe it "
                   "(| j1-npm-upload --in -) or redirect it to a file");

@@ -405,16 +405,13 @@ static void key_of(struct buf *b, const char *prefix, const char *name)
     buf_printf(b, "%s%s", prefix, name);
 }
 
-static int rel_direct(struct model *m, enum gtype t, const char *cls, const char *from,
-                      const char *to, const char *permission, struct err *e)
+/* The SDK's createDirectRelationship: _key "<from>|<class in lower case>|<to>". */
+static int rel_direct(struct model *m, enum gtype t, const char *from, const char *to,
+                      const char *permission, struct err *e)
 {
     struct buf key = BUF_INIT;
-    char lower[16];
-    size_t i;
-    for (i = 0; cls[i] && i < sizeof lower - 1; i++)
-        lower[i] = (char)tolower((unsigned char)cls[i]);
-    lower[i] = '\0';
-    if (buf_printf(&key, "%s|%s|%s", from, lower, to) < 0)
+    const char *cls = gtypes[t].cls;
+    if (buf_printf(&key, "%s|%s|%s", from, gtypes[t].verb, to) < 0)
         return oom(e);
     struct jw w;
     buf_reset(&m->obj);
@@ -510,7 +507,8 @@ static int on_roster(struct model *m, const struct record *r, struct err *e)
             oom(e);
             goto out;
         }
-        if (strcmp(u->role, "developer") && strcmp(u->role, "admin") && strcmp(u->role, "owner") &&
+        if (strcmp(u->role, "developer") != 0 && strcmp(u->role, "admin") != 0 &&
+            strcmp(u->role, "owner") != 0 &&
             strset_add(&m->warned, u->role, strlen(u->role), NULL) == 1)
             log_warn("%s: unknown org role '%s' (kept as is; admin is set as for any role other "
                      "than developer)",
@@ -888,7 +886,7 @@ static int emit_team(struct model *m, struct team *t, struct err *e)
         goto out;
     for (size_t i = 0; i < t->members.n; i++) {
         key_of(&other, "npm-user:", t->members.v[i]);
-        if (rel_direct(m, T_TEAM_HAS_USER, "HAS", key.p, other.p, NULL, e) < 0)
+        if (rel_direct(m, T_TEAM_HAS_USER, key.p, other.p, NULL, e) < 0)
             goto out;
     }
     for (size_t i = 0; i < t->perm_pkg.n; i++) {
@@ -897,12 +895,12 @@ static int emit_team(struct model *m, struct team *t, struct err *e)
             continue;
         }
         key_of(&other, "npm-package:", t->perm_pkg.v[i]);
-        if (rel_direct(m, T_TEAM_ALLOWS_PACKAGE, "ALLOWS", key.p, other.p, t->perm_val.v[i], e) <
+        if (rel_direct(m, T_TEAM_ALLOWS_PACKAGE, key.p, other.p, t->perm_val.v[i], e) <
             0)
             goto out;
     }
     key_of(&other, "npm-account:", m->org);
-    if (rel_direct(m, T_ACCOUNT_HAS_TEAM, "HAS", other.p, key.p, NULL, e) < 0)
+    if (rel_direct(m, T_ACCOUNT_HAS_TEAM, other.p, key.p, NULL, e) < 0)
         goto out;
     rc = 0;
 out:
@@ -912,27 +910,35 @@ out:
     return rc;
 }
 
-#define EACH(set, type, var)                                                                       \
-    for (size_t i_##var = 0; i_##var < (set).cap; i_##var++)                                       \
-        for (type *var = (set).e[i_##var].key ? (set).e[i_##var].val : NULL; var; var = NULL)
+/* The value in slot i of a strset, or NULL for an empty slot. */
+static void *slot(const struct strset *set, size_t i)
+{
+    return set->e[i].key ? set->e[i].val : NULL;
+}
 
 /* Every per-item answer the lists call for must be in the dump. */
 static void check_expected(struct model *m)
 {
-    EACH(m->teams, struct team, t)
-    {
+    for (size_t i_ = 0; i_ < m->teams.cap; i_++) {
+        struct team *t = slot(&m->teams, i_);
+        if (!t)
+            continue;
         if (!t->members_seen)
             mark(m, K_TEAM_USERS);
         if (!t->perms_seen)
             mark(m, K_TEAM_PACKAGES);
     }
-    EACH(m->users, struct user, u)
-    {
+    for (size_t i_ = 0; i_ < m->users.cap; i_++) {
+        struct user *u = slot(&m->users, i_);
+        if (!u)
+            continue;
         if (u->member && !u->profile_seen)
             mark(m, K_USER_PROFILES);
     }
-    EACH(m->packages, struct package, p)
-    {
+    for (size_t i_ = 0; i_ < m->packages.cap; i_++) {
+        struct package *p = slot(&m->packages, i_);
+        if (!p)
+            continue;
         if (!p->vis_seen)
             mark(m, K_PACKAGE_VISIBILITY);
         if (!p->collab_seen)
@@ -946,8 +952,10 @@ static int small_kinds_done(struct model *m, struct err *e)
     if (!m->org)
         return err_set(e, ERR_FAIL, "the dump holds no org-level record: nothing to transform");
     check_expected(m);
-    EACH(m->teams, struct team, t)
-    {
+    for (size_t i_ = 0; i_ < m->teams.cap; i_++) {
+        struct team *t = slot(&m->teams, i_);
+        if (!t)
+            continue;
         if (emit_team(m, t, e) < 0)
             return -1;
     }
@@ -1336,16 +1344,16 @@ static int emit_package(struct model *m, struct package *p, struct pkgdoc *doc, 
         goto out;
 
     key_of(&other, "npm-account:", m->org);
-    if (rel_direct(m, T_ACCOUNT_HAS_PACKAGE, "HAS", other.p, key.p, NULL, e) < 0)
+    if (rel_direct(m, T_ACCOUNT_HAS_PACKAGE, other.p, key.p, NULL, e) < 0)
         goto out;
     for (size_t i = 0; i < f.maintainers.n; i++) {
         key_of(&other, "npm-user:", f.maintainers.v[i]);
-        if (rel_direct(m, T_USER_MANAGES_PACKAGE, "MANAGES", other.p, key.p, NULL, e) < 0)
+        if (rel_direct(m, T_USER_MANAGES_PACKAGE, other.p, key.p, NULL, e) < 0)
             goto out;
     }
     for (size_t i = 0; i < p->collab_user.n; i++) {
         key_of(&other, "npm-user:", p->collab_user.v[i]);
-        if (rel_direct(m, T_PACKAGE_ALLOWS_USER, "ALLOWS", key.p, other.p, p->collab_perm.v[i],
+        if (rel_direct(m, T_PACKAGE_ALLOWS_USER, key.p, other.p, p->collab_perm.v[i],
                        e) < 0)
             goto out;
     }
@@ -1525,7 +1533,7 @@ static int emit_user(struct model *m, struct user *u, struct err *e)
         goto out;
     if (u->member) {
         key_of(&acct, "npm-account:", m->org);
-        if (rel_direct(m, T_ACCOUNT_HAS_USER, "HAS", acct.p, key.p, NULL, e) < 0)
+        if (rel_direct(m, T_ACCOUNT_HAS_USER, acct.p, key.p, NULL, e) < 0)
             goto out;
     }
     rc = 0;
@@ -1541,8 +1549,10 @@ static int emit_account(struct model *m, const struct input_info *info, struct e
     struct buf key = BUF_INIT;
     struct jw w;
     long long members = 0;
-    EACH(m->users, struct user, u)
-    {
+    for (size_t i_ = 0; i_ < m->users.cap; i_++) {
+        struct user *u = slot(&m->users, i_);
+        if (!u)
+            continue;
         if (u->member)
             members++;
     }
@@ -1588,8 +1598,10 @@ int model_finish(struct model *m, const struct input_info *info, unsigned *parti
     if (info->org[0] && strcmp(info->org, m->org) != 0)
         return err_set(e, ERR_FAIL, "the manifest is for org '%s' but the records are for '%s'",
                        info->org, m->org);
-    EACH(m->packages, struct package, p)
-    {
+    for (size_t i_ = 0; i_ < m->packages.cap; i_++) {
+        struct package *p = slot(&m->packages, i_);
+        if (!p)
+            continue;
         if (p->emitted)
             continue;
         if (!p->doc_seen)
@@ -1597,8 +1609,10 @@ int model_finish(struct model *m, const struct input_info *info, unsigned *parti
         if (emit_package(m, p, NULL, false, e) < 0)
             return -1;
     }
-    EACH(m->users, struct user, u)
-    {
+    for (size_t i_ = 0; i_ < m->users.cap; i_++) {
+        struct user *u = slot(&m->users, i_);
+        if (!u)
+            continue;
         if (emit_user(m, u, e) < 0)
             return -1;
     }

@@ -39,21 +39,24 @@ struct gtype_info {
     const char *type;
     enum gstep step;
     bool relationship;
+    const char *cls;  /* relationships: the _class, and its _key spelling */
+    const char *verb;
 };
 
 static const struct gtype_info gtypes[T_COUNT] = {
     [T_ACCOUNT] = {"npm_account", S_ACCOUNT, false},
     [T_USER] = {"npm_user", S_USERS, false},
-    [T_ACCOUNT_HAS_USER] = {"npm_account_has_user", S_USERS, true},
+    [T_ACCOUNT_HAS_USER] = {"npm_account_has_user", S_USERS, true, "HAS", "has"},
     [T_TEAM] = {"npm_team", S_TEAMS, false},
-    [T_TEAM_HAS_USER] = {"npm_team_has_user", S_TEAMS, true},
-    [T_ACCOUNT_HAS_TEAM] = {"npm_account_has_team", S_TEAMS, true},
-    [T_TEAM_ALLOWS_PACKAGE] = {"npm_team_allows_package", S_TEAMS, true},
+    [T_TEAM_HAS_USER] = {"npm_team_has_user", S_TEAMS, true, "HAS", "has"},
+    [T_ACCOUNT_HAS_TEAM] = {"npm_account_has_team", S_TEAMS, true, "HAS", "has"},
+    [T_TEAM_ALLOWS_PACKAGE] = {"npm_team_allows_package", S_TEAMS, true, "ALLOWS", "allows"},
     [T_PACKAGE] = {"npm_package", S_PACKAGES, false},
-    [T_ACCOUNT_HAS_PACKAGE] = {"npm_account_has_package", S_PACKAGES, true},
-    [T_USER_MANAGES_PACKAGE] = {"npm_user_manages_package", S_PACKAGES, true},
-    [T_PACKAGE_ALLOWS_USER] = {"npm_package_allows_user", S_PACKAGES, true},
-    [T_REPO_PUBLISHED_PACKAGE] = {"repo_published_npm_package", S_PACKAGES, true},
+    [T_ACCOUNT_HAS_PACKAGE] = {"npm_account_has_package", S_PACKAGES, true, "HAS", "has"},
+    [T_USER_MANAGES_PACKAGE] = {"npm_user_manages_package", S_PACKAGES, true, "MANAGES", "manages"},
+    [T_PACKAGE_ALLOWS_USER] = {"npm_package_allows_user", S_PACKAGES, true, "ALLOWS", "allows"},
+    [T_REPO_PUBLISHED_PACKAGE] = {"repo_published_npm_package", S_PACKAGES, true, "PUBLISHED",
+                                  "published"},
 };
 
 struct gstep_info {
@@ -82,7 +85,8 @@ static const unsigned kind_feeds[K_COUNT] = {
     [K_TEAM_PACKAGES] = TB(T_TEAM_ALLOWS_PACKAGE),
     [K_ORG_PACKAGES] = TB(T_PACKAGE) | TB(T_ACCOUNT_HAS_PACKAGE) | TB(T_USER_MANAGES_PACKAGE) |
                        TB(T_PACKAGE_ALLOWS_USER) | TB(T_REPO_PUBLISHED_PACKAGE) |
-                       TB(T_TEAM_ALLOWS_PACKAGE),
+                       TB(T_TEAM_ALLOWS_PACKAGE) |
+                       TB(T_USER), /* outside maintainers/collaborators come only from packages */
     [K_USER_PROFILES] = TB(T_USER),
     [K_PACKAGE_VISIBILITY] = TB(T_PACKAGE),
     [K_PACKAGE_COLLABORATORS] = TB(T_PACKAGE_ALLOWS_USER) | TB(T_USER) | TB(T_PACKAGE),

@@ -61,14 +61,15 @@ int progress_add(struct progress *p, const char *name)
     struct progress_phase *ph = &p->ph[p->nphases];
     memset(ph, 0, sizeof *ph);
     ph->name = name;
-    ph->started_ms = time_mono_ms();
-    return p->nphases++;
+    return p->nphases++; /* the clock starts when the phase has work */
 }
 
 void progress_total(struct progress *p, int id, uint64_t total)
 {
     if (id < 0)
         return;
+    if (!p->ph[id].started_ms)
+        p->ph[id].started_ms = time_mono_ms();
     p->ph[id].total = total;
     p->ph[id].total_known = true;
     p->ph[id].shown = true;
@@ -78,6 +79,8 @@ void progress_done(struct progress *p, int id, uint64_t n)
 {
     if (id < 0)
         return;
+    if (!p->ph[id].started_ms)
+        p->ph[id].started_ms = time_mono_ms();
     p->ph[id].done += n;
     p->ph[id].shown = true;
 }
@@ -94,13 +97,16 @@ void progress_finish(struct progress *p, int id)
         return;
     p->ph[id].finished = true;
     p->ph[id].finished_ms = time_mono_ms();
+    if (!p->ph[id].started_ms)
+        p->ph[id].started_ms = p->ph[id].finished_ms;
 }
 
 static void line(struct buf *b, const struct progress_phase *ph, int64_t now)
 {
     int64_t end = ph->finished ? ph->finished_ms : now;
     double secs = (double)(end - ph->started_ms) / 1000.0;
-    double rate = secs > 0.05 ? (double)ph->done / secs : 0;
+    /* A rate means something for a phase of many requests, not for one. */
+    double rate = secs > 0.05 && ph->done > 1 ? (double)ph->done / secs : 0;
     buf_printf(b, "\r\033[K  %-22s %8llu", ph->name, (unsigned long long)ph->done);
     if (ph->total_known)
         buf_printf(b, "/%-8llu", (unsigned long long)ph->total);

@@ -439,8 +439,7 @@ static void on_auth_refused(struct crawl *c, enum dump_kind k, long status, cons
     else
         set_fatal(c, ERR_AUTH,
                   "the registry refused access to org '%s' (HTTP 403 on %s)%s%s: the token's user "
-                  "is not a member of that org, or the token lacks the rights to read it (token "
-                  "from %s)",
+                  "is not a member of that org, or the token lacks the rights to read it (%s)",
                   c->o->org, dump_kind_names[k], c->whoami[0] ? " for user " : "", c->whoami,
                   origin);
 }

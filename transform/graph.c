@@ -575,7 +575,7 @@ static int check_replaceable(const char *out, struct err *e)
     return rc;
 }
 
-static int write_dir(struct graph *g, const char *out, const struct buf *summary, struct err *e)
+static int write_dir_at(struct graph *g, const char *out, const struct buf *summary, struct err *e)
 {
     struct stat st;
     bool exists = stat(out, &st) == 0;
@@ -633,6 +633,21 @@ out:
     buf_free(&tmp);
     buf_free(&old);
     buf_free(&p);
+    return rc;
+}
+
+/* "out/" names the same directory as "out", but the temporary and old
+ * directories are named by appending to it and must land beside it, not
+ * inside it: drop trailing slashes first. */
+static int write_dir(struct graph *g, const char *out, const struct buf *summary, struct err *e)
+{
+    char *base = strdup(out);
+    if (!base)
+        return err_set(e, ERR_FAIL, "out of memory");
+    for (size_t n = strlen(base); n > 1 && base[n - 1] == '/'; n--)
+        base[n - 1] = '\0';
+    int rc = write_dir_at(g, base, summary, e);
+    free(base);
     return rc;
 }
 

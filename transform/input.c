@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fsutil.h"
@@ -256,9 +257,17 @@ static int read_dir(struct reader *rd, const char *dir, bool allow_incomplete, s
     struct err me = {0};
     if (!mp)
         return err_set(e, ERR_FAIL, "out of memory");
-    if (access(dir, F_OK) < 0) {
+    struct stat st;
+    if (stat(dir, &st) < 0) {
         free(mp);
         return err_set(e, ERR_USAGE, "%s: %s", dir, strerror(errno));
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        free(mp);
+        return err_set(e, ERR_USAGE,
+                       "%s is not a directory: --in takes a dump directory, or - for a dump "
+                       "stream on standard input (--in - < %s)",
+                       dir, dir);
     }
     if (read_file(mp, 16 << 20, &m, &me) == 0) {
         int rc = read_manifest_doc(rd, m.p ? m.p : "", m.len, true, mp, e);

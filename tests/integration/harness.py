@@ -155,3 +155,149 @@ def read_graph(d):
             for o in doc.get("relationships", []):
                 rels[o["_key"]] = o
     return ents, rels
+
+
+# ---- shared helpers for the collect and transform tests --------------------
+
+VOLATILE_FIELDS = ("fetched_at", "elapsed_ms", "attempts")
+
+
+def stable_record(rec):
+    """A dump record without what differs between two runs of the same
+    crawl: fetch time, elapsed time, attempts, the Date header."""
+    r = {k: v for k, v in rec.items() if k not in VOLATILE_FIELDS}
+    if isinstance(r.get("headers"), dict):
+        r["headers"] = {k: v for k, v in r["headers"].items() if k != "date"}
+    return r
+
+
+def by_subject(records):
+    """{(kind, subject): stable record}; a repeated (kind, subject) fails."""
+    out = {}
+    for rec in records:
+        key = (rec["kind"], rec["subject"])
+        if key in out:
+            raise AssertionError("two records for %s %s" % key)
+        out[key] = stable_record(rec)
+    return out
+
+
+def dump_records(d):
+    """Every record of a dump directory, in file order (kinds in manifest order)."""
+    kinds, _ = read_dump(d)
+    return [r for recs in kinds.values() for r in recs]
+
+
+def rewrite_dump_file(d, kind, edit):
+    """Replaces the records of one kind of a dump directory with
+    edit(list of raw lines) and updates the manifest's records, bytes and
+    sha256 to match, so the dump stays consistent except for what the edit
+    did to the records themselves."""
+    import hashlib
+    mpath = os.path.join(d, "manifest.json")
+    with open(mpath, encoding="utf-8") as f:
+        manifest = json.load(f)
+    entry = next(f for f in manifest["files"] if f["kind"] == kind)
+    path = os.path.join(d, entry["file"])
+    with gzip.open(path, "rb") as f:
+        lines = [l for l in f.read().split(b"\n") if l]
+    lines = edit(lines)
+    data = gzip.compress(b"".join(l + b"\n" for l in lines), mtime=0)
+    with open(path, "wb") as f:
+        f.write(data)
+    entry.update(records=len(lines), bytes=len(data), sha256=hashlib.sha256(data).hexdigest())
+    with open(mpath, "w") as f:
+        json.dump(manifest, f)
+
+
+def edit_record(index, change):
+    """An edit for rewrite_dump_file: change(record dict) on line `index`."""
+    def edit(lines):
+        rec = json.loads(lines[index])
+        change(rec)
+        lines[index] = json.dumps(rec, ensure_ascii=False).encode("utf-8")
+        return lines
+    return edit
+
+
+def tree_bytes(d):
+    """{relative path: bytes} of every file under d."""
+    out = {}
+    for root, _, files in os.walk(d):
+        for name in files:
+            p = os.path.join(root, name)
+            with open(p, "rb") as f:
+                out[os.path.relpath(p, d)] = f.read()
+    return out
+
+
+def written_bytes(d):
+    """(path, bytes) of every file under d, gzip files also decompressed."""
+    for rel, data in sorted(tree_bytes(d).items()):
+        yield rel, data
+        if rel.endswith(".gz"):
+            yield rel + " (decompressed)", gzip.decompress(data)
+
+
+def server_log(path):
+    """The lines of a fake registry's --log FILE, parsed."""
+    if not os.path.exists(path):
+        return []
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(l) for l in f if l.strip()]
+
+
+def wait_for(pred, timeout=20, what="a condition"):
+    """Polls pred() until it is true; fails after timeout seconds."""
+    deadline = time.time() + timeout
+    while not pred():
+        if time.time() > deadline:
+            raise AssertionError("timed out after %ss waiting for %s" % (timeout, what))
+        time.sleep(0.02)
+
+
+def sanitizer_report(err):
+    """The AddressSanitizer/UBSan/LeakSanitizer report in a program's stderr
+    (bytes), or None. Under J1NPM_BIN=build/san/bin a report is a failure
+    whatever the exit status."""
+    for marker in (b"==ERROR: ", b"Sanitizer", b"runtime error: "):
+        i = err.find(marker)
+        if i >= 0:
+            return err[max(0, i - 200):i + 3000].decode("utf-8", "replace")
+    return None
+
+
+class Shared:
+    """One fake registry and one clean dump of the fixture org, made once for
+    a whole test module (setUpModule/tearDownModule), for the tests that only
+    read them."""
+
+    def __init__(self):
+        self.tmp = tempfile.mkdtemp(prefix="j1npm-shared-")
+        self.server = Server("fake_registry.py", ["--fixture", FIXTURE], self.tmp, "registry")
+        self.dump = os.path.join(self.tmp, "dump")
+        self.result = self.run("collect", "--org", "acme", "--registry", self.server.url,
+                               "--out", self.dump)
+
+    def env(self, **extra):
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": self.tmp,
+               "TMPDIR": self.tmp, "LC_ALL": "C", "NPM_TOKEN": FIXTURE_TOKEN}
+        for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
+            if k in os.environ:
+                env[k] = os.environ[k]
+        env.update(extra)
+        return env
+
+    def run(self, name, *args, input=None, timeout=120):
+        t0 = time.time()
+        p = subprocess.run([program(name)] + list(args), env=self.env(), input=input,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
+        report = sanitizer_report(p.stderr)
+        if report:
+            raise AssertionError("sanitizer report from j1-npm-%s %s:\n%s" %
+                                 (name, " ".join(args), report))
+        return Result(args, p.returncode, p.stdout, p.stderr, time.time() - t0)
+
+    def close(self):
+        self.server.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)

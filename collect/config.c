@@ -41,7 +41,8 @@ int config_registry(const char *flag, bool allow_insecure, struct buf *out, stru
     return 0;
 }
 
-static int from_npmrc(const char *registry, struct secret *tok, struct err *e)
+static int from_npmrc(const char *registry, struct secret *tok, char *where, size_t wsz,
+                      struct err *e)
 {
     const char *path = getenv("NPM_CONFIG_USERCONFIG");
     if (!path || !*path)
@@ -56,6 +57,7 @@ static int from_npmrc(const char *registry, struct secret *tok, struct err *e)
             return err_set(e, ERR_FAIL, "out of memory");
         path = home_path;
     }
+    snprintf(where, wsz, "%s", path);
     struct buf text = BUF_INIT;
     struct err fe = {0};
     int rc = 0;
@@ -81,14 +83,15 @@ int config_token(const char *token_file, const char *registry, struct secret *to
     int r = secret_from_env(tok, "NPM_TOKEN", "the token", e);
     if (r != 0)
         return r < 0 ? -1 : 0;
-    r = from_npmrc(registry, tok, e);
+    char where[512] = "~/.npmrc";
+    r = from_npmrc(registry, tok, where, sizeof where, e);
     if (r < 0)
         return -1;
     if (r == 0)
         return err_set(e, ERR_USAGE,
                        "no npm token: set NPM_TOKEN, pass --token-file FILE, or log in with npm "
-                       "so that ~/.npmrc holds a token for %s (a read-only token is enough: "
+                       "so that %s holds a token for %s (a read-only token is enough: "
                        "`npm token create --read-only`)",
-                       registry);
+                       where, registry);
     return 0;
 }

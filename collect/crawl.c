@@ -78,6 +78,7 @@ struct crawl {
     bool fatal;
     struct err fatal_err;
     uint64_t item_records;
+    size_t members; /* the roster's size (users also holds outside collaborators) */
     int warnings;
     char whoami[MAX_NAME];
 };
@@ -242,11 +243,20 @@ static bool small_kinds_finished(const struct crawl *c)
     return true;
 }
 
+/* Collaborator answers can still add profiles to fetch. */
+static bool collaborators_pending(const struct crawl *c)
+{
+    return !c->list_done[K_ORG_PACKAGES] || c->outstanding[K_PACKAGE_COLLABORATORS] ||
+           c->cursor[K_PACKAGE_COLLABORATORS] < c->packages.n;
+}
+
 static void update_phases(struct crawl *c)
 {
     for (int k = 0; k < K_COUNT; k++) {
         enum dump_kind parent;
         size_t n = subjects_of(c, (enum dump_kind)k, &parent);
+        if (k == K_USER_PROFILES && collaborators_pending(c))
+            continue;
         if (c->list_done[parent] && !c->outstanding[k] && c->cursor[k] >= n &&
             (org_level((enum dump_kind)k) ? c->list_done[k] : true) && !c->prog.ph[c->phase[k]].finished) {
             progress_total(&c->prog, c->phase[k], org_level((enum dump_kind)k) ? 1 : n);
@@ -409,6 +419,8 @@ static bool take_list(struct crawl *c, enum dump_kind k, struct http_req *r)
             ok = false;
             continue;
         }
+        if (k == K_ORG_USERS)
+            c->members++;
         int r2 = k == K_ORG_USERS      ? list_add(&c->users, s.p, s.len)
                  : k == K_ORG_PACKAGES ? list_add(&c->packages, s.p, s.len)
                                        : add_team(c, s.p, s.len);
@@ -423,6 +435,31 @@ out:
     jdoc_free(&d);
     buf_free(&body);
     return ok;
+}
+
+/* Collaborators from outside the org are people a security team wants to
+ * identify: their profiles (emails) are fetched too. The user list is a set,
+ * so members named again are not fetched twice. */
+static void take_collaborators(struct crawl *c, struct http_req *r)
+{
+    struct buf body = BUF_INIT, name = BUF_INIT;
+    struct jdoc d = JDOC_INIT;
+    if (http_body_load(&r->body, &body, MAX_LIST_BYTES, NULL) < 0 ||
+        jdoc_parse(&d, body.p ? body.p : "", body.len, NULL) < 0 || !jdoc_is(&d, 0, JT_OBJECT))
+        goto out; /* the record is kept as it came; transform judges its shape */
+    for (int k = jdoc_first(&d, 0); k > 0; k = jdoc_after_member(&d, 0, k)) {
+        buf_reset(&name);
+        if (c->users.n < MAX_LIST_ITEMS && jdoc_str(&d, k, &name) == 0 &&
+            plausible_name(name.p, name.len) && list_add(&c->users, name.p, name.len) < 0) {
+            set_fatal(c, ERR_FAIL, "out of memory");
+            break;
+        }
+    }
+    progress_total(&c->prog, c->phase[K_USER_PROFILES], c->users.n);
+out:
+    jdoc_free(&d);
+    buf_free(&body);
+    buf_free(&name);
 }
 
 /* ---- completion ---------------------------------------------------------- */
@@ -479,6 +516,8 @@ static void on_done(struct http_req *r, void *ctx)
         usable = false;
     } else if (org_level(k)) {
         usable = ok2xx && take_list(c, k, r);
+    } else if (k == K_PACKAGE_COLLABORATORS && ok2xx) {
+        take_collaborators(c, r);
     }
 
     struct err e = {0};
@@ -508,7 +547,7 @@ static void on_done(struct http_req *r, void *ctx)
         c->list_done[k] = true;
     if (k == K_WHOAMI && ok2xx && !c->fatal) {
         if (c->whoami[0])
-            log_info("authenticated to %s as %s", c->o->registry, c->whoami);
+            log_debug("authenticated to %s as %s", c->o->registry, c->whoami);
         if (submit_org_level(c) < 0)
             set_fatal(c, ERR_FAIL, "out of memory");
     }
@@ -580,7 +619,8 @@ int crawl_run(const struct crawl_opts *o, struct crawl_summary *s, struct err *e
     struct http_stats hs = http_get_stats(c.http);
     s->requests = hs.attempts;
     s->retries = hs.retries;
-    s->users = c.users.n;
+    s->users = c.members;
+    s->outsiders = c.users.n - c.members;
     s->teams = c.nteams;
     s->packages = c.packages.n;
     for (int k = 0; k < K_COUNT; k++)

@@ -33,7 +33,7 @@ struct crawl_opts {
 
 struct crawl_summary {
     uint64_t requests, retries, failed_items, bytes_out;
-    uint64_t users, teams, packages;
+    uint64_t users, outsiders, teams, packages; /* users: org members */
     int64_t wall_ms;
     bool complete;
     bool interrupted;

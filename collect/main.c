@@ -248,11 +248,13 @@ int main(int argc, char **argv)
     char fields[512];
     double secs = (double)s.wall_ms / 1000.0;
     snprintf(fields, sizeof fields,
-             "\"summary\":{\"org\":\"%s\",\"users\":%llu,\"teams\":%llu,\"packages\":%llu,"
+             "\"summary\":{\"org\":\"%s\",\"users\":%llu,\"outside_collaborators\":%llu,"
+             "\"teams\":%llu,\"packages\":%llu,"
              "\"requests\":%llu,\"retries\":%llu,\"failed\":%llu,\"seconds\":%.3f,"
              "\"bytes\":%llu,\"complete\":%s}",
-             a.org, (unsigned long long)s.users, (unsigned long long)s.teams,
-             (unsigned long long)s.packages, (unsigned long long)s.requests,
+             a.org, (unsigned long long)s.users, (unsigned long long)s.outsiders,
+             (unsigned long long)s.teams, (unsigned long long)s.packages,
+             (unsigned long long)s.requests,
              (unsigned long long)s.retries, (unsigned long long)s.failed_items, secs,
              (unsigned long long)s.bytes_out, s.complete ? "true" : "false");
     if (s.interrupted) {
@@ -265,10 +267,12 @@ int main(int argc, char **argv)
         if (rc < 0)
             log_warn("%s", e.msg);
         log_summary(fields,
-                    "collected %s: %llu users, %llu teams, %llu packages; %llu requests "
+                    "collected %s: %llu members (+%llu outside collaborators), %llu teams, %llu "
+                    "packages; %llu requests "
                     "(%llu retries) in %.1f s (%.0f req/s); %llu failed; %s %s (%.1f MB)",
-                    a.org, (unsigned long long)s.users, (unsigned long long)s.teams,
-                    (unsigned long long)s.packages, (unsigned long long)s.requests,
+                    a.org, (unsigned long long)s.users, (unsigned long long)s.outsiders,
+                    (unsigned long long)s.teams, (unsigned long long)s.packages,
+                    (unsigned long long)s.requests,
                     (unsigned long long)s.retries, secs, secs > 0 ? (double)s.requests / secs : 0,
                     (unsigned long long)s.failed_items,
                     s.complete ? "complete dump in" : "INCOMPLETE dump in",

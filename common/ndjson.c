@@ -244,9 +244,9 @@ static int produce(struct ndr *r, struct err *e)
             if (r->in_eof) {
                 if (r->in_member)
                     return err_set(e, ERR_FAIL,
-                                   "%s: the gzip stream is cut short (truncated file?) after "
+                                   "%s: the gzip stream is cut short (truncated file?) at "
                                    "line %lu",
-                                   r->name, r->lineno);
+                                   r->name, r->lineno + 1);
                 r->out_eof = true;
                 return 0;
             }
@@ -264,8 +264,8 @@ static int produce(struct ndr *r, struct err *e)
             if (r->in_len < 2 || r->z.next_in[0] != 0x1f || r->z.next_in[1] != 0x8b)
                 return err_set(e, ERR_FAIL,
                                "%s: unexpected data after the end of the gzip stream "
-                               "(after line %lu)",
-                               r->name, r->lineno);
+                               "(at line %lu)",
+                               r->name, r->lineno + 1);
             inflateReset(&r->z);
             r->in_member = true;
         }
@@ -287,8 +287,8 @@ static int produce(struct ndr *r, struct err *e)
             if (r->in_len == 0 && r->in_eof)
                 continue; /* reported as truncated above */
         } else if (zr != Z_OK) {
-            return err_set(e, ERR_FAIL, "%s: corrupt gzip data after line %lu (%s)", r->name,
-                           r->lineno, r->z.msg ? r->z.msg : "inflate error");
+            return err_set(e, ERR_FAIL, "%s: corrupt gzip data at line %lu (%s)", r->name,
+                           r->lineno + 1, r->z.msg ? r->z.msg : "inflate error");
         }
         if (got > 0)
             return 0;

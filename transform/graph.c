@@ -472,7 +472,7 @@ static int summary_json(const struct graph *g, unsigned partial, struct buf *out
 
 static int write_file(const char *path, const struct buf *b, struct err *e)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0)
         return err_set(e, ERR_FAIL, "cannot create %s: %s", path, strerror(errno));
     int rc = write_all(fd, b->p, b->len, path, e);
@@ -518,7 +518,7 @@ static int write_graph_files(struct graph *g, const char *root, struct err *e)
             seq = 0;
             buf_reset(&dir);
             if (buf_printf(&dir, "%s/graph/%s/%s", root, gsteps[gtypes[type].step].id, kind) < 0 ||
-                mkdir_p(dir.p, 0755, e) < 0)
+                mkdir_p(dir.p, 0700, e) < 0)
                 goto out;
         }
         if (in_file == 0) {
@@ -598,7 +598,7 @@ static int write_dir_at(struct graph *g, const char *out, const struct buf *summ
         err_set(e, ERR_FAIL, "cannot create a directory beside %s: %s", out, strerror(errno));
         goto out;
     }
-    chmod(tmp.p, 0755);
+    chmod(tmp.p, 0700); /* the graph holds emails: only the owner reads it */
     if (write_graph_files(g, tmp.p, e) < 0)
         goto fail;
     buf_printf(&p, "%s/summary.json", tmp.p);

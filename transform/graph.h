@@ -17,7 +17,9 @@
  * collaborators per package has millions of relationships).
  *
  * Directory output replaces an existing --out only when the new tree is
- * complete: it is built beside it and swapped in by rename.
+ * complete: it is built beside it and swapped in by rename. Like the dump,
+ * it is readable by its owner only (0700 directories, 0600 files): it
+ * carries the same emails.
  */
 #ifndef J1NPM_TRANSFORM_GRAPH_H
 #define J1NPM_TRANSFORM_GRAPH_H

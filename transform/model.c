@@ -67,6 +67,7 @@ struct model {
     char *org;
     char *whoami;
     bool roster_known;
+    bool seen[K_COUNT]; /* a record of this kind was read */
     struct strset users, teams, packages;
     unsigned partial;
     bool small_done;
@@ -709,12 +710,11 @@ out:
 
 static int on_profile(struct model *m, const struct record *r, struct err *e)
 {
-    struct user *u = find_user(m, r->subject);
-    if (!u) {
-        log_warn("%s: a profile for '%s', who is not in the roster; ignored", r->where,
-                 r->subject);
-        return 0;
-    }
+    /* Profiles of outside collaborators come before the collaborator lists
+     * that name them: the user is made here, a member only if the roster says so. */
+    struct user *u = get_user(m, r->subject, e);
+    if (!u)
+        return -1;
     u->profile_seen = true;
     if (is404(r))
         return 0;
@@ -916,9 +916,13 @@ static void *slot(const struct strset *set, size_t i)
     return set->e[i].key ? set->e[i].val : NULL;
 }
 
-/* Every per-item answer the lists call for must be in the dump. */
+/* Every list, and every per-item answer the lists call for, must be in the dump. */
 static void check_expected(struct model *m)
 {
+    static const enum dump_kind lists[] = {K_ORG_USERS, K_ORG_TEAMS, K_ORG_PACKAGES};
+    for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
+        if (!m->seen[lists[i]])
+            mark(m, lists[i]);
     for (size_t i_ = 0; i_ < m->teams.cap; i_++) {
         struct team *t = slot(&m->teams, i_);
         if (!t)
@@ -1070,11 +1074,33 @@ static void take_license(struct pkgfacts *f, const struct jdoc *d, int i)
         jdoc_str(d, i, &f->license);
 }
 
-/* A {name, email} person: name required, email kept only if valid. */
+/* npm's person string: "name <email> (url)", email and url optional. */
+static int person_string(const char *s, struct buf *name, struct buf *email)
+{
+    const char *lt = strchr(s, '<'), *paren = strchr(s, '(');
+    const char *end = lt ? lt : paren ? paren : s + strlen(s);
+    while (end > s && end[-1] == ' ')
+        end--;
+    if (buf_append(name, s, (size_t)(end - s)) < 0 || !plausible_name(name->p, name->len))
+        return -1;
+    const char *gt = lt ? strchr(lt, '>') : NULL;
+    if (gt && !normalize_email(lt + 1, (size_t)(gt - lt - 1), email))
+        buf_reset(email);
+    return 0;
+}
+
+/* A person: {name, email} or "name <email>"; name required, email kept only
+ * if valid. */
 static int take_person(const struct jdoc *d, int i, struct buf *name, struct buf *email)
 {
     buf_reset(name);
     buf_reset(email);
+    if (jdoc_is(d, i, JT_STRING)) {
+        struct buf raw = BUF_INIT;
+        int rc = jdoc_str(d, i, &raw) == 0 && raw.p ? person_string(raw.p, name, email) : -1;
+        buf_free(&raw);
+        return rc;
+    }
     if (!jdoc_is(d, i, JT_OBJECT))
         return -1;
     int n = jdoc_get(d, i, "name"), em = jdoc_get(d, i, "email");
@@ -1188,15 +1214,17 @@ static int copy_member_except_readme(void *ctx, const char *k, size_t kl, const 
     return 0;
 }
 
-/* The package document without readme, without every version object but
- * the latest, and with time cut to created, modified and the latest. */
+/* The package document without readme and stars ("users"), without every
+ * version object but the latest, and with time cut to created, modified and
+ * the latest. */
 static void trimmed_doc(struct jw *w, const struct pkgdoc *doc)
 {
     jw_obj(w);
     for (size_t i = 0; i < doc->ntop; i++) {
         const struct member *mb = &doc->top[i];
-        if (json_key_is(mb->key.p, mb->key.n, "readme"))
-            continue;
+        if (json_key_is(mb->key.p, mb->key.n, "readme") ||
+            json_key_is(mb->key.p, mb->key.n, "users"))
+            continue; /* readme and stars: the bulk of many documents */
         jw_key_raw(w, mb->key.p, mb->key.n);
         if (json_key_is(mb->key.p, mb->key.n, "versions") && mb->val.n && mb->val.p[0] == '{') {
             jw_obj(w);
@@ -1295,6 +1323,7 @@ static int emit_package(struct model *m, struct package *p, struct pkgdoc *doc, 
         if (f.deprecated && f.deprecation.len)
             jw_kstr(&w, "deprecationMessage", f.deprecation.p);
         jw_kint(&w, "versionCount", (long long)doc->nvers);
+        sv_sort(&f.maintainers);
         jw_key(&w, "maintainers");
         str_array(&w, &f.maintainers);
         sv_sort(&f.maintainer_emails);
@@ -1305,7 +1334,9 @@ static int emit_package(struct model *m, struct package *p, struct pkgdoc *doc, 
         if (f.publisher_email.len)
             jw_kstr(&w, "publisherEmail", f.publisher_email.p);
     }
-    if (doc_absent)
+    /* 404, or a document without versions (npm keeps a stub with
+     * time.unpublished when a package is unpublished). */
+    if (doc_absent || (doc && doc->nvers == 0))
         jw_kbool(&w, "unpublished", true);
     if (p->collab_known)
         jw_kint(&w, "collaboratorCount", (long long)p->collab_user.n);
@@ -1428,6 +1459,7 @@ int model_record(void *ctx, const struct record *r, struct err *e)
         if (!(m->org = strdup(r->subject)))
             return oom(e);
     }
+    m->seen[r->kind] = true;
     if (r->failed)
         mark(m, r->kind);
     switch (r->kind) {
@@ -1510,8 +1542,10 @@ static int emit_user(struct model *m, struct user *u, struct err *e)
         jw_bool(&w, u->member);
     else
         jw_null(&w);
-    jw_kbool(&w, "active", u->member);
-    jw_kbool(&w, "isActive", u->member);
+    if (u->member) { /* for outsiders it is unknown, not false */
+        jw_kbool(&w, "active", true);
+        jw_kbool(&w, "isActive", true);
+    }
     weblink(&w, "~", u->name);
     ent_tags(m, &w);
     jw_key(&w, "_rawData");
@@ -1609,7 +1643,14 @@ int model_finish(struct model *m, const struct input_info *info, unsigned *parti
         if (emit_package(m, p, NULL, false, e) < 0)
             return -1;
     }
-    for (size_t i_ = 0; i_ < m->users.cap; i_++) {
+    /* Without the roster, no user's membership or role is known: writing
+     * users would overwrite what JupiterOne has with worse values. They are
+     * left out instead, and npm_user is partial, so JupiterOne keeps its own. */
+    if (!m->roster_known && m->users.n)
+        log_warn("the org roster is not in the dump: %zu user entities are left out (JupiterOne "
+                 "keeps the ones it has)",
+                 m->users.n);
+    for (size_t i_ = 0; m->roster_known && i_ < m->users.cap; i_++) {
         struct user *u = slot(&m->users, i_);
         if (!u)
             continue;

@@ -51,7 +51,8 @@ class Server:
             if time.time() > deadline:
                 raise RuntimeError("%s did not start" % script)
             time.sleep(0.02)
-        self.port = int(open(self.port_file).read().strip())
+        with open(self.port_file) as f:
+            self.port = int(f.read().strip())
         self.url = "http://127.0.0.1:%d/" % self.port
 
     def stop(self):

@@ -417,7 +417,7 @@ class DataModelTest(TransformCase):
             self.assertEqual(e.get("license"), doc.get("license"), name)
             self.assertEqual(e.get("homepage"), doc.get("homepage"), name)
             self.assertEqual(e["versionCount"], len(doc["versions"]), name)
-            self.assertEqual(e["maintainers"], [m["name"] for m in doc["maintainers"]], name)
+            self.assertEqual(e["maintainers"], sorted(m["name"] for m in doc["maintainers"]), name)
             self.assertEqual(sorted(e["maintainerEmails"]),
                              sorted({m["email"].lower() for m in doc["maintainers"]}), name)
             self.assertEqual(e["publisher"], doc["versions"][latest]["_npmUser"]["name"], name)

@@ -418,7 +418,7 @@ static bool expect_error(const char *path, const struct buf *text, bool intact, 
     unsigned long lines = 0;
     int rc = read_lines(path, 0, &got, &lines, &e);
     bool ok = false;
-    buf_printf(&want, "line %lu", lines);
+    buf_printf(&want, "line %lu", lines + 1); /* the line being read */
     if (rc != -1)
         t_fail(file, line, what, "expected an error, got %d after %lu lines", rc, lines);
     else if (!t_contains(e.msg, path, file, line, what) ||

@@ -43,7 +43,7 @@ COMMON_SRC := $(wildcard common/*.c)
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
 LIB        := $(BUILD)/libj1npm.a
 
-PROGRAMS   := collect transform
+PROGRAMS   := collect transform upload
 PROGRAM_BINS := $(PROGRAMS:%=$(BIN)/j1-npm-%)
 
 UNIT_SRC   := $(wildcard tests/unit/*.c)

@@ -198,6 +198,32 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
+/* A `once` request's body goes through these instead of CURLOPT_POSTFIELDS:
+ * libcurl silently sends a POST again when a reused connection dies before
+ * any answer byte ("Connection died, retrying a fresh connect"), which for a
+ * request that adds data may deliver it twice. Refusing the rewind turns that
+ * into an error the engine sees and reports as `unsure`. */
+static size_t on_read(char *buf, size_t size, size_t nitems, void *ud)
+{
+    struct http_req *r = ud;
+    size_t n = size * nitems, left = r->req_body_len - r->body_off;
+    if (n > left)
+        n = left;
+    if (n)
+        memcpy(buf, r->req_body + r->body_off, n);
+    r->body_off += n;
+    return n;
+}
+
+static int on_seek(void *ud, curl_off_t offset, int origin)
+{
+    struct http_req *r = ud;
+    if (origin == SEEK_SET && offset == 0 && r->body_off == 0)
+        return CURL_SEEKFUNC_OK;
+    r->rewind_refused = true;
+    return CURL_SEEKFUNC_CANTSEEK;
+}
+
 /* ---- queues -------------------------------------------------------------- */
 
 static void ready_push_back(struct http_client *c, struct http_req *r)
@@ -290,8 +316,8 @@ struct http_client *http_client_new(const struct http_opts *o, http_done_fn done
     c->done = done;
     c->ctx = ctx;
     c->rnd = (uint32_t)(time_wall_ms() ^ ((int64_t)getpid() << 16)) | 1u;
-    c->inflight = calloc((size_t)c->o.concurrency, sizeof *c->inflight);
-    c->pool = calloc((size_t)c->o.concurrency, sizeof *c->pool);
+    c->inflight = calloc((size_t)c->o.concurrency, sizeof(struct http_req *));
+    c->pool = calloc((size_t)c->o.concurrency, sizeof(CURL *));
     c->multi = curl_multi_init();
     if (!c->inflight || !c->pool || !c->multi) {
         http_client_free(c);
@@ -397,6 +423,7 @@ void http_submit(struct http_client *c, struct http_req *r)
     r->retries_429 = 0;
     r->status = 0;
     r->error[0] = '\0';
+    r->unsure = false;
     r->first_mono_ms = 0;
     memset(&r->body, 0, sizeof r->body);
     jpush_init(&r->body.json);
@@ -479,7 +506,16 @@ static int start(struct http_client *c, struct http_req *r, int64_t now)
     curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
-    if (r->method && strcmp(r->method, "POST") == 0) {
+    r->body_off = 0;
+    r->rewind_refused = false;
+    if (r->once && r->method && strcmp(r->method, "POST") == 0) {
+        curl_easy_setopt(h, CURLOPT_POST, 1L);
+        curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
+        curl_easy_setopt(h, CURLOPT_READDATA, r);
+        curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, on_seek);
+        curl_easy_setopt(h, CURLOPT_SEEKDATA, r);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->req_body_len);
+    } else if (r->method && strcmp(r->method, "POST") == 0) {
         curl_easy_setopt(h, CURLOPT_POST, 1L);
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, r->req_body ? r->req_body : "");
         curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->req_body_len);
@@ -525,6 +561,16 @@ static void describe_failure(struct http_req *r, CURLcode cc)
         snprintf(r->error, sizeof r->error, "HTTP %ld", r->status);
 }
 
+/* A `once` request's attempt that the server may have carried out although
+ * no answer came back: the whole body left us and the connection failed, or
+ * a gateway lost the backend's answer. */
+static bool maybe_applied(const struct http_req *r, enum transport_class tc, long status)
+{
+    if (tc == TRANSPORT_OK)
+        return status == 502 || status == 504;
+    return r->body_off >= r->req_body_len;
+}
+
 static void completed(struct http_client *c, struct http_req *r, CURLcode cc)
 {
     long status = 0;
@@ -542,6 +588,11 @@ static void completed(struct http_client *c, struct http_req *r, CURLcode cc)
     enum transport_class tc = retry_classify_curl(cc);
     if (r->body.too_large)
         tc = TRANSPORT_FATAL;
+    if (r->rewind_refused) { /* the connection died under a `once` request */
+        tc = TRANSPORT_RETRYABLE;
+        snprintf(r->curl_err, sizeof r->curl_err,
+                 "the connection closed before an answer came back");
+    }
     bool json_claimed = strstr(r->content_type, "json") != NULL;
     bool body_ok = !json_claimed || http_body_is_json(&r->body);
     struct retry_decision d = retry_decide(&c->policy, r->attempts, tc, tc == TRANSPORT_OK ? status : 0,
@@ -551,7 +602,16 @@ static void completed(struct http_client *c, struct http_req *r, CURLcode cc)
         finish(c, r, HTTP_ANSWER);
         return;
     }
+    if (r->once && tc == TRANSPORT_OK && status >= 200 && status < 300) {
+        finish(c, r, HTTP_ANSWER); /* taken; only the answer's body was cut */
+        return;
+    }
     describe_failure(r, cc);
+    if (r->once && maybe_applied(r, tc, tc == TRANSPORT_OK ? status : 0)) {
+        r->unsure = true;
+        finish(c, r, HTTP_FAILED);
+        return;
+    }
     if (d.verdict == RETRY_FAIL) {
         finish(c, r, HTTP_FAILED);
         return;
@@ -649,6 +709,11 @@ int http_run(struct http_client *c, volatile sig_atomic_t *stop, void (*tick)(vo
         }
         if (progressed)
             continue; /* done() may have queued work: start it before sleeping */
+        if (c->o.idle && c->ninflight < c->o.concurrency && !c->ready_head && !c->cancel) {
+            c->o.idle(c->ctx);
+            if (c->ready_head || c->cancel)
+                continue;
+        }
 
         long wait = 100;
         long cm = -1;

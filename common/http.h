@@ -54,6 +54,10 @@ struct http_opts {
     uint64_t max_body;             /* larger bodies fail; default 1 GiB */
     int64_t backoff_base_ms;       /* default 250 */
     int64_t backoff_cap_ms;        /* default 30000 */
+    /* Called (with the done() ctx) by http_run when a transfer slot is free
+     * and nothing waits to start, before it sleeps: a producer can make its
+     * next request there, one at a time, while the others are in flight. */
+    void (*idle)(void *ctx);
 };
 
 struct http_body {
@@ -84,6 +88,13 @@ struct http_req {
     size_t req_body_len;
     const char *const *headers; /* extra "Name: value" headers, NULL-ended */
     void *ud;
+    /* A request that must not be repeated blindly (a POST that adds data).
+     * When an attempt may have reached the server but its answer did not
+     * reach us (the connection failed after the whole body was sent, or a
+     * gateway answered 502/504), it is not retried: done() sees HTTP_FAILED
+     * with `unsure` set, so the caller can find out whether it took effect
+     * before sending it again. A 2xx whose body was cut short is an answer. */
+    bool once;
 
     /* Results, valid in done(). */
     enum http_outcome outcome;
@@ -99,6 +110,7 @@ struct http_req {
     char retry_after[64];
     struct http_body body;
     char error[300]; /* HTTP_FAILED and HTTP_CANCELLED: why */
+    bool unsure;     /* HTTP_FAILED of a `once` request that may have taken effect */
 
     /* Engine-private. */
     struct http_req *next;
@@ -108,6 +120,8 @@ struct http_req {
     struct curl_slist *hdrs;
     struct http_client *client;
     char curl_err[CURL_ERROR_SIZE];
+    size_t body_off;     /* `once`: body bytes handed to libcurl this attempt */
+    bool rewind_refused; /* `once`: libcurl wanted to send the body again */
 };
 
 typedef void (*http_done_fn)(struct http_req *r, void *ctx);

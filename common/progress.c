@@ -118,7 +118,7 @@ static void line(struct buf *b, const struct progress_phase *ph, int64_t now)
         buf_printf(b, " %3d%%", (int)(100 * ph->done / ph->total));
     }
     if (rate > 0)
-        buf_printf(b, "  %7.1f req/s", rate);
+        buf_printf(b, "  %7.1f %s", rate, ph->unit ? ph->unit : "req/s");
     if (ph->retries)
         buf_printf(b, "  retries %llu", (unsigned long long)ph->retries);
     if (!ph->finished && ph->total_known && rate > 0 && ph->total > ph->done) {

@@ -20,6 +20,7 @@
 
 struct progress_phase {
     const char *name;
+    const char *unit; /* of the rate: "req/s" unless set after progress_add */
     uint64_t done, total, retries;
     bool total_known, finished, shown;
     int64_t started_ms, finished_ms;

@@ -27,7 +27,14 @@ if not os.path.isabs(BIN):
     BIN = os.path.join(ROOT, BIN)
 SCRIPTS = os.path.join(ROOT, "scripts")
 FIXTURE = os.path.join(ROOT, "fixtures", "acme")
-FIXTURE_TOKEN = json.load(open(os.path.join(FIXTURE, "registry.json")))["token"]
+
+
+def load_json(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+FIXTURE_TOKEN = load_json(os.path.join(FIXTURE, "registry.json"))["token"]
 
 
 def program(name):
@@ -47,7 +54,8 @@ class Server:
         deadline = time.time() + 30
         while not os.path.exists(self.port_file):
             if self.proc.poll() is not None:
-                raise RuntimeError("%s exited at start: %s" % (script, open(self.log_path).read()))
+                with open(self.log_path) as f:
+                    raise RuntimeError("%s exited at start: %s" % (script, f.read()))
             if time.time() > deadline:
                 raise RuntimeError("%s did not start" % script)
             time.sleep(0.02)
@@ -138,7 +146,7 @@ def read_ndjson_gz(path_or_bytes):
 
 def read_dump(d):
     """{kind: [records]} and the manifest of a dump directory."""
-    manifest = json.load(open(os.path.join(d, "manifest.json")))
+    manifest = load_json(os.path.join(d, "manifest.json"))
     kinds = {}
     for f in manifest["files"]:
         kinds[f["kind"]] = read_ndjson_gz(os.path.join(d, f["file"]))
@@ -150,7 +158,7 @@ def read_graph(d):
     ents, rels = {}, {}
     for root, _, files in os.walk(os.path.join(d, "graph")):
         for name in files:
-            doc = json.load(open(os.path.join(root, name)))
+            doc = load_json(os.path.join(root, name))
             for o in doc.get("entities", []):
                 ents[o["_key"]] = o
             for o in doc.get("relationships", []):

@@ -1,0 +1,78 @@
+/*
+ * batch.h — one upload request's body, {"entities":[...]} or
+ * {"relationships":[...]}, gzip-compressed while it is built.
+ *
+ * Only the compressed bytes are kept: a batch of 5,000,000 bytes of JSON
+ * waits and flies as roughly a tenth of that, so six in flight and one
+ * being built stay far below the memory budget. The JSON is needed again
+ * only when the API refuses a batch as too large (413): batch_split()
+ * inflates it, cuts it in two halves by object count and compresses each;
+ * a batch of one object is instead rebuilt without that object's _rawData
+ * (batch_strip_lone), as the SDK's own limit handling drops it.
+ *
+ * Sizes are counted exactly as sent: the wrapper, the commas and the
+ * objects, which are minified (whitespace outside strings removed, so the
+ * SDK's pretty-printed files cost no more than compact ones).
+ */
+#ifndef J1NPM_UPLOAD_BATCH_H
+#define J1NPM_UPLOAD_BATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <zlib.h>
+
+#include "buf.h"
+#include "err.h"
+#include "graphobj.h"
+
+/* zlib level for batch bodies. Measured on 94 MB of npm graph JSON: level 1
+ * shrinks it 8x; level 6 deflates ~3x slower (the uploader's CPU nearly
+ * doubles) for bodies only ~10% smaller. */
+#define BATCH_GZIP_LEVEL 1
+
+struct batch {
+    enum gobj_kind kind;
+    size_t nobj;
+    size_t json_len;   /* bytes of JSON before compression */
+    struct buf gz;     /* the body as sent */
+    bool stripped;     /* a lone object rebuilt without its _rawData */
+    unsigned long seq; /* set by the caller, for messages */
+};
+
+struct batch_builder {
+    z_stream z;
+    bool active;
+    struct batch *b;
+};
+
+/* Bytes of the wrapper around the objects: {"entities":[ and ]}. */
+size_t batch_overhead(enum gobj_kind kind);
+const char *batch_member(enum gobj_kind kind); /* "entities" | "relationships" */
+
+int bb_start(struct batch_builder *bb, enum gobj_kind kind, struct err *e);
+bool bb_active(const struct batch_builder *bb);
+size_t bb_objects(const struct batch_builder *bb);
+/* JSON bytes of the batch if an object of n bytes were added and it closed. */
+size_t bb_size_with(const struct batch_builder *bb, size_t n);
+int bb_add(struct batch_builder *bb, const char *obj, size_t n, struct err *e);
+/* Closes the batch and hands it over (NULL on error). */
+struct batch *bb_finish(struct batch_builder *bb, struct err *e);
+void bb_discard(struct batch_builder *bb);
+
+void batch_free(struct batch *b);
+
+/* The JSON text of b. */
+int batch_inflate(const struct batch *b, struct buf *out, struct err *e);
+/* Two batches holding the first and the second half of b's objects (b has >= 2). */
+int batch_split(const struct batch *b, struct batch **first, struct batch **second, struct err *e);
+/* b holds one object. *out: that object without _rawData, or NULL when it
+ * has none; key and type receive its decoded _key and _type. */
+int batch_strip_lone(const struct batch *b, struct batch **out, struct buf *key, struct buf *type,
+                     struct err *e);
+
+/* Copies a valid JSON text without the whitespace outside strings. */
+int batch_minify(const char *p, size_t n, struct buf *out);
+/* Copies a valid JSON object without its "_rawData" member. */
+int batch_strip_raw_data(const char *p, size_t n, struct buf *out);
+
+#endif

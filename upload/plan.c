@@ -1,0 +1,268 @@
+/* plan.c — see plan.h. */
+#include "plan.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "strset.h"
+
+#define MAX_DROP_WARNINGS 100
+#define VERBOSE_BODY_MAX 2000
+
+struct planner {
+    struct source *src;
+    struct checker *chk;
+    size_t limit;
+    struct batch_builder bb;
+    struct buf obj; /* the minified object waiting to be placed */
+    enum gobj_kind obj_kind;
+    bool have_obj;
+    bool ended;
+    struct buf why, stripped;
+    struct strset ptype_set;
+    char **ptypes;
+    size_t nptypes;
+    bool summary_merged;
+    struct plan_stats st;
+};
+
+static int add_ptype(struct planner *p, const char *t)
+{
+    size_t n = strlen(t);
+    if (n == 0)
+        return 0;
+    int r = strset_add(&p->ptype_set, t, n, NULL);
+    if (r <= 0)
+        return r;
+    char **nv = realloc(p->ptypes, (p->nptypes + 1) * sizeof *nv);
+    if (!nv)
+        return -1;
+    p->ptypes = nv;
+    if (!(p->ptypes[p->nptypes] = strdup(t)))
+        return -1;
+    p->nptypes++;
+    return 1;
+}
+
+/* The summary's types come first; a directory's are known at open. */
+static int merge_summary(struct planner *p)
+{
+    if (p->summary_merged)
+        return 0;
+    char **dropped = p->ptypes;
+    size_t nd = p->nptypes;
+    p->ptypes = NULL;
+    p->nptypes = 0;
+    strset_free(&p->ptype_set, NULL);
+    int rc = 0;
+    for (size_t i = 0; i < source_partial_count(p->src) && rc >= 0; i++)
+        rc = add_ptype(p, source_partial_type(p->src, i));
+    for (size_t i = 0; i < nd; i++) {
+        if (rc >= 0)
+            rc = add_ptype(p, dropped[i]);
+        free(dropped[i]);
+    }
+    free(dropped);
+    p->summary_merged = true;
+    return rc < 0 ? -1 : 0;
+}
+
+struct planner *planner_new(struct source *src, size_t batch_bytes, struct err *e)
+{
+    struct planner *p = calloc(1, sizeof *p);
+    if (!p) {
+        err_set(e, ERR_FAIL, "out of memory");
+        return NULL;
+    }
+    p->src = src;
+    p->limit = batch_bytes;
+    if (!(p->chk = checker_new(e))) {
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+void planner_free(struct planner *p)
+{
+    if (!p)
+        return;
+    bb_discard(&p->bb);
+    checker_free(p->chk);
+    buf_free(&p->obj);
+    buf_free(&p->why);
+    buf_free(&p->stripped);
+    for (size_t i = 0; i < p->nptypes; i++)
+        free(p->ptypes[i]);
+    free(p->ptypes);
+    strset_free(&p->ptype_set, NULL);
+    free(p);
+}
+
+int planner_drop(struct planner *p, const char *why, const char *type)
+{
+    p->st.dropped++;
+    enum log_level lvl = p->st.dropped <= MAX_DROP_WARNINGS ? LOG_WARN : LOG_DEBUG;
+    log_msg(lvl, "not sent: %s", why);
+    if (p->st.dropped == MAX_DROP_WARNINGS)
+        log_warn("more objects are not sent; the summary counts them (--verbose lists them)");
+    if (type && *type) {
+        if (add_ptype(p, type) < 0)
+            return -1;
+        log_debug("%s is marked a partial dataset: JupiterOne keeps what it has of it", type);
+    }
+    return 0;
+}
+
+static void log_body(const struct source_obj *o)
+{
+    if (log_enabled(LOG_DEBUG))
+        log_debug("the object: %.*s%s",
+                  (int)(o->len > VERBOSE_BODY_MAX ? VERBOSE_BODY_MAX : o->len), o->text,
+                  o->len > VERBOSE_BODY_MAX ? "..." : "");
+}
+
+static int drop_obj(struct planner *p, const struct source_obj *o, const struct gobj *g,
+                    const char *why, struct err *e)
+{
+    struct buf t = BUF_INIT;
+    gstr_decode(&g->type, &t);
+    log_body(o);
+    int rc = planner_drop(p, why, t.p);
+    buf_free(&t);
+    if (rc < 0)
+        return err_set(e, ERR_FAIL, "out of memory");
+    return 0;
+}
+
+/* Reads the next object into p->obj (minified, stripped if it must be).
+ * 1: have one; 0: end of input; -1: error. */
+static int next_object(struct planner *p, struct err *e)
+{
+    for (;;) {
+        struct source_obj o;
+        int r = source_next(p->src, &o, e);
+        if (r <= 0)
+            return r;
+        struct gobj g;
+        enum check_verdict v = checker_check(p->chk, &o, &g, &p->why);
+        if (v == CHECK_FATAL) {
+            log_body(&o);
+            return err_set(e, ERR_FAIL,
+                           "%s. Without a usable _type it cannot be left out safely "
+                           "(JupiterOne could not be told to keep its old copy)",
+                           p->why.p ? p->why.p : "an invalid object");
+        }
+        if (v == CHECK_DROP) {
+            if (drop_obj(p, &o, &g, p->why.p ? p->why.p : "an invalid object", e) < 0)
+                return -1;
+            continue;
+        }
+        buf_reset(&p->obj);
+        if (batch_minify(o.text, o.len, &p->obj) < 0)
+            return err_set(e, ERR_FAIL, "out of memory");
+        size_t room = p->limit - batch_overhead(o.kind);
+        if (p->obj.len > room && g.has_raw_data) {
+            buf_reset(&p->stripped);
+            if (batch_strip_raw_data(p->obj.p, p->obj.len, &p->stripped) < 0)
+                return err_set(e, ERR_FAIL, "out of memory");
+            buf_reset(&p->why);
+            checker_where(&o, &g, &p->why);
+            if (p->stripped.len <= room)
+                log_warn("%s is %zu bytes of JSON, more than a batch may hold (--batch-bytes "
+                         "%zu); sending it without its _rawData (%zu bytes)",
+                         p->why.p, p->obj.len, p->limit, p->stripped.len);
+            struct buf tmp = p->obj;
+            p->obj = p->stripped;
+            p->stripped = tmp;
+            p->st.stripped++;
+        }
+        if (p->obj.len > room) {
+            buf_reset(&p->why);
+            checker_where(&o, &g, &p->why);
+            buf_printf(&p->why,
+                       ": too large to send: %zu bytes of JSON%s, more than a batch may hold "
+                       "(--batch-bytes %zu)",
+                       p->obj.len, g.has_raw_data ? " even without its _rawData" : "", p->limit);
+            if (g.has_raw_data)
+                p->st.stripped--;
+            p->st.too_large++;
+            if (drop_obj(p, &o, &g, p->why.p, e) < 0)
+                return -1;
+            continue;
+        }
+        p->obj_kind = o.kind;
+        return 1;
+    }
+}
+
+static int close_batch(struct planner *p, struct batch **out, struct err *e)
+{
+    struct batch *b = bb_finish(&p->bb, e);
+    if (!b)
+        return -1;
+    b->seq = (unsigned long)(p->st.batches[0] + p->st.batches[1] + 1);
+    p->st.batches[b->kind]++;
+    p->st.json_bytes += b->json_len;
+    p->st.gz_bytes += b->gz.len;
+    *out = b;
+    return 1;
+}
+
+int planner_next(struct planner *p, struct batch **out, struct err *e)
+{
+    *out = NULL;
+    if (p->ended)
+        return 0;
+    for (;;) {
+        if (!p->have_obj) {
+            int r = next_object(p, e);
+            if (r < 0)
+                return -1;
+            if (r == 0) {
+                if (merge_summary(p) < 0)
+                    return err_set(e, ERR_FAIL, "out of memory");
+                if (bb_active(&p->bb))
+                    return close_batch(p, out, e);
+                p->ended = true;
+                return 0;
+            }
+            p->have_obj = true;
+        }
+        if (bb_active(&p->bb) &&
+            (p->bb.b->kind != p->obj_kind || bb_size_with(&p->bb, p->obj.len) > p->limit))
+            return close_batch(p, out, e);
+        if (!bb_active(&p->bb) && bb_start(&p->bb, p->obj_kind, e) < 0)
+            return -1;
+        if (bb_add(&p->bb, p->obj.p, p->obj.len, e) < 0)
+            return -1;
+        p->st.objects[p->obj_kind]++;
+        p->have_obj = false;
+    }
+}
+
+size_t planner_partial_count(const struct planner *p)
+{
+    return p->nptypes;
+}
+
+const char *planner_partial_type(const struct planner *p, size_t i)
+{
+    return i < p->nptypes ? p->ptypes[i] : NULL;
+}
+
+const struct plan_stats *planner_stats(const struct planner *p)
+{
+    return &p->st;
+}
+
+const struct check_stats *planner_check_stats(const struct planner *p)
+{
+    return checker_stats(p->chk);
+}
+
+size_t planner_batch_bytes(const struct planner *p)
+{
+    return p->limit;
+}

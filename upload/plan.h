@@ -1,0 +1,55 @@
+/*
+ * plan.h — objects in, batches out: reads the source, checks each object
+ * (check.h) and packs the good ones, minified, into batches of at most
+ * --batch-bytes of JSON (batch.h), entities first, then relationships.
+ *
+ * An object too large for a batch on its own is sent without its _rawData
+ * (the SDK does the same); one still too large without it, one that is not
+ * a valid graph object, or one whose _key repeats is not sent: it is
+ * reported by _key, and its _type joins the partial datasets given to
+ * finalize, so that JupiterOne keeps its old copy instead of deleting it.
+ * The job layer reports the objects a 413 proves too large the same way
+ * (planner_drop). Nothing is dropped silently: the caller ends with exit 3.
+ *
+ * Memory: the object being placed and the batch being built (compressed).
+ */
+#ifndef J1NPM_UPLOAD_PLAN_H
+#define J1NPM_UPLOAD_PLAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "batch.h"
+#include "check.h"
+#include "err.h"
+#include "source.h"
+
+struct plan_stats {
+    uint64_t objects[2]; /* accepted for sending, by enum gobj_kind */
+    uint64_t batches[2];
+    uint64_t dropped;   /* not sent, for any reason (also via planner_drop) */
+    uint64_t too_large; /* of which: too large even without _rawData */
+    uint64_t stripped;  /* sent without their _rawData */
+    uint64_t json_bytes, gz_bytes;
+};
+
+struct planner;
+
+struct planner *planner_new(struct source *src, size_t batch_bytes, struct err *e);
+/* 1: *out is the next batch (the caller owns it); 0: no more (the input
+ * ended whole); -1: the input is broken (e says why) and the job must not be
+ * finalized. */
+int planner_next(struct planner *p, struct batch **out, struct err *e);
+/* An object that will not be sent: logged with why, counted, and its _type
+ * (may be NULL or "") marked partial. */
+int planner_drop(struct planner *p, const char *why, const char *type);
+/* The partial datasets for finalize: the summary's, then the dropped
+ * objects' types. Complete once planner_next gave 0. */
+size_t planner_partial_count(const struct planner *p);
+const char *planner_partial_type(const struct planner *p, size_t i);
+const struct plan_stats *planner_stats(const struct planner *p);
+const struct check_stats *planner_check_stats(const struct planner *p);
+size_t planner_batch_bytes(const struct planner *p);
+void planner_free(struct planner *p);
+
+#endif

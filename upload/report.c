@@ -1,0 +1,168 @@
+/* report.c — see report.h. */
+#include "report.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "buf.h"
+#include "cli.h"
+#include "exitcode.h"
+#include "json.h"
+#include "log.h"
+
+/* The summary's JSON members ("summary": {...}) for --log-format json. */
+static void fields(const struct report *r, const struct planner *pl, struct buf *out)
+{
+    const struct plan_stats *ps = planner_stats(pl);
+    const struct check_stats *cs = planner_check_stats(pl);
+    const struct job_result *j = &r->job;
+    struct buf tmp = BUF_INIT;
+    struct jw w;
+    jw_init(&w, &tmp);
+    jw_obj(&w);
+    jw_key(&w, "summary");
+    jw_obj(&w);
+    jw_kstr(&w, "in", r->in);
+    jw_kbool(&w, "dryRun", r->dry_run);
+    jw_kbool(&w, "ok", r->rc == 0);
+    if (!r->dry_run) {
+        jw_key(&w, "job");
+        if (j->created)
+            jw_str(&w, j->id);
+        else
+            jw_null(&w);
+        jw_kstr(&w, "status", j->status[0] ? j->status : NULL);
+        jw_kbool(&w, "finalized", j->finalized);
+        jw_kbool(&w, "aborted", j->aborted);
+        jw_kint(&w, "entitiesSent", (long long)j->sent[GOBJ_ENTITY]);
+        jw_kint(&w, "relationshipsSent", (long long)j->sent[GOBJ_RELATIONSHIP]);
+        if (j->have_counters) {
+            jw_kint(&w, "numEntitiesUploaded", (long long)j->uploaded[GOBJ_ENTITY]);
+            jw_kint(&w, "numRelationshipsUploaded", (long long)j->uploaded[GOBJ_RELATIONSHIP]);
+        }
+        jw_kint(&w, "requests", (long long)j->requests);
+        jw_kint(&w, "retries", (long long)j->retries);
+        jw_kint(&w, "splits", (long long)j->splits);
+        jw_kint(&w, "lostAnswers", (long long)j->doubts);
+        jw_kint(&w, "resent", (long long)j->resent);
+        jw_kint(&w, "mayHaveArrivedTwice", (long long)j->maybe_twice);
+    }
+    jw_kint(&w, "entities", (long long)ps->objects[GOBJ_ENTITY]);
+    jw_kint(&w, "relationships", (long long)ps->objects[GOBJ_RELATIONSHIP]);
+    uint64_t batches = ps->batches[0] + ps->batches[1];
+    uint64_t stripped = ps->stripped + j->stripped_413;
+    jw_kint(&w, "batches", (long long)batches);
+    jw_kint(&w, "jsonBytes", (long long)ps->json_bytes);
+    jw_kint(&w, "gzipBytes", (long long)ps->gz_bytes);
+    jw_kint(&w, "inputBytes", (long long)r->bytes_in);
+    jw_kint(&w, "notSent", (long long)ps->dropped);
+    jw_kint(&w, "tooLarge", (long long)ps->too_large);
+    jw_kint(&w, "rawDataStripped", (long long)stripped);
+    jw_kint(&w, "invalid", (long long)cs->invalid);
+    jw_kint(&w, "duplicateKeys", (long long)cs->duplicates);
+    jw_kint(&w, "danglingRelationships", (long long)cs->dangling);
+    jw_kint(&w, "unknownRelationshipClasses", (long long)cs->unknown_class);
+    jw_key(&w, "partialDatasets");
+    jw_arr(&w);
+    for (size_t i = 0; i < planner_partial_count(pl); i++)
+        jw_str(&w, planner_partial_type(pl, i));
+    jw_arr_end(&w);
+    if (!r->dry_run) {
+        char secs[32];
+        snprintf(secs, sizeof secs, "%.3f", (double)j->wall_ms / 1000.0);
+        jw_key(&w, "seconds");
+        jw_raw(&w, secs, strlen(secs));
+    }
+    jw_obj_end(&w);
+    jw_obj_end(&w);
+    if (!w.err && tmp.len > 2)
+        buf_append(out, tmp.p + 1, tmp.len - 2);
+    buf_free(&tmp);
+}
+
+static void notes(const struct planner *pl, const struct job_result *j, struct buf *t)
+{
+    const struct plan_stats *ps = planner_stats(pl);
+    const struct check_stats *cs = planner_check_stats(pl);
+    if (ps->dropped) {
+        buf_printf(t, "; %llu object(s) NOT sent (listed above)", (unsigned long long)ps->dropped);
+    }
+    if (planner_partial_count(pl)) {
+        buf_puts(t, "; partial datasets: ");
+        for (size_t i = 0; i < planner_partial_count(pl); i++)
+            buf_printf(t, "%s%s", i ? ", " : "", planner_partial_type(pl, i));
+    }
+    uint64_t stripped = ps->stripped + j->stripped_413;
+    if (stripped)
+        buf_printf(t, "; %llu sent without _rawData", (unsigned long long)stripped);
+    if (cs->dangling)
+        buf_printf(t, "; %llu dangling relationship(s)", (unsigned long long)cs->dangling);
+    if (cs->unknown_class)
+        buf_printf(t, "; %llu unknown relationship class(es)",
+                   (unsigned long long)cs->unknown_class);
+    if (j->maybe_twice)
+        buf_printf(t, "; up to %llu object(s) may have arrived twice (lost answers)",
+                   (unsigned long long)j->maybe_twice);
+}
+
+int report_outcome(const struct report *r, const struct planner *pl, const struct err *e)
+{
+    const struct plan_stats *ps = planner_stats(pl);
+    const struct job_result *j = &r->job;
+    unsigned long long ents = ps->objects[GOBJ_ENTITY], rels = ps->objects[GOBJ_RELATIONSHIP];
+    unsigned long long batches = ps->batches[0] + ps->batches[1];
+    int status;
+    if (r->rc < 0 && j->interrupted) {
+        log_error("interrupted%s", j->created ? (j->aborted ? "; the job was aborted"
+                                                            : "; the job could not be aborted")
+                                              : "");
+        status = cli_interrupt_status();
+    } else if (r->rc < 0) {
+        log_error("%s", e->msg);
+        status = exit_code_for(e->cls == ERR_NONE || e->cls == ERR_PARTIAL ? ERR_FAIL : e->cls);
+    } else {
+        status = ps->dropped ? EXIT_PARTIAL : EXIT_OK;
+    }
+
+    struct buf f = BUF_INIT, t = BUF_INIT;
+    fields(r, pl, &f);
+    if (r->dry_run) {
+        buf_printf(&t,
+                   "dry run of %s: %llu entities and %llu relationships would go in %llu "
+                   "batch(es) (%.1f MB of JSON, %.1f MB gzip)%s",
+                   r->in, ents, rels, batches, (double)ps->json_bytes / 1e6,
+                   (double)ps->gz_bytes / 1e6,
+                   r->rc < 0 ? "; the input is broken, a real run would abort its job" : "");
+    } else {
+        double secs = (double)j->wall_ms / 1000.0;
+        unsigned long long sent = j->sent[0] + j->sent[1];
+        if (r->rc == 0)
+            buf_printf(&t,
+                       "uploaded %llu entities and %llu relationships from %s to job %s in %llu "
+                       "batch(es) (%.1f MB of JSON, %.1f MB gzip), %.1f s (%.0f objects/s, %llu "
+                       "requests, %llu retries); %s: %s",
+                       (unsigned long long)j->sent[0], (unsigned long long)j->sent[1], r->in, j->id,
+                       batches, (double)ps->json_bytes / 1e6, (double)ps->gz_bytes / 1e6, secs,
+                       secs > 0 ? (double)sent / secs : 0.0, (unsigned long long)j->requests,
+                       (unsigned long long)j->retries,
+                       j->finalized ? "finalized" : "not finalized (--skip-finalize)",
+                       j->status[0] ? j->status : "?");
+        else if (j->created)
+            buf_printf(&t,
+                       "upload FAILED: job %s %s after %llu entities and %llu relationships "
+                       "had been sent (%.1f s, %llu requests, %llu retries)",
+                       j->id, j->aborted ? "was aborted" : "was NOT aborted",
+                       (unsigned long long)j->sent[0], (unsigned long long)j->sent[1], secs,
+                       (unsigned long long)j->requests, (unsigned long long)j->retries);
+        else
+            buf_printf(&t, "upload FAILED: no job was created; nothing was sent");
+        if (j->have_counters && j->created)
+            buf_printf(&t, "; JupiterOne counts %llu entities and %llu relationships uploaded",
+                       (unsigned long long)j->uploaded[0], (unsigned long long)j->uploaded[1]);
+    }
+    notes(pl, j, &t);
+    log_summary(f.p, "%s", t.p ? t.p : "");
+    buf_free(&f);
+    buf_free(&t);
+    return status;
+}

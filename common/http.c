@@ -710,8 +710,8 @@ int http_run(struct http_client *c, volatile sig_atomic_t *stop, void (*tick)(vo
         if (progressed)
             continue; /* done() may have queued work: start it before sleeping */
         if (c->o.idle && c->ninflight < c->o.concurrency && !c->ready_head && !c->cancel) {
-            c->o.idle(c->ctx);
-            if (c->ready_head || c->cancel)
+            bool more = c->o.idle(c->ctx);
+            if (more || c->ready_head || c->cancel)
                 continue;
         }
 

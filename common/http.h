@@ -56,8 +56,10 @@ struct http_opts {
     int64_t backoff_cap_ms;        /* default 30000 */
     /* Called (with the done() ctx) by http_run when a transfer slot is free
      * and nothing waits to start, before it sleeps: a producer can make its
-     * next request there, one at a time, while the others are in flight. */
-    void (*idle)(void *ctx);
+     * next request there, a slice of work at a time, while the others are in
+     * flight. Returning true means it did some work and wants to be called
+     * again before the loop sleeps (transfers are served in between). */
+    bool (*idle)(void *ctx);
 };
 
 struct http_body {

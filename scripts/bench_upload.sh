@@ -7,11 +7,13 @@
 # Both read the same SDK storage directory (scripts/gen_graph.py: npm users,
 # teams, packages with modest _rawData, and their relationships; pretty-
 # printed files of 500 objects, as the SDK writes them), and each uploads to
-# a fresh fake_j1.py (--record-objects none --workers 2). Measured: wall
+# a fresh fake_j1.py (--bench-accept: it checks headers and gzip and counts
+# objects by their _key, but does not parse and validate them, so its own CPU
+# does not decide a run on this 2-core machine). Measured: wall
 # time, objects/s, peak RSS and CPU time of the uploader (scripts/measure.py,
 # GNU time), plus the CPU the fake server spent meanwhile — it shares the
 # machine, so it bounds what any uploader can reach here. Every run is
-# checked: the job FINISHED with every key exactly once.
+# checked: the job FINISHED with every object counted once.
 #
 # Environment: J1NPM_BIN (default bin), BENCH_DIR (default out/bench; the
 # generated directory is kept and reused), BENCH_UPLOAD_OBJECTS (200000).
@@ -45,11 +47,20 @@ if [ "$(cat "$data/.complete" 2>/dev/null)" != "objects=$n seed=1" ]; then
 fi
 echo "input: $(du -sh "$data" | cut -f1) in $(find "$data/graph" -type f | wc -l) files ($data)"
 
+# On a machine with two or more cores the fake server and the uploader run
+# on different cores (taskset), so that neither steals the other's CPU.
+pin_fake=
+pin_client=
+if command -v taskset >/dev/null 2>&1 && [ "$(nproc)" -ge 2 ]; then
+    pin_fake="taskset -c 1"
+    pin_client="taskset -c 0"
+fi
+
 # start_fake NAME: a fresh fake on a free port; sets fake_pid and fake_url.
 start_fake() {
     rm -f "$work/$1.port"
-    python3 "$here/fake_j1.py" --api-key "$key" --account "$account" --record-objects none \
-        --workers 2 --port-file "$work/$1.port" 2>"$work/$1.fake.log" &
+    $pin_fake python3 "$here/fake_j1.py" --api-key "$key" --account "$account" --bench-accept \
+        --port-file "$work/$1.port" 2>"$work/$1.fake.log" &
     fake_pid=$!
     i=0
     while [ ! -s "$work/$1.port" ]; do
@@ -93,7 +104,8 @@ stop_fake() {
 
 # verify NAME: the fake's one job FINISHED with every key of the input once.
 verify() {
-    curl -s "$fake_url/__fake/state" >"$work/$1.state.json"
+    python3 -c 'import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1]).read().decode())' \
+        "$fake_url/__fake/state" >"$work/$1.state.json"
     python3 - "$work/$1.state.json" "$data" "$1" <<'EOF'
 import json, os, sys
 state, data, name = sys.argv[1:4]
@@ -104,13 +116,15 @@ for root, _, files in os.walk(os.path.join(data, "graph")):
         doc = json.load(open(os.path.join(root, f)))
         n_e += len(doc.get("entities", []))
         n_r += len(doc.get("relationships", []))
-ok = (len(jobs) == 1 and jobs[0]["status"] == "FINISHED"
-      and len(jobs[0]["entityKeys"]) == n_e and len(jobs[0]["relationshipKeys"]) == n_r
-      and not jobs[0]["duplicateEntityKeys"] and not jobs[0]["duplicateRelationshipKeys"])
-j = jobs[-1] if jobs else {}
+# --bench-accept counts objects instead of recording keys: the job's upload
+# counters must equal the input (exactly-once delivery under faults is what
+# the integration tests check, with full validation).
+j = jobs[-1]["job"] if jobs else {}
+got_e, got_r = j.get("numEntitiesUploaded", 0), j.get("numRelationshipsUploaded", 0)
+ok = (len(jobs) == 1 and jobs[0]["status"] == "FINISHED" and got_e == n_e and got_r == n_r)
 print("%s: job %s, %d/%d entities, %d/%d relationships, %d requests: %s" % (
-    name, j.get("status"), len(j.get("entityKeys", [])), n_e, len(j.get("relationshipKeys", [])),
-    n_r, len(j.get("requests", [])), "ok" if ok else "FAILED"))
+    name, jobs[-1]["status"] if jobs else None, got_e, n_e, got_r, n_r,
+    len(jobs[-1].get("requests", [])) if jobs else 0, "ok" if ok else "FAILED"))
 open(state + ".objects", "w").write(str(n_e + n_r))
 sys.exit(0 if ok else 1)
 EOF
@@ -123,7 +137,7 @@ run() {
     start_fake "$name"
     cpu0=$(fake_cpu)
     python3 "$here/measure.py" --env JUPITERONE_API_KEY="$key" --env JUPITERONE_ACCOUNT="$account" \
-        --stdout "$work/$name.out" --stderr "$work/$name.err" -- "$@" "$fake_url" >"$work/$name.m"
+        --stdout "$work/$name.out" --stderr "$work/$name.err" -- $pin_client "$@" "$fake_url" >"$work/$name.m"
     cpu1=$(fake_cpu)
     echo "$cpu0 $cpu1" >"$work/$name.cpu"
     if ! verify "$name"; then

@@ -34,6 +34,7 @@
 #define MAX_FLYING 64                  /* --concurrency's upper bound */
 #define MAX_SUM_BITS ((size_t)1 << 24) /* past this, the distinct-sums rule is not enforced */
 #define MAX_HELD 2 /* relationship batches built ahead while entity batches drain */
+#define BUILD_SLICE ((size_t)256 << 10) /* JSON bytes placed between two turns of the engine */
 
 enum call_kind { CK_CREATE, CK_UPLOAD, CK_RECONCILE, CK_STATUS, CK_FINALIZE, CK_ABORT };
 
@@ -378,8 +379,10 @@ static bool feed_one(struct job *j)
         return false;
     struct batch *b = NULL;
     struct err e = {0};
-    int rc = planner_next(j->pl, &b, &e);
+    int rc = planner_step(j->pl, &b, BUILD_SLICE, &e);
     update_totals(j);
+    if (rc == 2)
+        return true; /* part of a batch built; the engine runs transfers, then we go on */
     if (rc < 0) {
         stop_run(j, ST_ABORT, ERR_FAIL, "%s", e.msg);
         return false;
@@ -421,9 +424,9 @@ static void keep_going(struct job *j)
         ;
 }
 
-static void on_idle(void *ctx)
+static bool on_idle(void *ctx)
 {
-    feed_one(ctx);
+    return feed_one(ctx);
 }
 
 static void acked(struct job *j, struct call *c)

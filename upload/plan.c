@@ -212,10 +212,18 @@ static int close_batch(struct planner *p, struct batch **out, struct err *e)
 
 int planner_next(struct planner *p, struct batch **out, struct err *e)
 {
+    return planner_step(p, out, SIZE_MAX, e);
+}
+
+int planner_step(struct planner *p, struct batch **out, size_t budget, struct err *e)
+{
     *out = NULL;
     if (p->ended)
         return 0;
+    size_t used = 0;
     for (;;) {
+        if (used >= budget)
+            return 2;
         if (!p->have_obj) {
             int r = next_object(p, e);
             if (r < 0)
@@ -237,6 +245,7 @@ int planner_next(struct planner *p, struct batch **out, struct err *e)
             return -1;
         if (bb_add(&p->bb, p->obj.p, p->obj.len, e) < 0)
             return -1;
+        used += p->obj.len;
         p->st.objects[p->obj_kind]++;
         p->have_obj = false;
     }

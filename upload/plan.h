@@ -40,6 +40,12 @@ struct planner *planner_new(struct source *src, size_t batch_bytes, struct err *
  * ended whole); -1: the input is broken (e says why) and the job must not be
  * finalized. */
 int planner_next(struct planner *p, struct batch **out, struct err *e);
+/* Like planner_next, but returns 2 once about `budget` bytes of JSON went
+ * into the batch being built without finishing it: the caller can let its
+ * transfers progress and call again. A 5 MB batch takes tens of ms of CPU to
+ * read, check and compress; built in one go, it would stall every upload in
+ * flight that long. */
+int planner_step(struct planner *p, struct batch **out, size_t budget, struct err *e);
 /* An object that will not be sent: logged with why, counted, and its _type
  * (may be NULL or "") marked partial. */
 int planner_drop(struct planner *p, const char *why, const char *type);

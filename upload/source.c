@@ -177,6 +177,17 @@ static int rd_value(struct rd *r, const char *name, bool keep, const char **p, s
     bool in_str = false, esc = false;
     char first = r->buf[r->pos];
     bool primitive = first != '{' && first != '[' && first != '"';
+    if (!primitive) {
+        /* Fast path: the whole value is in the buffer and valid, which the
+         * validating scanner finds at its own speed. Anything else (cut by
+         * the buffer's end, or invalid) takes the byte loop below, which
+         * needs no more than bracket structure to find the end. */
+        const char *q = json_skip(r->buf + r->pos, r->buf + r->len, NULL);
+        if (q) {
+            i = (size_t)(q - r->buf);
+            goto done;
+        }
+    }
     for (;;) {
         const char *b = r->buf;
         while (i < r->len) {

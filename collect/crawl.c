@@ -83,9 +83,9 @@ struct crawl {
     char whoami[MAX_NAME];
 };
 
-static const enum dump_kind feed_order[] = {K_TEAM_USERS,         K_TEAM_PACKAGES,
-                                            K_USER_PROFILES,      K_PACKAGE_VISIBILITY,
-                                            K_PACKAGE_COLLABORATORS, K_PACKUMENTS};
+static const enum dump_kind feed_order[] = {
+    K_TEAM_USERS,         K_TEAM_PACKAGES,         K_USER_PROFILES,
+    K_PACKAGE_VISIBILITY, K_PACKAGE_COLLABORATORS, K_PACKUMENTS};
 
 static bool org_level(enum dump_kind k)
 {
@@ -97,20 +97,12 @@ static size_t subjects_of(const struct crawl *c, enum dump_kind k, enum dump_kin
 {
     switch (k) {
     case K_TEAM_USERS:
-    case K_TEAM_PACKAGES:
-        *parent = K_ORG_TEAMS;
-        return c->nteams;
-    case K_USER_PROFILES:
-        *parent = K_ORG_USERS;
-        return c->users.n;
+    case K_TEAM_PACKAGES: *parent = K_ORG_TEAMS; return c->nteams;
+    case K_USER_PROFILES: *parent = K_ORG_USERS; return c->users.n;
     case K_PACKAGE_VISIBILITY:
     case K_PACKAGE_COLLABORATORS:
-    case K_PACKUMENTS:
-        *parent = K_ORG_PACKAGES;
-        return c->packages.n;
-    default:
-        *parent = k;
-        return 0;
+    case K_PACKUMENTS: *parent = K_ORG_PACKAGES; return c->packages.n;
+    default: *parent = k; return 0;
     }
 }
 
@@ -221,8 +213,7 @@ static int item_path(const struct crawl *c, enum dump_kind k, size_t i, struct b
                                 k == K_PACKAGE_VISIBILITY ? "visibility" : "collaborators");
         }
         break;
-    default:
-        break;
+    default: break;
     }
     buf_free(&a);
     buf_free(&b);
@@ -258,7 +249,8 @@ static void update_phases(struct crawl *c)
         if (k == K_USER_PROFILES && collaborators_pending(c))
             continue;
         if (c->list_done[parent] && !c->outstanding[k] && c->cursor[k] >= n &&
-            (org_level((enum dump_kind)k) ? c->list_done[k] : true) && !c->prog.ph[c->phase[k]].finished) {
+            (org_level((enum dump_kind)k) ? c->list_done[k] : true) &&
+            !c->prog.ph[c->phase[k]].finished) {
             progress_total(&c->prog, c->phase[k], org_level((enum dump_kind)k) ? 1 : n);
             progress_finish(&c->prog, c->phase[k]);
             const struct dump_counts *dc = dump_get_counts(c->dump, (enum dump_kind)k);
@@ -508,8 +500,9 @@ static void on_done(struct http_req *r, void *ctx)
         usable = false;
     } else if (k == K_WHOAMI && !ok2xx) {
         if (answered)
-            set_fatal(c, ERR_FAIL, "the registry %s answered whoami with HTTP %ld: is it an npm "
-                                   "registry?",
+            set_fatal(c, ERR_FAIL,
+                      "the registry %s answered whoami with HTTP %ld: is it an npm "
+                      "registry?",
                       c->o->registry, st);
         else
             set_fatal(c, ERR_FAIL, "cannot reach the registry %s: %s", c->o->registry, r->error);

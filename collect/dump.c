@@ -98,8 +98,7 @@ static int clear_old_dump(const char *dir, struct err *e)
             continue;
         char *p = path_join(dir, de->d_name);
         if (!p || (unlink(p) < 0 && errno != ENOENT)) {
-            rc = err_set(e, ERR_FAIL, "cannot remove %s: %s", p ? p : de->d_name,
-                         strerror(errno));
+            rc = err_set(e, ERR_FAIL, "cannot remove %s: %s", p ? p : de->d_name, strerror(errno));
             free(p);
             break;
         }

@@ -121,27 +121,13 @@ static int parse_args(int argc, char **argv, struct args *a, struct err *e)
     int opt;
     while ((opt = getopt_long(argc, argv, ":", options, NULL)) != -1) {
         switch (opt) {
-        case OPT_ORG:
-            a->org = optarg[0] == '@' ? optarg + 1 : optarg;
-            break;
-        case OPT_OUT:
-            a->out = optarg;
-            break;
-        case OPT_FORCE:
-            a->force = true;
-            break;
-        case OPT_REGISTRY:
-            a->registry = optarg;
-            break;
-        case OPT_TOKEN_FILE:
-            a->token_file = optarg;
-            break;
-        case OPT_CACERT:
-            a->cacert = optarg;
-            break;
-        case OPT_INSECURE:
-            a->insecure = true;
-            break;
+        case OPT_ORG: a->org = optarg[0] == '@' ? optarg + 1 : optarg; break;
+        case OPT_OUT: a->out = optarg; break;
+        case OPT_FORCE: a->force = true; break;
+        case OPT_REGISTRY: a->registry = optarg; break;
+        case OPT_TOKEN_FILE: a->token_file = optarg; break;
+        case OPT_CACERT: a->cacert = optarg; break;
+        case OPT_INSECURE: a->insecure = true; break;
         case OPT_CONCURRENCY:
             if (cli_parse_long("--concurrency", optarg, 1, 256, &a->concurrency, e) < 0)
                 return -1;
@@ -158,30 +144,20 @@ static int parse_args(int argc, char **argv, struct args *a, struct err *e)
             if (cli_parse_long("--max-retry-wait", optarg, 0, 86400, &a->max_retry_wait, e) < 0)
                 return -1;
             break;
-        case OPT_QUIET:
-            cli_common_option(&a->common, "quiet", "", e);
-            break;
-        case OPT_VERBOSE:
-            cli_common_option(&a->common, "verbose", "", e);
-            break;
+        case OPT_QUIET: cli_common_option(&a->common, "quiet", "", e); break;
+        case OPT_VERBOSE: cli_common_option(&a->common, "verbose", "", e); break;
         case OPT_LOG_FORMAT:
             if (cli_common_option(&a->common, "log-format", optarg, e) < 0)
                 return -1;
             break;
-        case OPT_HELP:
-            fputs(usage, stdout);
-            return 0;
-        case OPT_VERSION:
-            printf("j1-npm-collect %s\n", J1NPM_VERSION);
-            return 0;
+        case OPT_HELP: fputs(usage, stdout); return 0;
+        case OPT_VERSION: printf("j1-npm-collect %s\n", J1NPM_VERSION); return 0;
         case OPT_TOKEN:
             return err_set(e, ERR_USAGE,
                            "--token is not accepted: other users can read command lines. Set "
                            "NPM_TOKEN or use --token-file FILE");
-        case ':':
-            return err_set(e, ERR_USAGE, "%s needs a value (see --help)", argv[optind - 1]);
-        default:
-            return err_set(e, ERR_USAGE, "unknown option '%s' (see --help)", argv[optind - 1]);
+        case ':': return err_set(e, ERR_USAGE, "%s needs a value (see --help)", argv[optind - 1]);
+        default: return err_set(e, ERR_USAGE, "unknown option '%s' (see --help)", argv[optind - 1]);
         }
     }
     if (optind < argc)
@@ -254,9 +230,9 @@ int main(int argc, char **argv)
              "\"bytes\":%llu,\"complete\":%s}",
              a.org, (unsigned long long)s.users, (unsigned long long)s.outsiders,
              (unsigned long long)s.teams, (unsigned long long)s.packages,
-             (unsigned long long)s.requests,
-             (unsigned long long)s.retries, (unsigned long long)s.failed_items, secs,
-             (unsigned long long)s.bytes_out, s.complete ? "true" : "false");
+             (unsigned long long)s.requests, (unsigned long long)s.retries,
+             (unsigned long long)s.failed_items, secs, (unsigned long long)s.bytes_out,
+             s.complete ? "true" : "false");
     if (s.interrupted) {
         log_error("interrupted: no dump was written (no manifest, no file under a final name)");
         status = cli_interrupt_status();
@@ -272,12 +248,10 @@ int main(int argc, char **argv)
                     "(%llu retries) in %.1f s (%.0f req/s); %llu failed; %s %s (%.1f MB)",
                     a.org, (unsigned long long)s.users, (unsigned long long)s.outsiders,
                     (unsigned long long)s.teams, (unsigned long long)s.packages,
-                    (unsigned long long)s.requests,
-                    (unsigned long long)s.retries, secs, secs > 0 ? (double)s.requests / secs : 0,
-                    (unsigned long long)s.failed_items,
+                    (unsigned long long)s.requests, (unsigned long long)s.retries, secs,
+                    secs > 0 ? (double)s.requests / secs : 0, (unsigned long long)s.failed_items,
                     s.complete ? "complete dump in" : "INCOMPLETE dump in",
-                    strcmp(a.out, "-") == 0 ? "standard output" : a.out,
-                    (double)s.bytes_out / 1e6);
+                    strcmp(a.out, "-") == 0 ? "standard output" : a.out, (double)s.bytes_out / 1e6);
         status = rc < 0 ? exit_code_for(e.cls) : EXIT_OK;
     }
 out:

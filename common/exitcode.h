@@ -21,17 +21,12 @@ enum {
 static inline int exit_code_for(enum err_class cls)
 {
     switch (cls) {
-    case ERR_NONE:
-        return EXIT_OK;
-    case ERR_USAGE:
-        return EXIT_USAGE;
-    case ERR_PARTIAL:
-        return EXIT_PARTIAL;
-    case ERR_AUTH:
-        return EXIT_AUTH;
+    case ERR_NONE: return EXIT_OK;
+    case ERR_USAGE: return EXIT_USAGE;
+    case ERR_PARTIAL: return EXIT_PARTIAL;
+    case ERR_AUTH: return EXIT_AUTH;
     case ERR_FAIL:
-    default:
-        return EXIT_FAILURE_;
+    default: return EXIT_FAILURE_;
     }
 }
 

@@ -128,19 +128,13 @@ enum vkind { V_STRING, V_NUMBER, V_BOOL, V_NULL, V_OBJECT, V_ARRAY };
 static enum vkind kind_of(const char *v)
 {
     switch (*v) {
-    case '"':
-        return V_STRING;
+    case '"': return V_STRING;
     case 't':
-    case 'f':
-        return V_BOOL;
-    case 'n':
-        return V_NULL;
-    case '{':
-        return V_OBJECT;
-    case '[':
-        return V_ARRAY;
-    default:
-        return V_NUMBER;
+    case 'f': return V_BOOL;
+    case 'n': return V_NULL;
+    case '{': return V_OBJECT;
+    case '[': return V_ARRAY;
+    default: return V_NUMBER;
     }
 }
 
@@ -616,18 +610,10 @@ static const char *member(void *ctx, const char *k, size_t kl, const char *v, co
         else
             w->g->has_raw_data = true;
         break;
-    case SB_FROM_KEY:
-        endpoint(w, "_fromEntityKey", v, q, &w->g->from);
-        break;
-    case SB_TO_KEY:
-        endpoint(w, "_toEntityKey", v, q, &w->g->to);
-        break;
-    case SB_FROM_ID:
-        endpoint(w, "_fromEntityId", v, q, NULL);
-        break;
-    case SB_TO_ID:
-        endpoint(w, "_toEntityId", v, q, NULL);
-        break;
+    case SB_FROM_KEY: endpoint(w, "_fromEntityKey", v, q, &w->g->from); break;
+    case SB_TO_KEY: endpoint(w, "_toEntityKey", v, q, &w->g->to); break;
+    case SB_FROM_ID: endpoint(w, "_fromEntityId", v, q, NULL); break;
+    case SB_TO_ID: endpoint(w, "_toEntityId", v, q, NULL); break;
     case SB_MAPPING:
         if (!w->failed)
             check_mapping(w, v, q);

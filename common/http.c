@@ -553,10 +553,11 @@ static void describe_failure(struct http_req *r, CURLcode cc)
         snprintf(r->error, sizeof r->error, "response larger than the %llu-byte limit",
                  (unsigned long long)r->client->o.max_body);
     else if (cc != CURLE_OK)
-        snprintf(r->error, sizeof r->error, "%s", r->curl_err[0] ? r->curl_err : curl_easy_strerror(cc));
+        snprintf(r->error, sizeof r->error, "%s",
+                 r->curl_err[0] ? r->curl_err : curl_easy_strerror(cc));
     else if (r->status >= 200 && r->status < 300)
-        snprintf(r->error, sizeof r->error, "HTTP %ld with a body that is not complete JSON (cut short?)",
-                 r->status);
+        snprintf(r->error, sizeof r->error,
+                 "HTTP %ld with a body that is not complete JSON (cut short?)", r->status);
     else
         snprintf(r->error, sizeof r->error, "HTTP %ld", r->status);
 }
@@ -595,9 +596,9 @@ static void completed(struct http_client *c, struct http_req *r, CURLcode cc)
     }
     bool json_claimed = strstr(r->content_type, "json") != NULL;
     bool body_ok = !json_claimed || http_body_is_json(&r->body);
-    struct retry_decision d = retry_decide(&c->policy, r->attempts, tc, tc == TRANSPORT_OK ? status : 0,
-                                           body_ok, r->retry_after, time_wall_ms() / 1000,
-                                           next_rand(c));
+    struct retry_decision d =
+        retry_decide(&c->policy, r->attempts, tc, tc == TRANSPORT_OK ? status : 0, body_ok,
+                     r->retry_after, time_wall_ms() / 1000, next_rand(c));
     if (d.verdict == RETRY_DONE) {
         finish(c, r, HTTP_ANSWER);
         return;

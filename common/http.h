@@ -48,12 +48,12 @@ struct http_opts {
     long max_retry_wait_s; /* cap for any single wait */
     const char *cacert;    /* CA bundle file, or NULL for the system's */
     const char *user_agent;
-    const struct secret *bearer;   /* Authorization: Bearer ..., or NULL */
-    const char *const *headers;    /* more "Name: value" headers for every request, NULL-ended */
-    size_t spill_threshold;        /* body bytes kept in memory; default 1 MiB */
-    uint64_t max_body;             /* larger bodies fail; default 1 GiB */
-    int64_t backoff_base_ms;       /* default 250 */
-    int64_t backoff_cap_ms;        /* default 30000 */
+    const struct secret *bearer; /* Authorization: Bearer ..., or NULL */
+    const char *const *headers;  /* more "Name: value" headers for every request, NULL-ended */
+    size_t spill_threshold;      /* body bytes kept in memory; default 1 MiB */
+    uint64_t max_body;           /* larger bodies fail; default 1 GiB */
+    int64_t backoff_base_ms;     /* default 250 */
+    int64_t backoff_cap_ms;      /* default 30000 */
     /* Called (with the done() ctx) by http_run when a transfer slot is free
      * and nothing waits to start, before it sleeps: a producer can make its
      * next request there, a slice of work at a time, while the others are in
@@ -71,8 +71,9 @@ struct http_body {
 };
 
 /* Calls fn on the body's bytes in order (one call for an in-memory body). */
-int http_body_foreach(struct http_body *b, int (*fn)(void *ctx, const char *p, size_t n, struct err *e),
-                      void *ctx, struct err *e);
+int http_body_foreach(struct http_body *b,
+                      int (*fn)(void *ctx, const char *p, size_t n, struct err *e), void *ctx,
+                      struct err *e);
 /* Copies the whole body into out (at most max bytes, else an error). */
 int http_body_load(struct http_body *b, struct buf *out, size_t max, struct err *e);
 bool http_body_is_json(struct http_body *b);
@@ -84,8 +85,8 @@ struct http_client;
 
 struct http_req {
     /* Set by the caller before http_submit(). */
-    const char *method;  /* "GET" when NULL */
-    const char *url;     /* must stay valid until done() */
+    const char *method;   /* "GET" when NULL */
+    const char *url;      /* must stay valid until done() */
     const char *req_body; /* request body (POST), caller-owned */
     size_t req_body_len;
     const char *const *headers; /* extra "Name: value" headers, NULL-ended */
@@ -129,11 +130,11 @@ struct http_req {
 typedef void (*http_done_fn)(struct http_req *r, void *ctx);
 
 struct http_stats {
-    uint64_t attempts;   /* transfers started */
-    uint64_t retries;    /* of which were retries */
-    uint64_t answers;    /* requests that ended with an answer */
-    uint64_t failures;   /* requests that ended failed */
-    uint64_t bytes_in;   /* response body bytes */
+    uint64_t attempts; /* transfers started */
+    uint64_t retries;  /* of which were retries */
+    uint64_t answers;  /* requests that ended with an answer */
+    uint64_t failures; /* requests that ended failed */
+    uint64_t bytes_in; /* response body bytes */
     uint64_t in_flight;
 };
 

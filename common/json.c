@@ -278,6 +278,7 @@ void jw_kbool(struct jw *w, const char *k, bool v)
 
 /* ---- pointer scanner ------------------------------------------------- */
 
+/* clang-format off */
 static const unsigned char str_plain[256] = {
 #define P16 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
     /* 0x00-0x1F: control characters must be escaped */
@@ -294,6 +295,7 @@ static const unsigned char str_plain[256] = {
     /* 0x80-0xFF: UTF-8, checked separately */
 #undef P16
 };
+/* clang-format on */
 
 const char *json_skip_ws(const char *p, const char *end)
 {
@@ -327,17 +329,21 @@ static const char *skip_string(const char *p, const char *end, const char **bad)
             if (p + 1 >= end)
                 goto fail;
             switch (p[1]) {
-            case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
-                p += 2;
-                break;
+            case '"':
+            case '\\':
+            case '/':
+            case 'b':
+            case 'f':
+            case 'n':
+            case 'r':
+            case 't': p += 2; break;
             case 'u':
                 if (end - p < 6 || !is_hex((unsigned char)p[2]) || !is_hex((unsigned char)p[3]) ||
                     !is_hex((unsigned char)p[4]) || !is_hex((unsigned char)p[5]))
                     goto fail;
                 p += 6;
                 break;
-            default:
-                goto fail;
+            default: goto fail;
             }
         } else if (c >= 0x80) {
             size_t n = utf8_len((const unsigned char *)p, (const unsigned char *)end);
@@ -451,16 +457,11 @@ static const char *skip_value(const char *p, const char *end, int depth, const c
                 return p + 1;
             goto fail;
         }
-    case '"':
-        return skip_string(p + 1, end, bad);
-    case 't':
-        return skip_lit(p, end, "true", 4, bad);
-    case 'f':
-        return skip_lit(p, end, "false", 5, bad);
-    case 'n':
-        return skip_lit(p, end, "null", 4, bad);
-    default:
-        return skip_number(p, end, bad);
+    case '"': return skip_string(p + 1, end, bad);
+    case 't': return skip_lit(p, end, "true", 4, bad);
+    case 'f': return skip_lit(p, end, "false", 5, bad);
+    case 'n': return skip_lit(p, end, "null", 4, bad);
+    default: return skip_number(p, end, bad);
     }
 fail:
     if (bad)
@@ -515,8 +516,8 @@ struct each_ctx {
     void *ctx;
 };
 
-static const char *each_one(void *vctx, const char *k, size_t klen, const char *v,
-                            const char *end, const char **bad)
+static const char *each_one(void *vctx, const char *k, size_t klen, const char *v, const char *end,
+                            const char **bad)
 {
     struct each_ctx *ec = vctx;
     const char *q = skip_value(v, end, 1, bad);
@@ -565,13 +566,20 @@ enum {
     S_OBJ_FIRST, /* a key or '}' */
     S_OBJ_KEY,   /* a key */
     S_COLON,
-    S_AFTER,     /* ',' or a closer, or the end */
-    S_STR,       /* inside a string */
-    S_STR_ESC,   /* after a backslash */
-    S_STR_HEX,   /* inside \uXXXX */
-    S_STR_UTF8,  /* inside a multi-byte UTF-8 sequence */
-    S_LIT,       /* inside true/false/null */
-    S_N_MINUS, S_N_ZERO, S_N_INT, S_N_DOT, S_N_FRAC, S_N_E, S_N_ESIGN, S_N_EXP,
+    S_AFTER,    /* ',' or a closer, or the end */
+    S_STR,      /* inside a string */
+    S_STR_ESC,  /* after a backslash */
+    S_STR_HEX,  /* inside \uXXXX */
+    S_STR_UTF8, /* inside a multi-byte UTF-8 sequence */
+    S_LIT,      /* inside true/false/null */
+    S_N_MINUS,
+    S_N_ZERO,
+    S_N_INT,
+    S_N_DOT,
+    S_N_FRAC,
+    S_N_E,
+    S_N_ESIGN,
+    S_N_EXP,
     S_DONE,
 };
 
@@ -610,10 +618,8 @@ static void push_value_done(struct jpush *v)
 static bool push_start_value(struct jpush *v, unsigned char c)
 {
     switch (c) {
-    case '{':
-        return push_open(v, true);
-    case '[':
-        return push_open(v, false);
+    case '{': return push_open(v, true);
+    case '[': return push_open(v, false);
     case '"':
         v->key = false;
         v->state = S_STR;
@@ -621,12 +627,8 @@ static bool push_start_value(struct jpush *v, unsigned char c)
     case 't': v->lit = 0; break;
     case 'f': v->lit = 1; break;
     case 'n': v->lit = 2; break;
-    case '-':
-        v->state = S_N_MINUS;
-        return true;
-    case '0':
-        v->state = S_N_ZERO;
-        return true;
+    case '-': v->state = S_N_MINUS; return true;
+    case '0': v->state = S_N_ZERO; return true;
     default:
         if (c >= '1' && c <= '9') {
             v->state = S_N_INT;
@@ -695,8 +697,7 @@ again:
             return true;
         }
         return false;
-    case S_DONE:
-        return is_ws(c);
+    case S_DONE: return is_ws(c);
     case S_STR:
         if (c == '"') {
             if (v->key)
@@ -745,15 +746,19 @@ again:
         return true;
     case S_STR_ESC:
         switch (c) {
-        case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
-            v->state = S_STR;
-            return true;
+        case '"':
+        case '\\':
+        case '/':
+        case 'b':
+        case 'f':
+        case 'n':
+        case 'r':
+        case 't': v->state = S_STR; return true;
         case 'u':
             v->hex = 4;
             v->state = S_STR_HEX;
             return true;
-        default:
-            return false;
+        default: return false;
         }
     case S_STR_HEX:
         if (!is_hex(c))
@@ -855,15 +860,12 @@ bool jpush_finish(struct jpush *v)
     if (v->failed)
         return false;
     switch (v->state) {
-    case S_DONE:
-        return true;
+    case S_DONE: return true;
     case S_N_ZERO:
     case S_N_INT:
     case S_N_FRAC:
-    case S_N_EXP:
-        return v->depth == 0;
-    default:
-        return false;
+    case S_N_EXP: return v->depth == 0;
+    default: return false;
     }
 }
 
@@ -1057,8 +1059,8 @@ int json_unescape(struct buf *out, const char *p, size_t n)
             unsigned cp = hexval(p[0]) << 12 | hexval(p[1]) << 8 | hexval(p[2]) << 4 | hexval(p[3]);
             p += 4;
             if (cp >= 0xD800 && cp <= 0xDBFF && end - p >= 6 && p[0] == '\\' && p[1] == 'u') {
-                unsigned lo = hexval(p[2]) << 12 | hexval(p[3]) << 8 | hexval(p[4]) << 4 |
-                              hexval(p[5]);
+                unsigned lo =
+                    hexval(p[2]) << 12 | hexval(p[3]) << 8 | hexval(p[4]) << 4 | hexval(p[5]);
                 if (lo >= 0xDC00 && lo <= 0xDFFF) {
                     cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
                     p += 6;
@@ -1070,8 +1072,7 @@ int json_unescape(struct buf *out, const char *p, size_t n)
                 return -1;
             continue;
         }
-        default:
-            r = c; /* " \ / */
+        default: r = c; /* " \ / */
         }
         if (buf_putc(out, r) < 0)
             return -1;

@@ -149,7 +149,10 @@ struct jdoc {
     unsigned cap;
 };
 
-#define JDOC_INIT {NULL, 0, NULL, 0, 0}
+#define JDOC_INIT                                                                                  \
+    {                                                                                              \
+        NULL, 0, NULL, 0, 0                                                                        \
+    }
 
 /* Validates then tokenises js (not copied: it must outlive the jdoc).
  * Documents of 2 GiB or more are refused (jsmn offsets are int). */

@@ -142,13 +142,13 @@ struct ndr {
     int fd;
     char *name;
     z_stream z;
-    bool gzip;        /* decided from the first bytes */
-    bool started;     /* the format has been decided */
-    bool in_member;   /* inside a gzip member (between header and trailer) */
-    bool in_eof;      /* the fd reached EOF */
-    bool out_eof;     /* no more decompressed data will come */
+    bool gzip;      /* decided from the first bytes */
+    bool started;   /* the format has been decided */
+    bool in_member; /* inside a gzip member (between header and trailer) */
+    bool in_eof;    /* the fd reached EOF */
+    bool out_eof;   /* no more decompressed data will come */
     unsigned char in[NDR_IN];
-    size_t in_len;    /* bytes of in[] not yet consumed (at z.next_in) */
+    size_t in_len; /* bytes of in[] not yet consumed (at z.next_in) */
     char *buf;
     size_t cap, pos, fill, scan;
     size_t max_line;

@@ -10,8 +10,7 @@
 enum transport_class retry_classify_curl(int code)
 {
     switch ((CURLcode)code) {
-    case CURLE_OK:
-        return TRANSPORT_OK;
+    case CURLE_OK: return TRANSPORT_OK;
     case CURLE_COULDNT_RESOLVE_HOST: /* DNS hiccups are usually passing */
     case CURLE_COULDNT_RESOLVE_PROXY:
     case CURLE_COULDNT_CONNECT:
@@ -25,10 +24,8 @@ enum transport_class retry_classify_curl(int code)
     case CURLE_BAD_CONTENT_ENCODING: /* a cut gzip body */
     case CURLE_SSL_CONNECT_ERROR:    /* resets during the handshake */
     case CURLE_WEIRD_SERVER_REPLY:
-    case CURLE_HTTP3:
-        return TRANSPORT_RETRYABLE;
-    default:
-        return TRANSPORT_FATAL;
+    case CURLE_HTTP3: return TRANSPORT_RETRYABLE;
+    default: return TRANSPORT_FATAL;
     }
 }
 

@@ -72,11 +72,8 @@ void siphash128(const struct siphash_key *k, const void *data, size_t n, uint64_
     case 2:
         b |= (uint64_t)p[whole + 1] << 8;
         /* fall through */
-    case 1:
-        b |= (uint64_t)p[whole];
-        break;
-    default:
-        break;
+    case 1: b |= (uint64_t)p[whole]; break;
+    default: break;
     }
     v3 ^= b;
     SIPROUND;

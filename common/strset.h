@@ -24,7 +24,10 @@ struct strset {
     size_t cap, n;
 };
 
-#define STRSET_INIT {NULL, 0, 0}
+#define STRSET_INIT                                                                                \
+    {                                                                                              \
+        NULL, 0, 0                                                                                 \
+    }
 
 uint64_t strset_hash(const char *s, size_t n);
 /* 1 added, 0 already present (*out points at the entry either way), -1 OOM. */

@@ -157,8 +157,7 @@ bool time_parse_http_date(const char *s, int64_t *out)
         /* "Sun, 06 Nov 1994 08:49:37 GMT" or "Sunday, 06-Nov-94 08:49:37 GMT" */
         const char *p = comma + 1;
         if (sscanf(p, " %2d %3s %4d %2d:%2d:%2d %3s", &d, mon, &y, &h, &mi, &se, tz) == 7) {
-        } else if (sscanf(p, " %2d-%3s-%2d %2d:%2d:%2d %3s", &d, mon, &y, &h, &mi, &se, tz) ==
-                   7) {
+        } else if (sscanf(p, " %2d-%3s-%2d %2d:%2d:%2d %3s", &d, mon, &y, &h, &mi, &se, tz) == 7) {
             y += y < 70 ? 2000 : 1900;
         } else
             return false;

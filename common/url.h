@@ -13,9 +13,9 @@
 #include "err.h"
 
 struct url {
-    char scheme[8]; /* "http" or "https", lower case */
-    char host[256]; /* without brackets for IPv6 */
-    int port;       /* explicit port, or 0 */
+    char scheme[8];  /* "http" or "https", lower case */
+    char host[256];  /* without brackets for IPv6 */
+    int port;        /* explicit port, or 0 */
     char path[1024]; /* always starts and ends with '/' */
 };
 

@@ -20,7 +20,7 @@
 #include "ndjson.h"
 
 struct ientry {
-    uint64_t off;    /* in the spool */
+    uint64_t off; /* in the spool */
     uint32_t len;
     uint32_t type;
     uint32_t klen;
@@ -497,8 +497,9 @@ static int write_graph_files(struct graph *g, const char *root, struct err *e)
         if ((r = cursor_next(&c, &it, e)) < 0)
             goto out;
         bool switch_type = r > 0 && it.type != type;
-        bool full = r > 0 && !switch_type && in_file &&
-                    (in_file >= GRAPH_FILE_MAX_OBJECTS || file.len + it.len + 8 > GRAPH_FILE_MAX_BYTES);
+        bool full =
+            r > 0 && !switch_type && in_file &&
+            (in_file >= GRAPH_FILE_MAX_OBJECTS || file.len + it.len + 8 > GRAPH_FILE_MAX_BYTES);
         if (in_file && (r == 0 || switch_type || full)) {
             buf_reset(&path);
             buf_printf(&path, "%s/%s-%04d.json", dir.p, gtypes[type].type, ++seq);

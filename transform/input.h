@@ -33,19 +33,19 @@ struct record {
     long status;         /* -1 when the record has none */
     const char *body;    /* raw JSON text of "body", or NULL */
     size_t body_len;
-    bool failed;         /* an "error" record: no definitive answer */
-    const char *where;   /* "FILE:LINE" for messages */
+    bool failed;       /* an "error" record: no definitive answer */
+    const char *where; /* "FILE:LINE" for messages */
 };
 
 struct input_info {
     bool have_manifest;
-    bool complete;  /* manifest says so */
-    bool stopped;   /* manifest says the crawl stopped early */
+    bool complete; /* manifest says so */
+    bool stopped;  /* manifest says the crawl stopped early */
     char org[256];
     char registry[512];
-    uint64_t failed[K_COUNT];   /* per the manifest's counts */
-    uint64_t records[K_COUNT];  /* records actually read */
-    uint64_t bytes_in;          /* decompressed bytes read */
+    uint64_t failed[K_COUNT];  /* per the manifest's counts */
+    uint64_t records[K_COUNT]; /* records actually read */
+    uint64_t bytes_in;         /* decompressed bytes read */
 };
 
 /* Called once per record, and once with r == NULL before the first

@@ -120,15 +120,9 @@ static int parse_args(int argc, char **argv, struct args *a, struct err *e)
     int opt;
     while ((opt = getopt_long(argc, argv, ":", options, NULL)) != -1) {
         switch (opt) {
-        case OPT_IN:
-            a->in = optarg;
-            break;
-        case OPT_OUT:
-            a->out = optarg;
-            break;
-        case OPT_ALLOW_INCOMPLETE:
-            a->allow_incomplete = true;
-            break;
+        case OPT_IN: a->in = optarg; break;
+        case OPT_OUT: a->out = optarg; break;
+        case OPT_ALLOW_INCOMPLETE: a->allow_incomplete = true; break;
         case OPT_ACCOUNT_NAME:
             if (!*optarg)
                 return err_set(e, ERR_USAGE, "--account-name cannot be empty");
@@ -138,26 +132,16 @@ static int parse_args(int argc, char **argv, struct args *a, struct err *e)
             if (parse_tag(a, optarg, e) < 0)
                 return -1;
             break;
-        case OPT_QUIET:
-            cli_common_option(&a->common, "quiet", "", e);
-            break;
-        case OPT_VERBOSE:
-            cli_common_option(&a->common, "verbose", "", e);
-            break;
+        case OPT_QUIET: cli_common_option(&a->common, "quiet", "", e); break;
+        case OPT_VERBOSE: cli_common_option(&a->common, "verbose", "", e); break;
         case OPT_LOG_FORMAT:
             if (cli_common_option(&a->common, "log-format", optarg, e) < 0)
                 return -1;
             break;
-        case OPT_HELP:
-            fputs(usage, stdout);
-            return 0;
-        case OPT_VERSION:
-            printf("j1-npm-transform %s\n", J1NPM_VERSION);
-            return 0;
-        case ':':
-            return err_set(e, ERR_USAGE, "%s needs a value (see --help)", argv[optind - 1]);
-        default:
-            return err_set(e, ERR_USAGE, "unknown option '%s' (see --help)", argv[optind - 1]);
+        case OPT_HELP: fputs(usage, stdout); return 0;
+        case OPT_VERSION: printf("j1-npm-transform %s\n", J1NPM_VERSION); return 0;
+        case ':': return err_set(e, ERR_USAGE, "%s needs a value (see --help)", argv[optind - 1]);
+        default: return err_set(e, ERR_USAGE, "unknown option '%s' (see --help)", argv[optind - 1]);
         }
     }
     if (optind < argc)
@@ -233,7 +217,8 @@ int main(int argc, char **argv)
             buf_printf(&ptypes, "%s%s", ptypes.len ? ", " : "", gtypes[t].type);
     }
     double secs = (double)(time_mono_ms() - t0) / 1000.0;
-    buf_printf(&fields, "},\"entities\":%llu,\"relationships\":%llu,\"partial\":%s,\"seconds\":%.3f,"
+    buf_printf(&fields,
+               "},\"entities\":%llu,\"relationships\":%llu,\"partial\":%s,\"seconds\":%.3f,"
                "\"input_bytes\":%llu}",
                (unsigned long long)ents, (unsigned long long)rels, partial ? "true" : "false", secs,
                (unsigned long long)info.bytes_in);
@@ -243,8 +228,7 @@ int main(int argc, char **argv)
                 "transformed %s: %llu entities, %llu relationships in %.1f s (%.0f MB/s of "
                 "input); %s%s%s; wrote %s",
                 info.org[0] ? info.org : "the dump", (unsigned long long)ents,
-                (unsigned long long)rels, secs,
-                secs > 0 ? (double)info.bytes_in / 1e6 / secs : 0.0,
+                (unsigned long long)rels, secs, secs > 0 ? (double)info.bytes_in / 1e6 / secs : 0.0,
                 partial ? "PARTIAL: " : "complete", ptypes.p ? ptypes.p : "",
                 partial ? " (JupiterOne will keep what it has of these)" : "",
                 strcmp(a.out, "-") == 0 ? "standard output" : a.out);

@@ -364,8 +364,7 @@ static void raw_begin(struct jw *w, const char *name)
     jw_key(w, "rawData");
 }
 
-static int obj_finish(struct model *m, struct jw *w, enum gtype t, const char *key,
-                      struct err *e)
+static int obj_finish(struct model *m, struct jw *w, enum gtype t, const char *key, struct err *e)
 {
     jw_obj_end(w);
     if (w->err)
@@ -431,8 +430,8 @@ static int rel_direct(struct model *m, enum gtype t, const char *from, const cha
     return rc;
 }
 
-static int rel_published(struct model *m, const char *pkg_key, const char *owner,
-                         const char *name, struct err *e)
+static int rel_published(struct model *m, const char *pkg_key, const char *owner, const char *name,
+                         struct err *e)
 {
     struct buf key = BUF_INIT;
     if (buf_printf(&key, "repo:published:%s", pkg_key) < 0)
@@ -495,8 +494,8 @@ static int on_roster(struct model *m, const struct record *r, struct err *e)
             goto out;
         }
         if (jdoc_str(&d, k + 1, &role) < 0) {
-            err_set(e, ERR_FAIL, "%s: unexpected shape: the role of '%s' is not a string",
-                    r->where, name.p);
+            err_set(e, ERR_FAIL, "%s: unexpected shape: the role of '%s' is not a string", r->where,
+                    name.p);
             goto out;
         }
         struct user *u = get_user(m, name.p, e);
@@ -895,8 +894,7 @@ static int emit_team(struct model *m, struct team *t, struct err *e)
             continue;
         }
         key_of(&other, "npm-package:", t->perm_pkg.v[i]);
-        if (rel_direct(m, T_TEAM_ALLOWS_PACKAGE, key.p, other.p, t->perm_val.v[i], e) <
-            0)
+        if (rel_direct(m, T_TEAM_ALLOWS_PACKAGE, key.p, other.p, t->perm_val.v[i], e) < 0)
             goto out;
     }
     key_of(&other, "npm-account:", m->org);
@@ -1014,11 +1012,12 @@ static bool raw_key_is(const char *k, size_t kl, const char *s, size_t n)
 static int on_time(void *ctx, const char *k, size_t kl, const char *v, size_t vl)
 {
     struct time_pick *tp = ctx;
-    int which = json_key_is(k, kl, "created")    ? 0
-                : json_key_is(k, kl, "modified") ? 1
-                : tp->doc->latest && raw_key_is(k, kl, tp->doc->latest_name.p, tp->doc->latest_name.len)
-                    ? 2
-                    : -1;
+    int which =
+        json_key_is(k, kl, "created")    ? 0
+        : json_key_is(k, kl, "modified") ? 1
+        : tp->doc->latest && raw_key_is(k, kl, tp->doc->latest_name.p, tp->doc->latest_name.len)
+            ? 2
+            : -1;
     if (which >= 0) {
         tp->pick[which].key.p = k;
         tp->pick[which].key.n = kl;
@@ -1203,8 +1202,7 @@ out:
     return rc;
 }
 
-static int copy_member_except_readme(void *ctx, const char *k, size_t kl, const char *v,
-                                     size_t vl)
+static int copy_member_except_readme(void *ctx, const char *k, size_t kl, const char *v, size_t vl)
 {
     struct jw *w = ctx;
     if (json_key_is(k, kl, "readme"))
@@ -1240,8 +1238,7 @@ static void trimmed_doc(struct jw *w, const struct pkgdoc *doc)
                 }
             }
             jw_obj_end(w);
-        } else if (json_key_is(mb->key.p, mb->key.n, "time") && mb->val.n &&
-                   mb->val.p[0] == '{') {
+        } else if (json_key_is(mb->key.p, mb->key.n, "time") && mb->val.n && mb->val.p[0] == '{') {
             struct time_pick tp;
             pick_times(doc, &tp);
             jw_obj(w);
@@ -1384,8 +1381,7 @@ static int emit_package(struct model *m, struct package *p, struct pkgdoc *doc, 
     }
     for (size_t i = 0; i < p->collab_user.n; i++) {
         key_of(&other, "npm-user:", p->collab_user.v[i]);
-        if (rel_direct(m, T_PACKAGE_ALLOWS_USER, key.p, other.p, p->collab_perm.v[i],
-                       e) < 0)
+        if (rel_direct(m, T_PACKAGE_ALLOWS_USER, key.p, other.p, p->collab_perm.v[i], e) < 0)
             goto out;
     }
     /* The repository that published it: from the document; the official
@@ -1463,28 +1459,17 @@ int model_record(void *ctx, const struct record *r, struct err *e)
     if (r->failed)
         mark(m, r->kind);
     switch (r->kind) {
-    case K_WHOAMI:
-        return on_whoami(m, r);
-    case K_ORG_USERS:
-        return on_roster(m, r, e);
-    case K_ORG_TEAMS:
-        return on_teams(m, r, e);
-    case K_TEAM_USERS:
-        return on_team_users(m, r, e);
-    case K_TEAM_PACKAGES:
-        return on_team_packages(m, r, e);
-    case K_ORG_PACKAGES:
-        return on_packages(m, r, e);
-    case K_USER_PROFILES:
-        return on_profile(m, r, e);
-    case K_PACKAGE_VISIBILITY:
-        return on_visibility(m, r, e);
-    case K_PACKAGE_COLLABORATORS:
-        return on_collaborators(m, r, e);
-    case K_PACKUMENTS:
-        return on_packument(m, r, e);
-    default:
-        return 0;
+    case K_WHOAMI: return on_whoami(m, r);
+    case K_ORG_USERS: return on_roster(m, r, e);
+    case K_ORG_TEAMS: return on_teams(m, r, e);
+    case K_TEAM_USERS: return on_team_users(m, r, e);
+    case K_TEAM_PACKAGES: return on_team_packages(m, r, e);
+    case K_ORG_PACKAGES: return on_packages(m, r, e);
+    case K_USER_PROFILES: return on_profile(m, r, e);
+    case K_PACKAGE_VISIBILITY: return on_visibility(m, r, e);
+    case K_PACKAGE_COLLABORATORS: return on_collaborators(m, r, e);
+    case K_PACKUMENTS: return on_packument(m, r, e);
+    default: return 0;
     }
 }
 
@@ -1624,8 +1609,7 @@ static int emit_account(struct model *m, const struct input_info *info, struct e
     return rc;
 }
 
-int model_finish(struct model *m, const struct input_info *info, unsigned *partial,
-                 struct err *e)
+int model_finish(struct model *m, const struct input_info *info, unsigned *partial, struct err *e)
 {
     if (!m->small_done && small_kinds_done(m, e) < 0)
         return -1;

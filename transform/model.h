@@ -44,8 +44,7 @@ struct model *model_new(const struct model_opts *o, struct graph *g, struct err 
 int model_record(void *ctx, const struct record *r, struct err *e);
 /* After the input: makes the remaining objects; *partial gets the bit set
  * of partial types. */
-int model_finish(struct model *m, const struct input_info *info, unsigned *partial,
-                 struct err *e);
+int model_finish(struct model *m, const struct input_info *info, unsigned *partial, struct err *e);
 void model_free(struct model *m);
 
 #endif

@@ -35,8 +35,8 @@ struct pkgdoc {
     size_t ntop, captop;
     struct member *vers;
     size_t nvers, capvers;
-    struct span dist_tags, versions, time, maintainers, description, homepage, keywords,
-        repository, license, readme;
+    struct span dist_tags, versions, time, maintainers, description, homepage, keywords, repository,
+        license, readme;
     const struct member *latest; /* the latest version's member in vers, or NULL */
     struct buf latest_name;      /* decoded version string */
 };

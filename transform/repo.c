@@ -17,8 +17,8 @@ static bool copy(char *dst, size_t dsz, const char *s, size_t n)
 
 static bool host_is(const struct repo *r, const char *h)
 {
-    return strcasecmp(r->host, h) == 0 || (strncasecmp(r->host, "www.", 4) == 0 &&
-                                           strcasecmp(r->host + 4, h) == 0);
+    return strcasecmp(r->host, h) == 0 ||
+           (strncasecmp(r->host, "www.", 4) == 0 && strcasecmp(r->host + 4, h) == 0);
 }
 
 /* Splits "a/b/c(.git)" into owner and name by the host's rules. */

@@ -39,7 +39,7 @@ struct gtype_info {
     const char *type;
     enum gstep step;
     bool relationship;
-    const char *cls;  /* relationships: the _class, and its _key spelling */
+    const char *cls; /* relationships: the _class, and its _key spelling */
     const char *verb;
 };
 
@@ -79,8 +79,8 @@ static const struct gstep_info gsteps[S_COUNT] = {
 static const unsigned kind_feeds[K_COUNT] = {
     [K_WHOAMI] = 0,
     [K_ORG_USERS] = TB(T_USER) | TB(T_ACCOUNT_HAS_USER),
-    [K_ORG_TEAMS] = TB(T_TEAM) | TB(T_TEAM_HAS_USER) | TB(T_ACCOUNT_HAS_TEAM) |
-                    TB(T_TEAM_ALLOWS_PACKAGE),
+    [K_ORG_TEAMS] =
+        TB(T_TEAM) | TB(T_TEAM_HAS_USER) | TB(T_ACCOUNT_HAS_TEAM) | TB(T_TEAM_ALLOWS_PACKAGE),
     [K_TEAM_USERS] = TB(T_TEAM) | TB(T_TEAM_HAS_USER),
     [K_TEAM_PACKAGES] = TB(T_TEAM_ALLOWS_PACKAGE),
     [K_ORG_PACKAGES] = TB(T_PACKAGE) | TB(T_ACCOUNT_HAS_PACKAGE) | TB(T_USER_MANAGES_PACKAGE) |
@@ -90,8 +90,8 @@ static const unsigned kind_feeds[K_COUNT] = {
     [K_USER_PROFILES] = TB(T_USER),
     [K_PACKAGE_VISIBILITY] = TB(T_PACKAGE),
     [K_PACKAGE_COLLABORATORS] = TB(T_PACKAGE_ALLOWS_USER) | TB(T_USER) | TB(T_PACKAGE),
-    [K_PACKUMENTS] = TB(T_PACKAGE) | TB(T_USER_MANAGES_PACKAGE) | TB(T_REPO_PUBLISHED_PACKAGE) |
-                     TB(T_USER),
+    [K_PACKUMENTS] =
+        TB(T_PACKAGE) | TB(T_USER_MANAGES_PACKAGE) | TB(T_REPO_PUBLISHED_PACKAGE) | TB(T_USER),
 };
 
 #endif

@@ -701,12 +701,8 @@ static void on_done(struct http_req *r, void *ctx)
     struct job *j = ctx;
     struct call *c = r->ud;
     switch (c->kind) {
-    case CK_UPLOAD:
-        on_upload(j, c);
-        break;
-    case CK_RECONCILE:
-        on_status(j, c);
-        break;
+    case CK_UPLOAD: on_upload(j, c); break;
+    case CK_RECONCILE: on_status(j, c); break;
     default:
         c->done = true; /* a sync call: the caller reads it */
         return;

@@ -131,33 +131,19 @@ static int parse_args(int argc, char **argv, struct args *a, struct err *e)
     char name[80];
     while ((opt = getopt_long(argc, argv, ":i:", options, NULL)) != -1) {
         switch (opt) {
-        case OPT_IN:
-            a->in = optarg;
-            break;
-        case OPT_BASE_URL:
-            a->f.api_base_url = optarg;
-            break;
-        case OPT_ACCOUNT:
-            a->f.account = optarg;
-            break;
+        case OPT_IN: a->in = optarg; break;
+        case OPT_BASE_URL: a->f.api_base_url = optarg; break;
+        case OPT_ACCOUNT: a->f.account = optarg; break;
         case 'i':
-        case OPT_INSTANCE:
-            a->f.instance_id = optarg;
-            break;
+        case OPT_INSTANCE: a->f.instance_id = optarg; break;
         case OPT_SOURCE:
             if (upcfg_check_source_value(optarg, e) < 0)
                 return -1;
             a->f.source = optarg;
             break;
-        case OPT_SCOPE:
-            a->f.scope = optarg;
-            break;
-        case OPT_SKIP_FINALIZE:
-            a->skip_finalize = true;
-            break;
-        case OPT_DRY_RUN:
-            a->f.dry_run = true;
-            break;
+        case OPT_SCOPE: a->f.scope = optarg; break;
+        case OPT_SKIP_FINALIZE: a->skip_finalize = true; break;
+        case OPT_DRY_RUN: a->f.dry_run = true; break;
         case OPT_CONCURRENCY:
             if (cli_parse_long("--concurrency", optarg, 1, 64, &a->concurrency, e) < 0)
                 return -1;
@@ -174,25 +160,15 @@ static int parse_args(int argc, char **argv, struct args *a, struct err *e)
             if (cli_parse_long("--max-retry-wait", optarg, 0, 86400, &a->max_retry_wait, e) < 0)
                 return -1;
             break;
-        case OPT_KEY_FILE:
-            a->f.api_key_file = optarg;
-            break;
-        case OPT_QUIET:
-            cli_common_option(&a->common, "quiet", "", e);
-            break;
-        case OPT_VERBOSE:
-            cli_common_option(&a->common, "verbose", "", e);
-            break;
+        case OPT_KEY_FILE: a->f.api_key_file = optarg; break;
+        case OPT_QUIET: cli_common_option(&a->common, "quiet", "", e); break;
+        case OPT_VERBOSE: cli_common_option(&a->common, "verbose", "", e); break;
         case OPT_LOG_FORMAT:
             if (cli_common_option(&a->common, "log-format", optarg, e) < 0)
                 return -1;
             break;
-        case OPT_HELP:
-            fputs(usage, stdout);
-            return 0;
-        case OPT_VERSION:
-            printf("j1-npm-upload %s\n", J1NPM_VERSION);
-            return 0;
+        case OPT_HELP: fputs(usage, stdout); return 0;
+        case OPT_VERSION: printf("j1-npm-upload %s\n", J1NPM_VERSION); return 0;
         case OPT_API_KEY:
             return err_set(e, ERR_USAGE,
                            "--api-key is not accepted: other users can read command lines. Set "

@@ -691,8 +691,7 @@ static int file_next(struct source *s, struct source_obj *o, struct err *e)
             o->file = name;
             o->index = s->idx++;
             return 1;
-        case F_END:
-            break;
+        case F_END: break;
         }
     }
 }

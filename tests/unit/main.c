@@ -58,7 +58,7 @@
     X(test_jw_writes_commas_and_nesting)                                                           \
     X(test_jw_document_reads_back_through_jdoc)                                                    \
     X(test_jw_errors_are_sticky)                                                                   \
-    X(test_jw_refuses_writes_that_would_make_invalid_json)                                        \
+    X(test_jw_refuses_writes_that_would_make_invalid_json)                                         \
     /* json: validators */                                                                         \
     X(test_json_validate_and_jpush_agree_on_corpus)                                                \
     X(test_jpush_byte_at_a_time_matches_all_at_once)                                               \
@@ -243,21 +243,11 @@ void t_escape(struct buf *out, const void *s, size_t n, size_t max)
     for (size_t i = 0; i < n && i < max; i++) {
         unsigned char c = p[i];
         switch (c) {
-        case '"':
-            buf_puts(out, "\\\"");
-            break;
-        case '\\':
-            buf_puts(out, "\\\\");
-            break;
-        case '\n':
-            buf_puts(out, "\\n");
-            break;
-        case '\r':
-            buf_puts(out, "\\r");
-            break;
-        case '\t':
-            buf_puts(out, "\\t");
-            break;
+        case '"': buf_puts(out, "\\\""); break;
+        case '\\': buf_puts(out, "\\\\"); break;
+        case '\n': buf_puts(out, "\\n"); break;
+        case '\r': buf_puts(out, "\\r"); break;
+        case '\t': buf_puts(out, "\\t"); break;
         default:
             if (c < 0x20 || c >= 0x7f)
                 buf_printf(out, "\\x%02x", c);

@@ -209,18 +209,10 @@ TEST(test_json_escape_keeps_valid_utf8_and_repairs_invalid)
         for (int j = 0; j < count; j++) {
             unsigned cp;
             switch (t_rng_below(&r, 4)) {
-            case 0:
-                cp = t_rng_below(&r, 0x80);
-                break;
-            case 1:
-                cp = 0x80 + t_rng_below(&r, 0x800 - 0x80);
-                break;
-            case 2:
-                cp = 0x800 + t_rng_below(&r, 0x10000 - 0x800);
-                break;
-            default:
-                cp = 0x10000 + t_rng_below(&r, 0x110000 - 0x10000);
-                break;
+            case 0: cp = t_rng_below(&r, 0x80); break;
+            case 1: cp = 0x80 + t_rng_below(&r, 0x800 - 0x80); break;
+            case 2: cp = 0x800 + t_rng_below(&r, 0x10000 - 0x800); break;
+            default: cp = 0x10000 + t_rng_below(&r, 0x110000 - 0x10000); break;
             }
             if (cp >= 0xD800 && cp <= 0xDFFF)
                 cp = 'x';

@@ -471,56 +471,95 @@ static int rel_published(struct model *m, const char *pkg_key, const char *owner
 
 /* ---- small kinds ---------------------------------------------------------- */
 
+/* The list-shaped answers. A body must be an object {name: string} (the
+ * roster, the package list, permissions) or an array of names (teams, team
+ * members); each distinct, plausible name is handed to fn once, in document
+ * order. Anything else is bad input, reported with the record's file and
+ * line. shape says what the body should be; vname what its values are. */
+typedef int (*name_fn)(struct model *m, void *ctx, const char *name, size_t n, const char *value,
+                       struct err *e);
+
+static int read_names(struct model *m, const struct record *r, bool with_values, const char *shape,
+                      const char *vname, name_fn fn, void *ctx, struct err *e)
+{
+    struct jdoc d = JDOC_INIT;
+    struct buf name = BUF_INIT, val = BUF_INIT;
+    struct strset seen = STRSET_INIT; /* lists can hold thousands: no quadratic dedupe */
+    int rc = -1;
+    if (parse_body(r, &d, e) < 0)
+        goto out;
+    if (!jdoc_is(&d, 0, with_values ? JT_OBJECT : JT_ARRAY)) {
+        bad_shape(r, e, shape);
+        goto out;
+    }
+    for (int k = jdoc_first(&d, 0); k > 0;
+         k = with_values ? jdoc_after_member(&d, 0, k) : jdoc_after_elem(&d, 0, k)) {
+        buf_reset(&name);
+        buf_reset(&val);
+        if (jdoc_str(&d, k, &name) < 0 || !plausible_name(name.p, name.len)) {
+            bad_shape(r, e, shape);
+            goto out;
+        }
+        if (with_values && jdoc_str(&d, k + 1, &val) < 0) {
+            err_set(e, ERR_FAIL, "%s: unexpected shape: the %s of '%s' is not a string", r->where,
+                    vname, name.p);
+            goto out;
+        }
+        int fresh = strset_add(&seen, name.p, name.len, NULL);
+        if (fresh < 0) {
+            oom(e);
+            goto out;
+        }
+        if (fresh && fn(m, ctx, name.p, name.len, val.p ? val.p : "", e) < 0)
+            goto out;
+    }
+    rc = 0;
+out:
+    jdoc_free(&d);
+    buf_free(&name);
+    buf_free(&val);
+    strset_free(&seen, NULL);
+    return rc;
+}
+
+static int roster_member(struct model *m, void *ctx, const char *name, size_t n, const char *role,
+                         struct err *e)
+{
+    (void)ctx;
+    (void)n;
+    struct user *u = get_user(m, name, e);
+    if (!u)
+        return -1;
+    u->member = true;
+    free(u->role);
+    if (!(u->role = strdup(role)))
+        return oom(e);
+    if (strcmp(role, "developer") != 0 && strcmp(role, "admin") != 0 &&
+        strcmp(role, "owner") != 0 && strset_add(&m->warned, role, strlen(role), NULL) == 1)
+        log_warn("unknown org role '%s' (of '%s'; kept as is, and admin is set as for any role "
+                 "other than developer)",
+                 role, name);
+    return 0;
+}
+
 static int on_roster(struct model *m, const struct record *r, struct err *e)
 {
     if (!ok2xx(r)) {
         mark(m, r->kind);
         return 0;
     }
-    struct jdoc d = JDOC_INIT;
-    struct buf name = BUF_INIT, role = BUF_INIT;
-    int rc = -1;
-    if (parse_body(r, &d, e) < 0)
-        goto out;
-    if (!jdoc_is(&d, 0, JT_OBJECT)) {
-        bad_shape(r, e, "the org roster must be an object {user: role}");
-        goto out;
-    }
-    for (int k = jdoc_first(&d, 0); k > 0; k = jdoc_after_member(&d, 0, k)) {
-        buf_reset(&name);
-        buf_reset(&role);
-        if (jdoc_str(&d, k, &name) < 0 || !plausible_name(name.p, name.len)) {
-            bad_shape(r, e, "a roster entry has an unusable user name");
-            goto out;
-        }
-        if (jdoc_str(&d, k + 1, &role) < 0) {
-            err_set(e, ERR_FAIL, "%s: unexpected shape: the role of '%s' is not a string", r->where,
-                    name.p);
-            goto out;
-        }
-        struct user *u = get_user(m, name.p, e);
-        if (!u)
-            goto out;
-        u->member = true;
-        free(u->role);
-        if (!(u->role = strdup(role.p ? role.p : ""))) {
-            oom(e);
-            goto out;
-        }
-        if (strcmp(u->role, "developer") != 0 && strcmp(u->role, "admin") != 0 &&
-            strcmp(u->role, "owner") != 0 &&
-            strset_add(&m->warned, u->role, strlen(u->role), NULL) == 1)
-            log_warn("%s: unknown org role '%s' (kept as is; admin is set as for any role other "
-                     "than developer)",
-                     r->where, u->role);
-    }
+    if (read_names(m, r, true, "the org roster must be an object {user: role}", "role",
+                   roster_member, NULL, e) < 0)
+        return -1;
     m->roster_known = true;
-    rc = 0;
-out:
-    jdoc_free(&d);
-    buf_free(&name);
-    buf_free(&role);
-    return rc;
+    return 0;
+}
+
+static int org_team(struct model *m, void *ctx, const char *name, size_t n, const char *v,
+                    struct err *e)
+{
+    (void)ctx, (void)n, (void)v;
+    return get_team(m, name, e) ? 0 : -1;
 }
 
 static int on_teams(struct model *m, const struct record *r, struct err *e)
@@ -529,29 +568,19 @@ static int on_teams(struct model *m, const struct record *r, struct err *e)
         mark(m, r->kind);
         return 0;
     }
-    struct jdoc d = JDOC_INIT;
-    struct buf s = BUF_INIT;
-    int rc = -1;
-    if (parse_body(r, &d, e) < 0)
-        goto out;
-    if (!jdoc_is(&d, 0, JT_ARRAY)) {
-        bad_shape(r, e, "the team list must be an array of \"org:team\" strings");
-        goto out;
-    }
-    for (int x = jdoc_first(&d, 0); x > 0; x = jdoc_after_elem(&d, 0, x)) {
-        buf_reset(&s);
-        if (jdoc_str(&d, x, &s) < 0 || !plausible_name(s.p, s.len)) {
-            bad_shape(r, e, "a team list entry is not a team name string");
-            goto out;
-        }
-        if (!get_team(m, s.p, e))
-            goto out;
-    }
-    rc = 0;
-out:
-    jdoc_free(&d);
-    buf_free(&s);
-    return rc;
+    return read_names(m, r, false, "the team list must be an array of \"org:team\" strings", "",
+                      org_team, NULL, e);
+}
+
+static int org_package(struct model *m, void *ctx, const char *name, size_t n, const char *access,
+                       struct err *e)
+{
+    (void)ctx, (void)n;
+    struct package *p = get_package(m, name, e);
+    if (!p)
+        return -1;
+    free(p->access);
+    return (p->access = strdup(norm_perm(access))) ? 0 : oom(e);
 }
 
 static int on_packages(struct model *m, const struct record *r, struct err *e)
@@ -560,38 +589,18 @@ static int on_packages(struct model *m, const struct record *r, struct err *e)
         mark(m, r->kind);
         return 0;
     }
-    struct jdoc d = JDOC_INIT;
-    struct buf name = BUF_INIT, acc = BUF_INIT;
-    int rc = -1;
-    if (parse_body(r, &d, e) < 0)
-        goto out;
-    if (!jdoc_is(&d, 0, JT_OBJECT)) {
-        bad_shape(r, e, "the package list must be an object {package: access}");
-        goto out;
-    }
-    for (int k = jdoc_first(&d, 0); k > 0; k = jdoc_after_member(&d, 0, k)) {
-        buf_reset(&name);
-        buf_reset(&acc);
-        if (jdoc_str(&d, k, &name) < 0 || !plausible_name(name.p, name.len) ||
-            jdoc_str(&d, k + 1, &acc) < 0) {
-            bad_shape(r, e, "a package list entry is not {name: access string}");
-            goto out;
-        }
-        struct package *p = get_package(m, name.p, e);
-        if (!p)
-            goto out;
-        free(p->access);
-        if (!(p->access = strdup(norm_perm(acc.p ? acc.p : "")))) {
-            oom(e);
-            goto out;
-        }
-    }
-    rc = 0;
-out:
-    jdoc_free(&d);
-    buf_free(&name);
-    buf_free(&acc);
-    return rc;
+    return read_names(m, r, true, "the package list must be an object {package: access}", "access",
+                      org_package, NULL, e);
+}
+
+static int team_member(struct model *m, void *ctx, const char *name, size_t n, const char *v,
+                       struct err *e)
+{
+    struct team *t = ctx;
+    (void)v;
+    if (sv_add(&t->members, name, n) < 0)
+        return oom(e);
+    return get_user(m, name, e) ? 0 : -1;
 }
 
 static int on_team_users(struct model *m, const struct record *r, struct err *e)
@@ -599,6 +608,10 @@ static int on_team_users(struct model *m, const struct record *r, struct err *e)
     struct team *t = get_team(m, r->subject, e);
     if (!t)
         return -1;
+    if (t->members_seen) {
+        log_warn("%s: a second member list for team '%s'; ignored", r->where, r->subject);
+        return 0;
+    }
     t->members_seen = true;
     if (is404(r)) {
         t->members_known = true; /* the team is gone: no members */
@@ -608,47 +621,22 @@ static int on_team_users(struct model *m, const struct record *r, struct err *e)
         mark(m, r->kind);
         return 0;
     }
-    struct jdoc d = JDOC_INIT;
-    struct buf s = BUF_INIT;
-    struct strset seen = STRSET_INIT; /* lists can hold thousands: no quadratic dedupe */
-    int rc = -1;
-    if (t->members.n) {
-        log_warn("%s: a second member list for team '%s'; ignored", r->where, r->subject);
-        return 0;
-    }
-    if (parse_body(r, &d, e) < 0)
-        goto out;
-    if (!jdoc_is(&d, 0, JT_ARRAY)) {
-        bad_shape(r, e, "a team's member list must be an array of user names");
-        goto out;
-    }
-    for (int x = jdoc_first(&d, 0); x > 0; x = jdoc_after_elem(&d, 0, x)) {
-        buf_reset(&s);
-        if (jdoc_str(&d, x, &s) < 0 || !plausible_name(s.p, s.len)) {
-            bad_shape(r, e, "a team member is not a user name string");
-            goto out;
-        }
-        int fresh = strset_add(&seen, s.p, s.len, NULL);
-        if (fresh < 0) {
-            oom(e);
-            goto out;
-        }
-        if (!fresh)
-            continue;
-        if (sv_add(&t->members, s.p, s.len) < 0) {
-            oom(e);
-            goto out;
-        }
-        if (!get_user(m, s.p, e))
-            goto out;
-    }
+    if (read_names(m, r, false, "a team's member list must be an array of user names", "",
+                   team_member, t, e) < 0)
+        return -1;
     t->members_known = true;
-    rc = 0;
-out:
-    jdoc_free(&d);
-    buf_free(&s);
-    strset_free(&seen, NULL);
-    return rc;
+    return 0;
+}
+
+static int team_permission(struct model *m, void *ctx, const char *name, size_t n, const char *perm,
+                           struct err *e)
+{
+    struct team *t = ctx;
+    const char *pv = norm_perm(perm);
+    (void)m;
+    if (sv_add(&t->perm_pkg, name, n) < 0 || sv_add(&t->perm_val, pv, strlen(pv)) < 0)
+        return oom(e);
+    return 0;
 }
 
 static int on_team_packages(struct model *m, const struct record *r, struct err *e)
@@ -656,6 +644,10 @@ static int on_team_packages(struct model *m, const struct record *r, struct err 
     struct team *t = get_team(m, r->subject, e);
     if (!t)
         return -1;
+    if (t->perms_seen) {
+        log_warn("%s: a second permission list for team '%s'; ignored", r->where, r->subject);
+        return 0;
+    }
     t->perms_seen = true;
     if (is404(r)) {
         t->perms_known = true;
@@ -665,46 +657,12 @@ static int on_team_packages(struct model *m, const struct record *r, struct err 
         mark(m, r->kind);
         return 0;
     }
-    struct jdoc d = JDOC_INIT;
-    struct buf name = BUF_INIT, perm = BUF_INIT;
-    struct strset seen = STRSET_INIT;
-    int rc = -1;
-    if (t->perm_pkg.n) {
-        log_warn("%s: a second permission list for team '%s'; ignored", r->where, r->subject);
-        return 0;
-    }
-    if (parse_body(r, &d, e) < 0)
-        goto out;
-    if (!jdoc_is(&d, 0, JT_OBJECT)) {
-        bad_shape(r, e, "a team's package permissions must be an object {package: permission}");
-        goto out;
-    }
-    for (int k = jdoc_first(&d, 0); k > 0; k = jdoc_after_member(&d, 0, k)) {
-        buf_reset(&name);
-        buf_reset(&perm);
-        if (jdoc_str(&d, k, &name) < 0 || !plausible_name(name.p, name.len) ||
-            jdoc_str(&d, k + 1, &perm) < 0) {
-            bad_shape(r, e, "a team package permission is not {name: permission string}");
-            goto out;
-        }
-        int fresh = strset_add(&seen, name.p, name.len, NULL);
-        if (fresh == 0)
-            continue;
-        const char *pv = norm_perm(perm.p ? perm.p : "");
-        if (fresh < 0 || sv_add(&t->perm_pkg, name.p, name.len) < 0 ||
-            sv_add(&t->perm_val, pv, strlen(pv)) < 0) {
-            oom(e);
-            goto out;
-        }
-    }
+    if (read_names(m, r, true,
+                   "a team's package permissions must be an object {package: permission}",
+                   "permission", team_permission, t, e) < 0)
+        return -1;
     t->perms_known = true;
-    rc = 0;
-out:
-    jdoc_free(&d);
-    buf_free(&name);
-    buf_free(&perm);
-    strset_free(&seen, NULL);
-    return rc;
+    return 0;
 }
 
 static int on_profile(struct model *m, const struct record *r, struct err *e)
@@ -781,11 +739,25 @@ out:
     return rc;
 }
 
+static int collaborator(struct model *m, void *ctx, const char *name, size_t n, const char *perm,
+                        struct err *e)
+{
+    struct package *p = ctx;
+    const char *pv = norm_perm(perm);
+    if (sv_add(&p->collab_user, name, n) < 0 || sv_add(&p->collab_perm, pv, strlen(pv)) < 0)
+        return oom(e);
+    return get_user(m, name, e) ? 0 : -1;
+}
+
 static int on_collaborators(struct model *m, const struct record *r, struct err *e)
 {
     struct package *p = find_package(m, r->subject);
     if (!p)
         return 0;
+    if (p->collab_seen) {
+        log_warn("%s: a second collaborator list for '%s'; ignored", r->where, r->subject);
+        return 0;
+    }
     p->collab_seen = true;
     if (is404(r)) {
         p->collab_known = true;
@@ -795,48 +767,11 @@ static int on_collaborators(struct model *m, const struct record *r, struct err 
         mark(m, r->kind);
         return 0;
     }
-    struct jdoc d = JDOC_INIT;
-    struct buf name = BUF_INIT, perm = BUF_INIT;
-    struct strset seen = STRSET_INIT;
-    int rc = -1;
-    if (p->collab_user.n) {
-        log_warn("%s: a second collaborator list for '%s'; ignored", r->where, r->subject);
-        return 0;
-    }
-    if (parse_body(r, &d, e) < 0)
-        goto out;
-    if (!jdoc_is(&d, 0, JT_OBJECT)) {
-        bad_shape(r, e, "collaborators must be an object {user: permission}");
-        goto out;
-    }
-    for (int k = jdoc_first(&d, 0); k > 0; k = jdoc_after_member(&d, 0, k)) {
-        buf_reset(&name);
-        buf_reset(&perm);
-        if (jdoc_str(&d, k, &name) < 0 || !plausible_name(name.p, name.len) ||
-            jdoc_str(&d, k + 1, &perm) < 0) {
-            bad_shape(r, e, "a collaborator entry is not {user: permission string}");
-            goto out;
-        }
-        int fresh = strset_add(&seen, name.p, name.len, NULL);
-        if (fresh == 0)
-            continue;
-        const char *pv = norm_perm(perm.p ? perm.p : "");
-        if (fresh < 0 || sv_add(&p->collab_user, name.p, name.len) < 0 ||
-            sv_add(&p->collab_perm, pv, strlen(pv)) < 0) {
-            oom(e);
-            goto out;
-        }
-        if (!get_user(m, name.p, e))
-            goto out;
-    }
+    if (read_names(m, r, true, "collaborators must be an object {user: permission}", "permission",
+                   collaborator, p, e) < 0)
+        return -1;
     p->collab_known = true;
-    rc = 0;
-out:
-    jdoc_free(&d);
-    buf_free(&name);
-    buf_free(&perm);
-    strset_free(&seen, NULL);
-    return rc;
+    return 0;
 }
 
 /* ---- teams (written once the small kinds are all read) --------------------- */

@@ -245,25 +245,65 @@ static struct user *find_user(struct model *m, const char *name)
     return en ? en->val : NULL;
 }
 
-static struct user *get_user(struct model *m, const char *name, struct err *e)
+/* The value for name in set, made by make() the first time it is asked for. */
+static void *intern(struct model *m, struct strset *set, const char *name,
+                    void *(*make)(struct model *m, const char *name), struct err *e)
 {
     struct strset_entry *en = NULL;
-    int r = strset_add(&m->users, name, strlen(name), &en);
-    if (r < 0) {
+    if (strset_add(set, name, strlen(name), &en) < 0 || (!en->val && !(en->val = make(m, name)))) {
         oom(e);
         return NULL;
     }
-    if (r == 1) {
-        struct user *u = calloc(1, sizeof *u);
-        if (!u || !(u->name = strdup(name))) {
-            free(u);
-            en->val = NULL;
-            oom(e);
-            return NULL;
-        }
-        en->val = u;
-    }
     return en->val;
+}
+
+static void *make_user(struct model *m, const char *name)
+{
+    (void)m;
+    struct user *u = calloc(1, sizeof *u);
+    if (u && !(u->name = strdup(name))) {
+        free(u);
+        u = NULL;
+    }
+    return u;
+}
+
+static void *make_package(struct model *m, const char *name)
+{
+    (void)m;
+    struct package *p = calloc(1, sizeof *p);
+    if (p && !(p->name = strdup(name))) {
+        free(p);
+        p = NULL;
+    }
+    if (p)
+        p->visibility = -1;
+    return p;
+}
+
+/* "org:team" as the registry spells it; a bare name belongs to the org. */
+static void *make_team(struct model *m, const char *full)
+{
+    struct team *t = calloc(1, sizeof *t);
+    const char *colon = strchr(full, ':');
+    if (!t)
+        return NULL;
+    t->full = strdup(full);
+    t->org = colon ? strndup(full, (size_t)(colon - full)) : strdup(m->org ? m->org : "");
+    t->name = strdup(colon ? colon + 1 : full);
+    if (!t->full || !t->org || !t->name) {
+        free(t->full);
+        free(t->org);
+        free(t->name);
+        free(t);
+        return NULL;
+    }
+    return t;
+}
+
+static struct user *get_user(struct model *m, const char *name, struct err *e)
+{
+    return intern(m, &m->users, name, make_user, e);
 }
 
 static struct package *find_package(struct model *m, const char *name)
@@ -274,56 +314,12 @@ static struct package *find_package(struct model *m, const char *name)
 
 static struct package *get_package(struct model *m, const char *name, struct err *e)
 {
-    struct strset_entry *en = NULL;
-    int r = strset_add(&m->packages, name, strlen(name), &en);
-    if (r < 0) {
-        oom(e);
-        return NULL;
-    }
-    if (r == 1) {
-        struct package *p = calloc(1, sizeof *p);
-        if (!p || !(p->name = strdup(name))) {
-            free(p);
-            en->val = NULL;
-            oom(e);
-            return NULL;
-        }
-        p->visibility = -1;
-        en->val = p;
-    }
-    return en->val;
+    return intern(m, &m->packages, name, make_package, e);
 }
 
 static struct team *get_team(struct model *m, const char *full, struct err *e)
 {
-    struct strset_entry *en = NULL;
-    int r = strset_add(&m->teams, full, strlen(full), &en);
-    if (r < 0) {
-        oom(e);
-        return NULL;
-    }
-    if (r == 1) {
-        struct team *t = calloc(1, sizeof *t);
-        const char *colon = strchr(full, ':');
-        if (t) {
-            t->full = strdup(full);
-            t->org = colon ? strndup(full, (size_t)(colon - full)) : strdup(m->org ? m->org : "");
-            t->name = strdup(colon ? colon + 1 : full);
-        }
-        if (!t || !t->full || !t->org || !t->name) {
-            if (t) {
-                free(t->full);
-                free(t->org);
-                free(t->name);
-            }
-            free(t);
-            en->val = NULL;
-            oom(e);
-            return NULL;
-        }
-        en->val = t;
-    }
-    return en->val;
+    return intern(m, &m->teams, full, make_team, e);
 }
 
 /* ---- writing objects ---------------------------------------------------- */

@@ -59,11 +59,6 @@ enum {
     OPT_MAX_RETRY_WAIT,
     OPT_CACERT,
     OPT_INSECURE,
-    OPT_QUIET,
-    OPT_VERBOSE,
-    OPT_LOG_FORMAT,
-    OPT_HELP,
-    OPT_VERSION,
     OPT_TOKEN,
 };
 
@@ -79,11 +74,7 @@ static const struct option options[] = {
     {"max-retry-wait", required_argument, NULL, OPT_MAX_RETRY_WAIT},
     {"cacert", required_argument, NULL, OPT_CACERT},
     {"allow-insecure-http", no_argument, NULL, OPT_INSECURE},
-    {"quiet", no_argument, NULL, OPT_QUIET},
-    {"verbose", no_argument, NULL, OPT_VERBOSE},
-    {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
-    {"help", no_argument, NULL, OPT_HELP},
-    {"version", no_argument, NULL, OPT_VERSION},
+    CLI_COMMON_OPTIONS,
     {"token", required_argument, NULL, OPT_TOKEN},
     {NULL, 0, NULL, 0},
 };
@@ -144,20 +135,17 @@ static int parse_args(int argc, char **argv, struct args *a, struct err *e)
             if (cli_parse_long("--max-retry-wait", optarg, 0, 86400, &a->max_retry_wait, e) < 0)
                 return -1;
             break;
-        case OPT_QUIET: cli_common_option(&a->common, "quiet", "", e); break;
-        case OPT_VERBOSE: cli_common_option(&a->common, "verbose", "", e); break;
-        case OPT_LOG_FORMAT:
-            if (cli_common_option(&a->common, "log-format", optarg, e) < 0)
-                return -1;
-            break;
-        case OPT_HELP: fputs(usage, stdout); return 0;
-        case OPT_VERSION: printf("j1-npm-collect %s\n", J1NPM_VERSION); return 0;
         case OPT_TOKEN:
             return err_set(e, ERR_USAGE,
                            "--token is not accepted: other users can read command lines. Set "
                            "NPM_TOKEN or use --token-file FILE");
-        case ':': return err_set(e, ERR_USAGE, "%s needs a value (see --help)", argv[optind - 1]);
-        default: return err_set(e, ERR_USAGE, "unknown option '%s' (see --help)", argv[optind - 1]);
+        default:
+            switch (cli_getopt_common(opt, argv, "j1-npm-collect", usage, &a->common, e)) {
+            case CLI_EXIT: return 0;
+            case CLI_ERROR: return -1;
+            case CLI_HANDLED: break;
+            case CLI_NOT_MINE: return err_set(e, ERR_USAGE, "unexpected option (see --help)");
+            }
         }
     }
     if (optind < argc)

@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -58,22 +60,45 @@ int cli_parse_long(const char *flag, const char *s, long min, long max, long *ou
     return 0;
 }
 
-int cli_common_option(struct cli_common *c, const char *name, const char *arg, struct err *e)
+/* The option getopt just looked at, as typed, without any "=value". */
+static void typed_option(char **argv, char *out, size_t n)
 {
-    if (strcmp(name, "quiet") == 0) {
+    const char *arg = optind > 0 ? argv[optind - 1] : "";
+    size_t l = strcspn(arg, "=");
+    if (l > 64)
+        l = 64;
+    snprintf(out, n, "%.*s", (int)l, arg);
+}
+
+enum cli_verdict cli_getopt_common(int opt, char **argv, const char *program, const char *usage,
+                                   struct cli_common *c, struct err *e)
+{
+    char name[80];
+    switch (opt) {
+    case CLI_OPT_QUIET:
         c->quiet = true;
         c->log_level = LOG_WARN;
-        return 1;
-    }
-    if (strcmp(name, "verbose") == 0) {
+        return CLI_HANDLED;
+    case CLI_OPT_VERBOSE:
         c->quiet = false;
         c->log_level = LOG_DEBUG;
-        return 1;
+        return CLI_HANDLED;
+    case CLI_OPT_LOG_FORMAT:
+        if (log_parse_format(optarg, &c->log_format) < 0) {
+            err_set(e, ERR_USAGE, "--log-format expects 'text' or 'json', not '%s'", optarg);
+            return CLI_ERROR;
+        }
+        return CLI_HANDLED;
+    case CLI_OPT_HELP: fputs(usage, stdout); return CLI_EXIT;
+    case CLI_OPT_VERSION: printf("%s %s\n", program, J1NPM_VERSION); return CLI_EXIT;
+    case ':':
+        typed_option(argv, name, sizeof name);
+        err_set(e, ERR_USAGE, "%s needs a value (see --help)", name);
+        return CLI_ERROR;
+    case '?':
+        typed_option(argv, name, sizeof name);
+        err_set(e, ERR_USAGE, "unknown option '%s' (see --help)", name);
+        return CLI_ERROR;
+    default: return CLI_NOT_MINE;
     }
-    if (strcmp(name, "log-format") == 0) {
-        if (log_parse_format(arg, &c->log_format) < 0)
-            return err_set(e, ERR_USAGE, "--log-format expects 'text' or 'json', not '%s'", arg);
-        return 1;
-    }
-    return 0;
 }

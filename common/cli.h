@@ -32,10 +32,32 @@ struct cli_common {
     bool quiet;
 };
 
-/* Handles --quiet, --verbose and --log-format (long option names, as
- * getopt_long reports them). Returns 1 if the option was one of these, 0 if
- * not, -1 on error. */
-int cli_common_option(struct cli_common *c, const char *name, const char *arg, struct err *e);
+/* The options every program has; a program's own option ids start at 1000. */
+enum {
+    CLI_OPT_QUIET = 900,
+    CLI_OPT_VERBOSE,
+    CLI_OPT_LOG_FORMAT,
+    CLI_OPT_HELP,
+    CLI_OPT_VERSION,
+};
+
+#define CLI_COMMON_OPTIONS                                                                         \
+    {"quiet", no_argument, NULL, CLI_OPT_QUIET}, {"verbose", no_argument, NULL, CLI_OPT_VERBOSE},  \
+        {"log-format", required_argument, NULL, CLI_OPT_LOG_FORMAT},                               \
+        {"help", no_argument, NULL, CLI_OPT_HELP},                                                 \
+    {                                                                                              \
+        "version", no_argument, NULL, CLI_OPT_VERSION                                              \
+    }
+
+enum cli_verdict { CLI_NOT_MINE, CLI_HANDLED, CLI_EXIT, CLI_ERROR };
+
+/* For the default: of a getopt_long loop run with optstring ":...": handles
+ * the common options (--help and --version print and give CLI_EXIT) and
+ * getopt's own complaints (':' a missing value, '?' an unknown option).
+ * Messages name the option as typed but never its "=value": a mistyped
+ * --tokn=SECRET must not print the secret. */
+enum cli_verdict cli_getopt_common(int opt, char **argv, const char *program, const char *usage,
+                                   struct cli_common *c, struct err *e);
 
 /* The exit status for the signal that interrupted us (128 + signal). */
 int cli_interrupt_status(void);

@@ -46,11 +46,6 @@ enum {
     OPT_ALLOW_INCOMPLETE,
     OPT_ACCOUNT_NAME,
     OPT_TAG,
-    OPT_QUIET,
-    OPT_VERBOSE,
-    OPT_LOG_FORMAT,
-    OPT_HELP,
-    OPT_VERSION,
 };
 
 static const struct option options[] = {
@@ -59,11 +54,7 @@ static const struct option options[] = {
     {"allow-incomplete", no_argument, NULL, OPT_ALLOW_INCOMPLETE},
     {"account-name", required_argument, NULL, OPT_ACCOUNT_NAME},
     {"tag", required_argument, NULL, OPT_TAG},
-    {"quiet", no_argument, NULL, OPT_QUIET},
-    {"verbose", no_argument, NULL, OPT_VERBOSE},
-    {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
-    {"help", no_argument, NULL, OPT_HELP},
-    {"version", no_argument, NULL, OPT_VERSION},
+    CLI_COMMON_OPTIONS,
     {NULL, 0, NULL, 0},
 };
 
@@ -132,16 +123,13 @@ static int parse_args(int argc, char **argv, struct args *a, struct err *e)
             if (parse_tag(a, optarg, e) < 0)
                 return -1;
             break;
-        case OPT_QUIET: cli_common_option(&a->common, "quiet", "", e); break;
-        case OPT_VERBOSE: cli_common_option(&a->common, "verbose", "", e); break;
-        case OPT_LOG_FORMAT:
-            if (cli_common_option(&a->common, "log-format", optarg, e) < 0)
-                return -1;
-            break;
-        case OPT_HELP: fputs(usage, stdout); return 0;
-        case OPT_VERSION: printf("j1-npm-transform %s\n", J1NPM_VERSION); return 0;
-        case ':': return err_set(e, ERR_USAGE, "%s needs a value (see --help)", argv[optind - 1]);
-        default: return err_set(e, ERR_USAGE, "unknown option '%s' (see --help)", argv[optind - 1]);
+        default:
+            switch (cli_getopt_common(opt, argv, "j1-npm-transform", usage, &a->common, e)) {
+            case CLI_EXIT: return 0;
+            case CLI_ERROR: return -1;
+            case CLI_HANDLED: break;
+            case CLI_NOT_MINE: return err_set(e, ERR_USAGE, "unexpected option (see --help)");
+            }
         }
     }
     if (optind < argc)

@@ -71,11 +71,6 @@ enum {
     OPT_RETRIES,
     OPT_MAX_RETRY_WAIT,
     OPT_KEY_FILE,
-    OPT_QUIET,
-    OPT_VERBOSE,
-    OPT_LOG_FORMAT,
-    OPT_HELP,
-    OPT_VERSION,
     OPT_API_KEY,
 };
 
@@ -94,11 +89,7 @@ static const struct option options[] = {
     {"retries", required_argument, NULL, OPT_RETRIES},
     {"max-retry-wait", required_argument, NULL, OPT_MAX_RETRY_WAIT},
     {"api-key-file", required_argument, NULL, OPT_KEY_FILE},
-    {"quiet", no_argument, NULL, OPT_QUIET},
-    {"verbose", no_argument, NULL, OPT_VERBOSE},
-    {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
-    {"help", no_argument, NULL, OPT_HELP},
-    {"version", no_argument, NULL, OPT_VERSION},
+    CLI_COMMON_OPTIONS,
     {"api-key", required_argument, NULL, OPT_API_KEY},
     {NULL, 0, NULL, 0},
 };
@@ -111,13 +102,6 @@ struct args {
     struct cli_common common;
 };
 
-/* An option as typed, without any "=value" (which could be a secret). */
-static void option_name(const char *arg, char *out, size_t n)
-{
-    size_t l = strcspn(arg, "=");
-    snprintf(out, n, "%.*s", (int)(l < 64 ? l : 64), arg);
-}
-
 /* 1: keep going; 0: done (help/version printed); -1: error. */
 static int parse_args(int argc, char **argv, struct args *a, struct err *e)
 {
@@ -128,7 +112,6 @@ static int parse_args(int argc, char **argv, struct args *a, struct err *e)
     a->common.log_level = LOG_INFO;
     opterr = 0;
     int opt;
-    char name[80];
     while ((opt = getopt_long(argc, argv, ":i:", options, NULL)) != -1) {
         switch (opt) {
         case OPT_IN: a->in = optarg; break;
@@ -161,24 +144,17 @@ static int parse_args(int argc, char **argv, struct args *a, struct err *e)
                 return -1;
             break;
         case OPT_KEY_FILE: a->f.api_key_file = optarg; break;
-        case OPT_QUIET: cli_common_option(&a->common, "quiet", "", e); break;
-        case OPT_VERBOSE: cli_common_option(&a->common, "verbose", "", e); break;
-        case OPT_LOG_FORMAT:
-            if (cli_common_option(&a->common, "log-format", optarg, e) < 0)
-                return -1;
-            break;
-        case OPT_HELP: fputs(usage, stdout); return 0;
-        case OPT_VERSION: printf("j1-npm-upload %s\n", J1NPM_VERSION); return 0;
         case OPT_API_KEY:
             return err_set(e, ERR_USAGE,
                            "--api-key is not accepted: other users can read command lines. Set "
                            "JUPITERONE_API_KEY or use --api-key-file FILE");
-        case ':':
-            option_name(argv[optind - 1], name, sizeof name);
-            return err_set(e, ERR_USAGE, "%s needs a value (see --help)", name);
         default:
-            option_name(argv[optind - 1], name, sizeof name);
-            return err_set(e, ERR_USAGE, "unknown option '%s' (see --help)", name);
+            switch (cli_getopt_common(opt, argv, "j1-npm-upload", usage, &a->common, e)) {
+            case CLI_EXIT: return 0;
+            case CLI_ERROR: return -1;
+            case CLI_HANDLED: break;
+            case CLI_NOT_MINE: return err_set(e, ERR_USAGE, "unexpected option (see --help)");
+            }
         }
     }
     if (optind < argc)

@@ -669,6 +669,14 @@ class UsageTest(CollectCase):
         self.assertExit(res, 2)
         self.assertIn(b"--no-such-flag", res.err)
 
+    def test_a_mistyped_option_never_echoes_its_value(self):
+        # --tokn=... is a typo away from a secret: the message names the option only.
+        for prog in ("collect", "transform", "upload"):
+            res = self.run_prog(prog, "--tokn=npm_SecretValue123")
+            self.assertEqual(res.rc, 2, "%s: expected exit 2, got %r" % (prog, res))
+            self.assertIn(b"--tokn", res.err, prog)
+            self.assertNotIn(b"npm_SecretValue123", res.err + res.out, prog)
+
     def test_help_and_version_exit_0(self):
         res = self.collect_args("--help")
         self.assertExit(res, 0)

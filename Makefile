@@ -51,6 +51,9 @@ UNIT_OBJ   := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN   := $(BUILD)/unit-tests
 # The unit tests also link the programs' own modules (all but their main.c).
 PROG_OBJ   := $(filter-out %/main.o,$(foreach p,$(PROGRAMS),$(patsubst %.c,$(BUILD)/%.o,$(wildcard $(p)/*.c))))
+# A unit test names a program's header with its directory ("transform/access.h"):
+# two programs may hold headers of the same name.
+$(UNIT_OBJ): CPPFLAGS += -I.
 
 .PHONY: all bin-links deps test unit integration demo bench install format lint clean
 

@@ -42,6 +42,11 @@
     X(test_sha256_fips_one_million_a_in_uneven_chunks)                                             \
     X(test_sha256_block_boundaries)                                                                \
     X(test_sha256_chunking_never_changes_the_digest)                                               \
+    /* access (transform) */                                                                       \
+    X(test_access_perm_parse_knows_npm_spellings_and_refuses_others)                               \
+    X(test_access_team_perm_is_the_highest_grant_of_the_users_teams)                               \
+    X(test_access_repeated_records_do_not_change_the_answer)                                       \
+    X(test_access_many_teams_answer_by_merge)                                                      \
     /* strset */                                                                                   \
     X(test_strset_add_then_get)                                                                    \
     X(test_strset_add_twice_keeps_one_entry_and_its_value)                                         \

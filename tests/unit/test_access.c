@@ -1,0 +1,74 @@
+/* test_access.c — what a user's teams grant on a package (transform/access.c). */
+#include <string.h>
+
+#include "transform/access.h"
+#include "t.h"
+
+TEST(test_access_perm_parse_knows_npm_spellings_and_refuses_others)
+{
+    T_INT(PERM_READ, perm_parse("read-only"));
+    T_INT(PERM_READ, perm_parse("read"));
+    T_INT(PERM_WRITE, perm_parse("read-write"));
+    T_INT(PERM_WRITE, perm_parse("write"));
+    T_INT(-1, perm_parse("admin"));
+    T_INT(-1, perm_parse(""));
+    T_INT(-1, perm_parse("Read-Write"));
+}
+
+TEST(test_access_team_perm_is_the_highest_grant_of_the_users_teams)
+{
+    struct access *a = access_new();
+    T_TRUE(a != NULL);
+    /* Teams 0 (developers: everyone, read-write on p1) and 1 (readers:
+     * alice, read-only on p1 and p2), 2 (ops: bob, nothing). Added out of
+     * team order, so the lists must be sorted before the merge. */
+    T_CHECK_INT(0, access_member(a, 1, "alice", 5));
+    T_CHECK_INT(0, access_member(a, 0, "alice", 5));
+    T_CHECK_INT(0, access_member(a, 0, "bob", 3));
+    T_CHECK_INT(0, access_member(a, 2, "bob", 3));
+    T_CHECK_INT(0, access_grant(a, 1, "p1", 2, PERM_READ));
+    T_CHECK_INT(0, access_grant(a, 0, "p1", 2, PERM_WRITE));
+    T_CHECK_INT(0, access_grant(a, 1, "p2", 2, PERM_READ));
+    T_CHECK_INT(PERM_WRITE, access_team_perm(a, "p1", "alice"));
+    T_CHECK_INT(PERM_WRITE, access_team_perm(a, "p1", "bob"));
+    T_CHECK_INT(PERM_READ, access_team_perm(a, "p2", "alice"));
+    T_CHECK_INT(PERM_NONE, access_team_perm(a, "p2", "bob"));     /* no team of bob grants p2 */
+    T_CHECK_INT(PERM_NONE, access_team_perm(a, "p3", "alice"));   /* no team grants p3 */
+    T_CHECK_INT(PERM_NONE, access_team_perm(a, "p1", "mallory")); /* in no team */
+    /* Later additions are seen: the lists are sorted again. */
+    T_CHECK_INT(0, access_member(a, 3, "bob", 3));
+    T_CHECK_INT(0, access_grant(a, 3, "p2", 2, PERM_WRITE));
+    T_CHECK_INT(PERM_WRITE, access_team_perm(a, "p2", "bob"));
+    T_CHECK_INT(PERM_READ, access_team_perm(a, "p2", "alice"));
+    access_free(a);
+}
+
+TEST(test_access_repeated_records_do_not_change_the_answer)
+{
+    struct access *a = access_new();
+    T_TRUE(a != NULL);
+    for (int i = 0; i < 3; i++) {
+        T_CHECK_INT(0, access_member(a, 5, "carol", 5));
+        T_CHECK_INT(0, access_grant(a, 5, "pkg", 3, PERM_READ));
+    }
+    T_CHECK_INT(0, access_grant(a, 4, "pkg", 3, PERM_WRITE)); /* a team carol is not in */
+    T_CHECK_INT(PERM_READ, access_team_perm(a, "pkg", "carol"));
+    access_free(a);
+    access_free(NULL);
+}
+
+TEST(test_access_many_teams_answer_by_merge)
+{
+    /* 1,000 teams, the user in the odd ones, the package granted by the
+     * multiples of 3 (read) and by team 999 (write): 999 is odd, so write. */
+    struct access *a = access_new();
+    T_TRUE(a != NULL);
+    for (uint32_t t = 1000; t-- > 0;) {
+        if (t % 2)
+            T_CHECK_INT(0, access_member(a, t, "u", 1));
+        if (t % 3 == 0)
+            T_CHECK_INT(0, access_grant(a, t, "p", 1, t == 999 ? PERM_WRITE : PERM_READ));
+    }
+    T_CHECK_INT(PERM_WRITE, access_team_perm(a, "p", "u"));
+    access_free(a);
+}

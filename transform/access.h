@@ -1,0 +1,45 @@
+/*
+ * access.h — what a user's teams grant them on a package.
+ *
+ * On npm every org has a `developers` team that holds every member and, by
+ * default, read-write access to every package, so a package's collaborator
+ * list names nearly every member: one package ALLOWS user edge per
+ * collaborator grows as packages x members (5 million edges for 5,000
+ * packages and 1,000 members), restating what team HAS user + team ALLOWS
+ * package already say. Transform therefore writes that edge only for access
+ * the teams do not explain, and this is the join that tells which: team
+ * member lists and team package permissions go in as they are read, and
+ * access_team_perm() answers "the highest permission any of this user's
+ * teams grants on this package".
+ *
+ * Memory: one entry per user that is in a team (its team ids) and one per
+ * package that a team grants (its (team, permission) pairs) — it grows with
+ * team memberships and team grants, never with collaborators. Both lists are
+ * kept sorted by team id (sorted once, on the first question), so a question
+ * costs O(teams of the user + teams granting the package).
+ */
+#ifndef J1NPM_TRANSFORM_ACCESS_H
+#define J1NPM_TRANSFORM_ACCESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Ordered: a higher value includes the lower ones. */
+enum perm { PERM_NONE, PERM_READ, PERM_WRITE };
+
+/* "read-only"/"read" -> PERM_READ, "read-write"/"write" -> PERM_WRITE; any
+ * other spelling -1 (not comparable: never explained by a team). */
+int perm_parse(const char *s);
+
+struct access;
+
+struct access *access_new(void);
+/* Team `team` (the caller's small integer id) has `user` as a member. -1: OOM. */
+int access_member(struct access *a, uint32_t team, const char *user, size_t n);
+/* Team `team` grants `perm` on package `pkg`. -1: OOM. */
+int access_grant(struct access *a, uint32_t team, const char *pkg, size_t n, enum perm perm);
+/* The highest permission any team of `user` grants on `pkg` (PERM_NONE if none). */
+enum perm access_team_perm(struct access *a, const char *pkg, const char *user);
+void access_free(struct access *a);
+
+#endif

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access.h"
 #include "buf.h"
 #include "json.h"
 #include "log.h"
@@ -45,6 +46,7 @@ struct user {
 };
 
 struct team {
+    uint32_t id; /* for access.c */
     char *full; /* "org:team" */
     char *org, *name;
     bool members_seen, members_known;
@@ -58,7 +60,9 @@ struct package {
     char *access;
     int visibility; /* -1 unknown, 0 private, 1 public */
     bool vis_seen, collab_seen, collab_known, doc_seen, emitted;
-    struct strvec collab_user, collab_perm; /* parallel */
+    /* Collaborators are counted, not held: the ones the teams do not
+     * explain become edges as their list is read (see on_collaborators). */
+    uint32_t n_collab, n_write, n_read, n_outside, n_direct;
 };
 
 struct model {
@@ -69,6 +73,10 @@ struct model {
     bool roster_known;
     bool seen[K_COUNT]; /* a record of this kind was read */
     struct strset users, teams, packages;
+    struct access *access; /* team members and grants, for on_collaborators */
+    uint32_t nteams;       /* team ids handed out */
+    bool teams_known;      /* the org's team list was read */
+    int teams_complete;    /* -1 not yet decided; else every team list was read */
     unsigned partial;
     bool small_done;
     struct pkgdoc doc;
@@ -291,6 +299,7 @@ static void *make_team(struct model *m, const char *full)
     t->full = strdup(full);
     t->org = colon ? strndup(full, (size_t)(colon - full)) : strdup(m->org ? m->org : "");
     t->name = strdup(colon ? colon + 1 : full);
+    t->id = m->nteams++;
     if (!t->full || !t->org || !t->name) {
         free(t->full);
         free(t->org);
@@ -401,27 +410,39 @@ static void key_of(struct buf *b, const char *prefix, const char *name)
     buf_printf(b, "%s%s", prefix, name);
 }
 
-/* The SDK's createDirectRelationship: _key "<from>|<class in lower case>|<to>". */
+/* The SDK's createDirectRelationship: _key "<from>|<class in lower case>|<to>".
+ * Begins the object in m->obj with the properties every direct relationship
+ * has; the caller adds its own and ends with obj_finish(..., key->p, ...). */
+static int rel_begin(struct model *m, struct jw *w, struct buf *key, enum gtype t, const char *from,
+                     const char *to, struct err *e)
+{
+    const char *cls = gtypes[t].cls;
+    buf_reset(key);
+    if (buf_printf(key, "%s|%s|%s", from, gtypes[t].verb, to) < 0)
+        return oom(e);
+    buf_reset(&m->obj);
+    jw_init(w, &m->obj);
+    jw_obj(w);
+    jw_kstr(w, "_key", key->p);
+    jw_kstr(w, "_type", gtypes[t].type);
+    jw_kstr(w, "_class", cls);
+    jw_kstr(w, "_fromEntityKey", from);
+    jw_kstr(w, "_toEntityKey", to);
+    jw_kstr(w, "displayName", cls);
+    return 0;
+}
+
 static int rel_direct(struct model *m, enum gtype t, const char *from, const char *to,
                       const char *permission, struct err *e)
 {
     struct buf key = BUF_INIT;
-    const char *cls = gtypes[t].cls;
-    if (buf_printf(&key, "%s|%s|%s", from, gtypes[t].verb, to) < 0)
-        return oom(e);
     struct jw w;
-    buf_reset(&m->obj);
-    jw_init(&w, &m->obj);
-    jw_obj(&w);
-    jw_kstr(&w, "_key", key.p);
-    jw_kstr(&w, "_type", gtypes[t].type);
-    jw_kstr(&w, "_class", cls);
-    jw_kstr(&w, "_fromEntityKey", from);
-    jw_kstr(&w, "_toEntityKey", to);
-    jw_kstr(&w, "displayName", cls);
-    if (permission)
-        jw_kstr(&w, "permission", permission);
-    int rc = obj_finish(m, &w, t, key.p, e);
+    int rc = rel_begin(m, &w, &key, t, from, to, e);
+    if (rc == 0) {
+        if (permission)
+            jw_kstr(&w, "permission", permission);
+        rc = obj_finish(m, &w, t, key.p, e);
+    }
     buf_free(&key);
     return rc;
 }
@@ -564,8 +585,11 @@ static int on_teams(struct model *m, const struct record *r, struct err *e)
         mark(m, r->kind);
         return 0;
     }
-    return read_names(m, r, false, "the team list must be an array of \"org:team\" strings", "",
-                      org_team, NULL, e);
+    if (read_names(m, r, false, "the team list must be an array of \"org:team\" strings", "",
+                   org_team, NULL, e) < 0)
+        return -1;
+    m->teams_known = true;
+    return 0;
 }
 
 static int org_package(struct model *m, void *ctx, const char *name, size_t n, const char *access,
@@ -594,7 +618,7 @@ static int team_member(struct model *m, void *ctx, const char *name, size_t n, c
 {
     struct team *t = ctx;
     (void)v;
-    if (sv_add(&t->members, name, n) < 0)
+    if (sv_add(&t->members, name, n) < 0 || access_member(m->access, t->id, name, n) < 0)
         return oom(e);
     return get_user(m, name, e) ? 0 : -1;
 }
@@ -629,8 +653,12 @@ static int team_permission(struct model *m, void *ctx, const char *name, size_t 
 {
     struct team *t = ctx;
     const char *pv = norm_perm(perm);
-    (void)m;
+    int rank = perm_parse(pv);
     if (sv_add(&t->perm_pkg, name, n) < 0 || sv_add(&t->perm_val, pv, strlen(pv)) < 0)
+        return oom(e);
+    /* A permission spelled some other way grants nothing we can compare:
+     * the collaborators it might explain keep their edges. */
+    if (rank >= 0 && access_grant(m->access, t->id, name, n, (enum perm)rank) < 0)
         return oom(e);
     return 0;
 }
@@ -735,14 +763,75 @@ out:
     return rc;
 }
 
+/* Whether every team list was read, so that "no team grants this" is a
+ * fact. Decided once, at the first collaborator list: the dump's kind order
+ * puts every team record before it. */
+static bool teams_complete(struct model *m)
+{
+    if (m->teams_complete < 0) {
+        m->teams_complete = m->teams_known;
+        for (size_t i = 0; i < m->teams.cap; i++) {
+            const struct team *t = m->teams.e[i].key ? m->teams.e[i].val : NULL;
+            if (t && (!t->members_known || !t->perms_known))
+                m->teams_complete = 0;
+        }
+    }
+    return m->teams_complete;
+}
+
+/* package ALLOWS user, for access the user's teams do not explain:
+ *   permission      what the collaborator list says;
+ *   grant           "direct" — no team of the user grants this much (only
+ *                   when every team list was read; unknown otherwise);
+ *   teamPermission  the lower permission the user's teams do grant;
+ *   orgMember       false for a collaborator from outside the org (only
+ *                   when the roster was read). */
+static int rel_allows_user(struct model *m, const struct package *p, const struct user *u,
+                           const char *perm, enum perm team, struct err *e)
+{
+    struct buf from = BUF_INIT, to = BUF_INIT, key = BUF_INIT;
+    struct jw w;
+    key_of(&from, "npm-package:", p->name);
+    key_of(&to, "npm-user:", u->name);
+    int rc = rel_begin(m, &w, &key, T_PACKAGE_ALLOWS_USER, from.p, to.p, e);
+    if (rc == 0) {
+        jw_kstr(&w, "permission", perm);
+        if (teams_complete(m))
+            jw_kstr(&w, "grant", "direct");
+        if (team == PERM_READ)
+            jw_kstr(&w, "teamPermission", "read-only");
+        if (m->roster_known)
+            jw_kbool(&w, "orgMember", u->member);
+        rc = obj_finish(m, &w, T_PACKAGE_ALLOWS_USER, key.p, e);
+    }
+    buf_free(&from);
+    buf_free(&to);
+    buf_free(&key);
+    return rc;
+}
+
 static int collaborator(struct model *m, void *ctx, const char *name, size_t n, const char *perm,
                         struct err *e)
 {
     struct package *p = ctx;
     const char *pv = norm_perm(perm);
-    if (sv_add(&p->collab_user, name, n) < 0 || sv_add(&p->collab_perm, pv, strlen(pv)) < 0)
-        return oom(e);
-    return get_user(m, name, e) ? 0 : -1;
+    int want = perm_parse(pv);
+    (void)n;
+    struct user *u = get_user(m, name, e);
+    if (!u)
+        return -1;
+    p->n_collab++;
+    if (want == PERM_WRITE)
+        p->n_write++;
+    else if (want == PERM_READ)
+        p->n_read++;
+    if (m->roster_known && !u->member)
+        p->n_outside++;
+    enum perm team = access_team_perm(m->access, p->name, u->name);
+    if (want >= 0 && (enum perm)want <= team)
+        return 0; /* a team of theirs grants this: team HAS user + team ALLOWS package say it */
+    p->n_direct++;
+    return rel_allows_user(m, p, u, pv, team, e);
 }
 
 static int on_collaborators(struct model *m, const struct record *r, struct err *e)
@@ -1266,8 +1355,14 @@ static int emit_package(struct model *m, struct package *p, struct pkgdoc *doc, 
      * time.unpublished when a package is unpublished). */
     if (doc_absent || (doc && doc->nvers == 0))
         jw_kbool(&w, "unpublished", true);
-    if (p->collab_known)
-        jw_kint(&w, "collaboratorCount", (long long)p->collab_user.n);
+    if (p->collab_known) {
+        jw_kint(&w, "collaboratorCount", p->n_collab);
+        jw_kint(&w, "readWriteCollaboratorCount", p->n_write);
+        jw_kint(&w, "readOnlyCollaboratorCount", p->n_read);
+        jw_kint(&w, "directCollaboratorCount", p->n_direct);
+        if (m->roster_known)
+            jw_kint(&w, "outsideCollaboratorCount", p->n_outside);
+    }
     weblink(&w, "package/", full);
     ent_tags(m, &w);
     jw_key(&w, "_rawData");
@@ -1282,15 +1377,6 @@ static int emit_package(struct model *m, struct package *p, struct pkgdoc *doc, 
         jw_bool(&w, p->visibility == 1);
     else
         jw_null(&w);
-    jw_key(&w, "collaborators");
-    if (p->collab_known) {
-        jw_obj(&w);
-        for (size_t i = 0; i < p->collab_user.n; i++)
-            jw_kstr(&w, p->collab_user.v[i], p->collab_perm.v[i]);
-        jw_obj_end(&w);
-    } else {
-        jw_null(&w);
-    }
     jw_obj_end(&w);
     jw_obj_end(&w);
     if (doc) {
@@ -1308,11 +1394,6 @@ static int emit_package(struct model *m, struct package *p, struct pkgdoc *doc, 
     for (size_t i = 0; i < f.maintainers.n; i++) {
         key_of(&other, "npm-user:", f.maintainers.v[i]);
         if (rel_direct(m, T_USER_MANAGES_PACKAGE, other.p, key.p, NULL, e) < 0)
-            goto out;
-    }
-    for (size_t i = 0; i < p->collab_user.n; i++) {
-        key_of(&other, "npm-user:", p->collab_user.v[i]);
-        if (rel_direct(m, T_PACKAGE_ALLOWS_USER, key.p, other.p, p->collab_perm.v[i], e) < 0)
             goto out;
     }
     /* The repository that published it: from the document; the official
@@ -1606,6 +1687,12 @@ struct model *model_new(const struct model_opts *o, struct graph *g, struct err 
     }
     m->o = *o;
     m->g = g;
+    m->teams_complete = -1;
+    if (!(m->access = access_new())) {
+        free(m);
+        oom(e);
+        return NULL;
+    }
     return m;
 }
 
@@ -1636,8 +1723,6 @@ static void free_package(void *v)
     struct package *p = v;
     free(p->name);
     free(p->access);
-    sv_free(&p->collab_user);
-    sv_free(&p->collab_perm);
     free(p);
 }
 
@@ -1649,6 +1734,7 @@ void model_free(struct model *m)
     strset_free(&m->teams, free_team);
     strset_free(&m->packages, free_package);
     strset_free(&m->warned, NULL);
+    access_free(m->access);
     pkgdoc_free(&m->doc);
     buf_free(&m->obj);
     buf_free(&m->s1);

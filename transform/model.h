@@ -5,8 +5,11 @@
  *   - users: name, org role, emails (from profiles and from maintainer
  *     records), the profile document (small) — for members and for outside
  *     maintainers and collaborators;
- *   - teams: members and package permissions;
- *   - packages: name, access, visibility, collaborators;
+ *   - teams: members and package permissions, and (access.h) the join
+ *     that tells which collaborator access a team explains;
+ *   - packages: name, access, visibility and collaborator counts — never
+ *     the collaborators themselves: the access no team explains becomes an
+ *     edge as the list is read, the rest only a count;
  * all keyed by name. Package documents are never held: each is read,
  * turned into its entity and relationships (handed to graph.c, which
  * spools them to disk), and dropped. Users are written last, because

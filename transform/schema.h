@@ -79,10 +79,12 @@ static const struct gstep_info gsteps[S_COUNT] = {
 static const unsigned kind_feeds[K_COUNT] = {
     [K_WHOAMI] = 0,
     [K_ORG_USERS] = TB(T_USER) | TB(T_ACCOUNT_HAS_USER),
-    [K_ORG_TEAMS] =
-        TB(T_TEAM) | TB(T_TEAM_HAS_USER) | TB(T_ACCOUNT_HAS_TEAM) | TB(T_TEAM_ALLOWS_PACKAGE),
-    [K_TEAM_USERS] = TB(T_TEAM) | TB(T_TEAM_HAS_USER),
-    [K_TEAM_PACKAGES] = TB(T_TEAM_ALLOWS_PACKAGE),
+    /* package ALLOWS user is written only for access the teams do not
+     * explain, so every team list feeds it too. */
+    [K_ORG_TEAMS] = TB(T_TEAM) | TB(T_TEAM_HAS_USER) | TB(T_ACCOUNT_HAS_TEAM) |
+                    TB(T_TEAM_ALLOWS_PACKAGE) | TB(T_PACKAGE_ALLOWS_USER),
+    [K_TEAM_USERS] = TB(T_TEAM) | TB(T_TEAM_HAS_USER) | TB(T_PACKAGE_ALLOWS_USER),
+    [K_TEAM_PACKAGES] = TB(T_TEAM_ALLOWS_PACKAGE) | TB(T_PACKAGE_ALLOWS_USER),
     [K_ORG_PACKAGES] = TB(T_PACKAGE) | TB(T_ACCOUNT_HAS_PACKAGE) | TB(T_USER_MANAGES_PACKAGE) |
                        TB(T_PACKAGE_ALLOWS_USER) | TB(T_REPO_PUBLISHED_PACKAGE) |
                        TB(T_TEAM_ALLOWS_PACKAGE) |

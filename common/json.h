@@ -131,6 +131,7 @@ bool jpush_finish(struct jpush *v);
 /* json.c holds jsmn's implementation; everyone else sees its declarations. */
 #ifndef JSMN_H
 #define JSMN_HEADER
+#define JSMN_PARENT_LINKS /* as in json.c: it changes jsmntok_t */
 #include <jsmn.h>
 #endif
 

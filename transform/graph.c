@@ -43,6 +43,7 @@ struct graph {
     size_t nruns, caprun;
     uint64_t count[T_COUNT];
     uint64_t dups;
+    size_t run_budget, max_runs; /* GRAPH_RUN_BUDGET, GRAPH_MAX_RUNS; graph_tune() */
 };
 
 static FILE *temp_file(void)
@@ -71,7 +72,15 @@ struct graph *graph_new(struct err *e)
         err_set(e, ERR_FAIL, "cannot create a temporary file: %s", strerror(errno));
         return NULL;
     }
+    g->run_budget = GRAPH_RUN_BUDGET;
+    g->max_runs = GRAPH_MAX_RUNS;
     return g;
+}
+
+void graph_tune(struct graph *g, size_t run_budget, size_t max_runs)
+{
+    g->run_budget = run_budget;
+    g->max_runs = max_runs < 2 ? 2 : max_runs;
 }
 
 void graph_free(struct graph *g)
@@ -135,7 +144,26 @@ static void sort_run(struct graph *g)
         qsort(g->ix, g->n, sizeof *g->ix, cmp_ix);
 }
 
-/* Sorts the run in memory and appends it to the runs file. */
+static int compact_runs(struct graph *g, struct err *e);
+
+/* One index entry of a run: [type u32][klen u32][off u64][len u32][key]. */
+static int put_entry(FILE *f, uint32_t type, uint32_t klen, uint64_t off, uint32_t len,
+                     const char *key, uint64_t *flen, struct err *e)
+{
+    unsigned char h[20];
+    memcpy(h, &type, 4);
+    memcpy(h + 4, &klen, 4);
+    memcpy(h + 8, &off, 8);
+    memcpy(h + 16, &len, 4);
+    if (fwrite(h, 1, sizeof h, f) != sizeof h || fwrite(key, 1, klen, f) != klen)
+        return err_set(e, ERR_FAIL, "cannot write a temporary file: %s", strerror(errno));
+    *flen += sizeof h + klen;
+    return 0;
+}
+
+/* Sorts the run in memory and appends it to the runs file; once there are
+ * max_runs runs they are merged into one, so the merge's fan-in (one read
+ * buffer per run) stays bounded however many objects come. */
 static int spill_run(struct graph *g, struct err *e)
 {
     if (!g->n)
@@ -154,22 +182,16 @@ static int spill_run(struct graph *g, struct err *e)
     uint64_t start = g->runs_len;
     for (size_t i = 0; i < g->n; i++) {
         const struct ientry *x = &g->ix[i];
-        unsigned char h[20];
-        memcpy(h, &x->type, 4);
-        memcpy(h + 4, &x->klen, 4);
-        memcpy(h + 8, &x->off, 8);
-        memcpy(h + 16, &x->len, 4);
-        if (fwrite(h, 1, sizeof h, g->runs) != sizeof h ||
-            fwrite(g->keys.p + x->keyoff, 1, x->klen, g->runs) != x->klen)
-            return err_set(e, ERR_FAIL, "cannot write a temporary file: %s", strerror(errno));
-        g->runs_len += sizeof h + x->klen;
+        if (put_entry(g->runs, x->type, x->klen, x->off, x->len, g->keys.p + x->keyoff,
+                      &g->runs_len, e) < 0)
+            return -1;
     }
     g->rv[g->nruns].start = start;
     g->rv[g->nruns].end = g->runs_len;
     g->nruns++;
     g->n = 0;
     buf_reset(&g->keys);
-    return 0;
+    return g->nruns >= g->max_runs ? compact_runs(g, e) : 0;
 }
 
 int graph_add(struct graph *g, enum gtype t, const char *key, size_t klen, const char *json,
@@ -178,7 +200,7 @@ int graph_add(struct graph *g, enum gtype t, const char *key, size_t klen, const
     if (n > UINT32_MAX || klen > (1u << 20))
         return err_set(e, ERR_FAIL, "graph object %.*s is too large", (int)(klen > 80 ? 80 : klen),
                        key);
-    if (g->n && (g->keys.len + klen + (g->n + 1) * sizeof *g->ix) > GRAPH_RUN_BUDGET &&
+    if (g->n && (g->keys.len + klen + (g->n + 1) * sizeof *g->ix) > g->run_budget &&
         spill_run(g, e) < 0)
         return -1;
     if (g->n == g->cap) {
@@ -216,7 +238,7 @@ struct item {
 struct run_reader {
     int fd;
     uint64_t pos, end;
-    char buf[65536];
+    char buf[GRAPH_RUN_READ_BUF];
     size_t have, at;
     struct buf key; /* the current record's key */
     struct item cur;
@@ -303,6 +325,8 @@ static void heap_down(struct cursor *c, size_t i)
     }
 }
 
+static int merge_open(struct cursor *c, struct graph *g, struct err *e);
+
 static int cursor_open(struct cursor *c, struct graph *g, struct err *e)
 {
     memset(c, 0, sizeof *c);
@@ -315,6 +339,14 @@ static int cursor_open(struct cursor *c, struct graph *g, struct err *e)
     }
     if (spill_run(g, e) < 0)
         return -1;
+    return merge_open(c, g, e);
+}
+
+/* A cursor over the spilled runs, merged. */
+static int merge_open(struct cursor *c, struct graph *g, struct err *e)
+{
+    memset(c, 0, sizeof *c);
+    c->g = g;
     if (fflush(g->runs) != 0)
         return err_set(e, ERR_FAIL, "cannot write a temporary file: %s", strerror(errno));
     c->rr = calloc(g->nruns, sizeof *c->rr);
@@ -391,6 +423,40 @@ static int cursor_next(struct cursor *c, struct item *it, struct err *e)
         c->have_last = true;
         return 1;
     }
+}
+
+/* Merges every run into one, written to a fresh temporary file that
+ * replaces the runs file (so the disk holds at most two copies of the
+ * index). Repeated keys are dropped here already, as the final merge would:
+ * the runs are merged in the order the objects were made. */
+static int compact_runs(struct graph *g, struct err *e)
+{
+    struct cursor c;
+    struct item it;
+    uint64_t len = 0;
+    int r = -1;
+    FILE *out = temp_file();
+    if (!out)
+        return err_set(e, ERR_FAIL, "cannot create a temporary file: %s", strerror(errno));
+    if (merge_open(&c, g, e) == 0) {
+        while ((r = cursor_next(&c, &it, e)) > 0)
+            if (put_entry(out, it.type, it.klen, it.off, it.len, it.key, &len, e) < 0) {
+                r = -1;
+                break;
+            }
+    }
+    cursor_close(&c);
+    if (r < 0) {
+        fclose(out);
+        return -1;
+    }
+    fclose(g->runs);
+    g->runs = out;
+    g->runs_len = len;
+    g->rv[0].start = 0;
+    g->rv[0].end = len;
+    g->nruns = 1;
+    return 0;
 }
 
 static int read_obj(struct graph *g, const struct item *x, struct buf *b, struct err *e)

@@ -12,9 +12,12 @@
  *
  * The index itself is sorted externally: entries collect in memory up to
  * GRAPH_RUN_BUDGET bytes, are then sorted and spilled as a run to a second
- * temporary file, and graph_write() merges the runs. So memory stays at the
- * budget however many objects there are (an org with hundreds of
- * collaborators per package has millions of relationships).
+ * temporary file, and graph_write() merges the runs. Every GRAPH_MAX_RUNS
+ * runs are merged into one as they come, so the final merge never reads
+ * more than that many at once. So memory stays at the budget plus
+ * GRAPH_MAX_RUNS read buffers (about 12 MB) however many objects there are:
+ * a dump whose packages each have thousands of direct collaborators makes
+ * millions of relationships (the test with a million runs under 64 MB).
  *
  * Directory output replaces an existing --out only when the new tree is
  * complete: it is built beside it and swapped in by rename. Like the dump,
@@ -33,6 +36,10 @@
 #define GRAPH_FILE_MAX_OBJECTS 1000
 #define GRAPH_FILE_MAX_BYTES 5000000
 #define GRAPH_RUN_BUDGET ((size_t)8 << 20)
+/* At most this many runs wait for the merge (each is read through a buffer
+ * of GRAPH_RUN_READ_BUF bytes); the next spill merges them into one. */
+#define GRAPH_MAX_RUNS 64
+#define GRAPH_RUN_READ_BUF 65536
 
 struct graph;
 
@@ -43,6 +50,8 @@ int graph_add(struct graph *g, enum gtype t, const char *key, size_t klen, const
 /* out: a directory, or "-" for a gzip NDJSON stream on stdout.
  * partial: bit set of enum gtype (TB()) that are partial datasets. */
 int graph_write(struct graph *g, const char *out, unsigned partial, struct err *e);
+/* Tests: a small run budget and fan-in force many runs and merges. */
+void graph_tune(struct graph *g, size_t run_budget, size_t max_runs);
 uint64_t graph_count(const struct graph *g, enum gtype t);
 uint64_t graph_duplicates(const struct graph *g);
 void graph_free(struct graph *g);

@@ -47,6 +47,8 @@
     X(test_access_team_perm_is_the_highest_grant_of_the_users_teams)                               \
     X(test_access_repeated_records_do_not_change_the_answer)                                       \
     X(test_access_many_teams_answer_by_merge)                                                      \
+    /* graph (transform) */                                                                        \
+    X(test_graph_sorts_and_deduplicates_through_many_runs_and_merges)                              \
     /* strset */                                                                                   \
     X(test_strset_add_then_get)                                                                    \
     X(test_strset_add_twice_keeps_one_entry_and_its_value)                                         \

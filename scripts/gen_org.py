@@ -28,6 +28,13 @@ How it works
     keeps. --size-profile small keeps every document a few KB.
     --big-package-mb M adds one private package whose document is about M MB.
 
+    Shape: --developers-all gives the `developers` team (every member) read-
+    write on every package, as npm does by default, so nearly every
+    collaborator is explained by a team — the shape of real orgs, used by the
+    benchmark. --maintainers N and --direct-collaborators N put N maintainers
+    and N directly granted collaborators on every package: the worst case for
+    the graph's size (packages x N relationships), used by the memory test.
+
 The mix mirrors what the transform must cope with: scoped and unscoped,
 public and private (only scoped ones can be private, as on npm), repository
 in every form (object git+https / git+ssh / https, "github:o/r", bare "o/r",
@@ -261,6 +268,8 @@ class Gen:
             p["public"] = (not p["scoped"]) or r.random() < 0.4
             p["repo"] = self.repository(n, owners, monorepos)
             k = r.choice([1, 1, 1, 2, 2, 3, 4])
+            if a.maintainers:
+                k = a.maintainers
             p["maintainers"] = r.sample(members, min(k, len(members)))
             if r.random() < 0.08:
                 p["maintainers"].append(r.choice(outsiders))
@@ -293,6 +302,8 @@ class Gen:
             if i == 0:
                 tu = list(members)
                 tp = r.sample(all_names, min(len(all_names), r.randint(20, 60)))
+                if a.developers_all:  # npm's default: every member, every package
+                    tp = list(all_names)
             elif i == 1:  # always one empty team
                 tu, tp = [], []
             else:
@@ -300,6 +311,8 @@ class Gen:
                 tp = r.sample(all_names, min(len(all_names), int(r.expovariate(1 / 35.0))))
             teams[t] = {"users": tu, "packages": {
                 n: ("read-only" if r.random() < 0.35 else "read-write") for n in tp}}
+            if i == 0 and a.developers_all:
+                teams[t]["packages"] = {n: "read-write" for n in tp}
 
         # org access and collaborators (teams + maintainers + a few outsiders)
         collab = {p["name"]: {} for p in pkgs}
@@ -316,6 +329,9 @@ class Gen:
                 c[u] = "read-write"
             if r.random() < 0.05:
                 c[r.choice(outsiders)] = r.choice(["read-only", "read-write"])
+            if a.direct_collaborators:
+                for u in r.sample(members, min(a.direct_collaborators, len(members))):
+                    c[u] = "read-write"
             packages[p["name"]] = {"access": "read-only" if r.random() < 0.08 else "read-write",
                                    "public": p["public"], "collaborators": c}
 
@@ -455,6 +471,14 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=1, metavar="S")
     ap.add_argument("--big-package-mb", type=float, default=0, metavar="M",
                     help="add one private package whose document is about M MB")
+    ap.add_argument("--developers-all", action="store_true",
+                    help="the developers team has read-write on every package, as npm gives by "
+                         "default (else on 20-60 of them)")
+    ap.add_argument("--maintainers", type=int, default=0, metavar="N",
+                    help="every package has N maintainers (default: 1-4, mostly 1)")
+    ap.add_argument("--direct-collaborators", type=int, default=0, metavar="N",
+                    help="every package gets N read-write collaborators from the members, "
+                         "granted directly (stress: packages x N edges no team explains)")
     ap.add_argument("--size-profile", choices=["small", "realistic"], default="realistic")
     ap.add_argument("--org", default="synth", help="org (scope) name, default synth")
     ap.add_argument("--token", default="npm_SyntheticFixtureToken000000000000000",

@@ -35,9 +35,9 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcurl -lz)
 WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
             -Wmissing-prototypes -Wvla -Wpointer-arith -Wundef
 CPPFLAGS += -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700 -Icommon
-CFLAGS   += -std=c11 $(OPT) -g $(WARN) $(SANFLAGS) $(PKG_CFLAGS)
+CFLAGS   += -std=c11 $(OPT) -g -pthread $(WARN) $(SANFLAGS) $(PKG_CFLAGS)
 LDFLAGS  += $(SANFLAGS)
-LDLIBS   += $(PKG_LIBS)
+LDLIBS   += $(PKG_LIBS) -pthread
 
 COMMON_SRC := $(wildcard common/*.c)
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)

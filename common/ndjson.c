@@ -4,13 +4,24 @@
  * The reader keeps one buffer, [0, cap), holding [pos, fill) of inflated but
  * not yet returned bytes. To return a line it searches for '\n' in the
  * unread part; if there is none it moves the partial line to the front and
- * inflates more behind it, growing the buffer only when a single line is
- * longer than the buffer. So steady-state memory is the largest line plus
- * the 128 KiB input chunk.
+ * appends more inflated bytes behind it, growing the buffer only when a
+ * single line is longer than the buffer.
+ *
+ * Reading, hashing and inflating run on a worker thread, a little ahead of
+ * the caller, so the caller's parsing and the inflating share the cores
+ * instead of taking turns (zlib and SHA-256 are about a quarter of
+ * transform's time). The worker fills a ring of NDR_CHUNKS chunks of
+ * NDR_CHUNK inflated bytes and waits when none is free, so memory stays
+ * bounded: the largest line, the 128 KiB input chunk and the 1 MiB ring.
+ * The worker only records what went wrong; the caller reports it when it
+ * reaches that point of the stream, with its own line number, so the
+ * messages are those of a single-threaded reader.
  */
 #include "ndjson.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -137,25 +148,54 @@ void gzw_free(struct gzw *w)
 
 #define NDR_IN (128 * 1024)
 #define NDR_MIN_BUF (256 * 1024)
+#define NDR_CHUNK (256 * 1024)
+#define NDR_CHUNKS 4
+
+/* What the worker met; the caller words it (ndr_fail), with its line. */
+enum ndr_werr { W_NONE, W_READ, W_TRUNCATED, W_TRAILING, W_CORRUPT };
+
+struct chunk {
+    char *p;
+    size_t n;
+};
 
 struct ndr {
     int fd;
     char *name;
+    char *buf;
+    size_t cap, pos, fill, scan;
+    size_t max_line;
+    unsigned long lineno;
+    uint64_t out_total;
+    bool out_eof; /* no more decompressed data will come */
+    size_t taken; /* bytes of ring[head] already copied into buf */
+
+    /* The worker's own (the caller reads sha only once `done` is seen). */
     z_stream z;
     bool gzip;      /* decided from the first bytes */
     bool started;   /* the format has been decided */
     bool in_member; /* inside a gzip member (between header and trailer) */
     bool in_eof;    /* the fd reached EOF */
-    bool out_eof;   /* no more decompressed data will come */
+    bool w_eof;     /* everything is inflated */
     unsigned char in[NDR_IN];
     size_t in_len; /* bytes of in[] not yet consumed (at z.next_in) */
-    char *buf;
-    size_t cap, pos, fill, scan;
-    size_t max_line;
-    unsigned long lineno;
-    uint64_t out_total, in_total;
     struct sha256 sha;
+
+    /* Shared, under mu. */
+    pthread_t tid;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct chunk ring[NDR_CHUNKS];
+    size_t head, count; /* ring[head] is the oldest full chunk */
+    bool done;          /* the worker pushed its last chunk */
+    bool stop;          /* ndr_close: the worker must return */
+    enum ndr_werr werr;
+    int werrno;
+    char wmsg[96];
+    uint64_t in_total;
 };
+
+static void *worker(void *arg);
 
 struct ndr *ndr_new(int fd, const char *name, size_t max_line, struct err *e)
 {
@@ -169,17 +209,54 @@ struct ndr *ndr_new(int fd, const char *name, size_t max_line, struct err *e)
     r->fd = fd;
     r->max_line = max_line ? max_line : NDR_DEFAULT_MAX_LINE;
     sha256_init(&r->sha);
+    bool zok = false, mu = false;
+    for (int i = 0; i < NDR_CHUNKS; i++)
+        if (!(r->ring[i].p = malloc(NDR_CHUNK))) {
+            err_set(e, ERR_FAIL, "out of memory");
+            goto fail;
+        }
     if (inflateInit2(&r->z, 15 + 16) != Z_OK) {
-        free(r->name);
-        free(r);
-        close(fd);
         err_set(e, ERR_FAIL, "cannot initialise zlib");
-        return NULL;
+        goto fail;
+    }
+    zok = true;
+    if (pthread_mutex_init(&r->mu, NULL) != 0 || pthread_cond_init(&r->cv, NULL) != 0) {
+        err_set(e, ERR_FAIL, "cannot initialise a lock");
+        goto fail;
+    }
+    mu = true;
+    int rc = pthread_create(&r->tid, NULL, worker, r);
+    if (rc != 0) {
+        err_set(e, ERR_FAIL, "%s: cannot start a reader thread: %s", r->name, strerror(rc));
+        goto fail;
     }
     return r;
+fail:
+    if (mu) {
+        pthread_mutex_destroy(&r->mu);
+        pthread_cond_destroy(&r->cv);
+    }
+    if (zok)
+        inflateEnd(&r->z);
+    for (int i = 0; i < NDR_CHUNKS; i++)
+        free(r->ring[i].p);
+    free(r->name);
+    free(r);
+    close(fd);
+    return NULL;
 }
 
-static int fill_input(struct ndr *r, struct err *e)
+/* ---- the worker: read, hash, inflate ---------------------------------- */
+
+static int werr(struct ndr *r, enum ndr_werr w, int errnum, const char *msg)
+{
+    r->werr = w;
+    r->werrno = errnum;
+    snprintf(r->wmsg, sizeof r->wmsg, "%s", msg ? msg : "inflate error");
+    return -1;
+}
+
+static int fill_input(struct ndr *r)
 {
     if (r->in_len && r->z.next_in != r->in)
         memmove(r->in, r->z.next_in, r->in_len);
@@ -189,14 +266,16 @@ static int fill_input(struct ndr *r, struct err *e)
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            return err_set(e, ERR_FAIL, "%s: read error: %s", r->name, strerror(errno));
+            return werr(r, W_READ, errno, NULL);
         }
         if (n == 0) {
             r->in_eof = true;
             break;
         }
         sha256_update(&r->sha, r->in + r->in_len, (size_t)n);
+        pthread_mutex_lock(&r->mu);
         r->in_total += (uint64_t)n;
+        pthread_mutex_unlock(&r->mu);
         r->in_len += (size_t)n;
         break; /* use whatever arrived: a pipe delivers in pieces */
     }
@@ -204,12 +283,13 @@ static int fill_input(struct ndr *r, struct err *e)
     return 0;
 }
 
-/* Appends more decompressed bytes to buf[fill..cap). Returns 0, or -1. */
-static int produce(struct ndr *r, struct err *e)
+/* Appends more decompressed bytes to out[*fill..cap); sets w_eof at the
+ * end. Returns 0, or -1 with r->werr set. */
+static int produce(struct ndr *r, char *out, size_t cap, size_t *fill)
 {
     if (!r->started) {
         while (r->in_len < 2 && !r->in_eof)
-            if (fill_input(r, e) < 0)
+            if (fill_input(r) < 0)
                 return -1;
         r->started = true;
         r->gzip = r->in_len >= 2 && r->in[0] == 0x1f && r->in[1] == 0x8b;
@@ -220,79 +300,158 @@ static int produce(struct ndr *r, struct err *e)
     if (!r->gzip) {
         if (r->in_len == 0) {
             if (r->in_eof) {
-                r->out_eof = true;
+                r->w_eof = true;
                 return 0;
             }
-            if (fill_input(r, e) < 0)
+            if (fill_input(r) < 0)
                 return -1;
             if (r->in_len == 0) {
-                r->out_eof = true;
+                r->w_eof = true;
                 return 0;
             }
         }
-        size_t room = r->cap - r->fill;
+        size_t room = cap - *fill;
         size_t take = r->in_len < room ? r->in_len : room;
-        memcpy(r->buf + r->fill, r->z.next_in, take);
+        memcpy(out + *fill, r->z.next_in, take);
         r->z.next_in += take;
         r->in_len -= take;
-        r->fill += take;
-        r->out_total += take;
+        *fill += take;
         return 0;
     }
     for (;;) {
         if (r->in_len == 0) {
             if (r->in_eof) {
                 if (r->in_member)
-                    return err_set(e, ERR_FAIL,
-                                   "%s: the gzip stream is cut short (truncated file?) at "
-                                   "line %lu",
-                                   r->name, r->lineno + 1);
-                r->out_eof = true;
+                    return werr(r, W_TRUNCATED, 0, NULL);
+                r->w_eof = true;
                 return 0;
             }
-            if (fill_input(r, e) < 0)
+            if (fill_input(r) < 0)
                 return -1;
             continue;
         }
         if (!r->in_member) {
             /* Another member follows only if it starts with the magic. */
             if (r->in_len < 2 && !r->in_eof) {
-                if (fill_input(r, e) < 0)
+                if (fill_input(r) < 0)
                     return -1;
                 continue;
             }
             if (r->in_len < 2 || r->z.next_in[0] != 0x1f || r->z.next_in[1] != 0x8b)
-                return err_set(e, ERR_FAIL,
-                               "%s: unexpected data after the end of the gzip stream "
-                               "(at line %lu)",
-                               r->name, r->lineno + 1);
+                return werr(r, W_TRAILING, 0, NULL);
             inflateReset(&r->z);
             r->in_member = true;
         }
-        r->z.next_out = (unsigned char *)r->buf + r->fill;
-        r->z.avail_out = (uInt)(r->cap - r->fill);
+        r->z.next_out = (unsigned char *)out + *fill;
+        r->z.avail_out = (uInt)(cap - *fill);
         unsigned char *before = r->z.next_in;
         int zr = inflate(&r->z, Z_NO_FLUSH);
         r->in_len -= (size_t)(r->z.next_in - before);
-        size_t got = (r->cap - r->fill) - r->z.avail_out;
-        r->fill += got;
-        r->out_total += got;
+        size_t got = (cap - *fill) - r->z.avail_out;
+        *fill += got;
         if (zr == Z_STREAM_END) {
             r->in_member = false;
         } else if (zr == Z_BUF_ERROR) {
             if (r->z.avail_out == 0)
                 return 0;
-            if (fill_input(r, e) < 0)
+            if (fill_input(r) < 0)
                 return -1;
             if (r->in_len == 0 && r->in_eof)
                 continue; /* reported as truncated above */
         } else if (zr != Z_OK) {
-            return err_set(e, ERR_FAIL, "%s: corrupt gzip data at line %lu (%s)", r->name,
-                           r->lineno + 1, r->z.msg ? r->z.msg : "inflate error");
+            return werr(r, W_CORRUPT, 0, r->z.msg);
         }
         if (got > 0)
             return 0;
     }
+}
+
+static void *worker(void *arg)
+{
+    struct ndr *r = arg;
+    for (;;) {
+        pthread_mutex_lock(&r->mu);
+        while (r->count == NDR_CHUNKS && !r->stop)
+            pthread_cond_wait(&r->cv, &r->mu);
+        bool stop = r->stop;
+        struct chunk *c = &r->ring[(r->head + r->count) % NDR_CHUNKS];
+        pthread_mutex_unlock(&r->mu);
+        if (stop)
+            return NULL;
+        /* The free slot is the worker's until it is pushed: the caller
+         * reads only the `count` full ones from `head`. */
+        size_t n = 0;
+        int rc = 0;
+        while (n < NDR_CHUNK && !r->w_eof && (rc = produce(r, c->p, NDR_CHUNK, &n)) == 0)
+            ;
+        c->n = n;
+        pthread_mutex_lock(&r->mu);
+        if (n)
+            r->count++;
+        bool last = rc < 0 || r->w_eof;
+        if (last)
+            r->done = true;
+        pthread_cond_broadcast(&r->cv);
+        pthread_mutex_unlock(&r->mu);
+        if (last)
+            return NULL;
+    }
+}
+
+/* ---- the caller's side -------------------------------------------------- */
+
+static int ndr_fail(struct ndr *r, struct err *e)
+{
+    switch (r->werr) {
+    case W_READ: return err_set(e, ERR_FAIL, "%s: read error: %s", r->name, strerror(r->werrno));
+    case W_TRUNCATED:
+        return err_set(e, ERR_FAIL, "%s: the gzip stream is cut short (truncated file?) at line %lu",
+                       r->name, r->lineno + 1);
+    case W_TRAILING:
+        return err_set(e, ERR_FAIL,
+                       "%s: unexpected data after the end of the gzip stream (at line %lu)",
+                       r->name, r->lineno + 1);
+    case W_CORRUPT:
+    case W_NONE:
+    default:
+        return err_set(e, ERR_FAIL, "%s: corrupt gzip data at line %lu (%s)", r->name,
+                       r->lineno + 1, r->wmsg);
+    }
+}
+
+/* Copies inflated bytes from the worker's ring to buf[fill..cap), waiting
+ * for them if need be. Returns 0 (out_eof set at the end), or -1. */
+static int take(struct ndr *r, struct err *e)
+{
+    pthread_mutex_lock(&r->mu);
+    while (r->count == 0 && !r->done)
+        pthread_cond_wait(&r->cv, &r->mu);
+    if (r->count == 0) {
+        bool failed = r->werr != W_NONE;
+        pthread_mutex_unlock(&r->mu);
+        if (failed)
+            return ndr_fail(r, e);
+        r->out_eof = true;
+        return 0;
+    }
+    struct chunk *c = &r->ring[r->head];
+    pthread_mutex_unlock(&r->mu);
+    size_t n = c->n - r->taken;
+    if (n > r->cap - r->fill)
+        n = r->cap - r->fill;
+    memcpy(r->buf + r->fill, c->p + r->taken, n);
+    r->fill += n;
+    r->out_total += n;
+    r->taken += n;
+    if (r->taken == c->n) {
+        r->taken = 0;
+        pthread_mutex_lock(&r->mu);
+        r->head = (r->head + 1) % NDR_CHUNKS;
+        r->count--;
+        pthread_cond_broadcast(&r->cv);
+        pthread_mutex_unlock(&r->mu);
+    }
+    return 0;
 }
 
 int ndr_next(struct ndr *r, const char **line, size_t *len, struct err *e)
@@ -340,7 +499,7 @@ int ndr_next(struct ndr *r, const char **line, size_t *len, struct err *e)
             r->buf = nb;
             r->cap = ncap;
         }
-        if (produce(r, e) < 0)
+        if (take(r, e) < 0)
             return -1;
     }
 }
@@ -355,12 +514,19 @@ uint64_t ndr_bytes_out(const struct ndr *r)
 }
 uint64_t ndr_bytes_in(const struct ndr *r)
 {
-    return r->in_total;
+    pthread_mutex_lock((pthread_mutex_t *)&r->mu);
+    uint64_t n = r->in_total;
+    pthread_mutex_unlock((pthread_mutex_t *)&r->mu);
+    return n;
 }
 
 void ndr_sha256(struct ndr *r, char out[65])
 {
+    /* Final once ndr_next returned 0: the worker set `done`, under mu,
+     * after its last update. */
+    pthread_mutex_lock(&r->mu);
     struct sha256 copy = r->sha;
+    pthread_mutex_unlock(&r->mu);
     sha256_hex(&copy, out);
 }
 
@@ -373,6 +539,15 @@ void ndr_close(struct ndr *r)
 {
     if (!r)
         return;
+    pthread_mutex_lock(&r->mu);
+    r->stop = true;
+    pthread_cond_broadcast(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+    pthread_join(r->tid, NULL);
+    pthread_mutex_destroy(&r->mu);
+    pthread_cond_destroy(&r->cv);
+    for (int i = 0; i < NDR_CHUNKS; i++)
+        free(r->ring[i].p);
     inflateEnd(&r->z);
     close(r->fd);
     free(r->buf);

@@ -21,8 +21,14 @@ struct list {
     bool sorted;
 };
 
+struct access_grants {
+    struct list l;
+};
+
 struct access {
-    struct strset users, pkgs; /* name -> struct list */
+    struct list *users; /* by user id */
+    size_t nusers;
+    struct strset pkgs; /* name -> struct access_grants */
 };
 
 int perm_parse(const char *s)
@@ -39,13 +45,13 @@ struct access *access_new(void)
     return calloc(1, sizeof(struct access));
 }
 
-static struct list *list_of(struct strset *set, const char *name, size_t n)
+static struct access_grants *grants_of(struct strset *set, const char *name, size_t n)
 {
     struct strset_entry *en = NULL;
     if (strset_add(set, name, n, &en) < 0)
         return NULL;
     if (!en->val)
-        en->val = calloc(1, sizeof(struct list));
+        en->val = calloc(1, sizeof(struct access_grants));
     return en->val;
 }
 
@@ -68,16 +74,28 @@ static int list_add(struct list *l, uint32_t team, uint32_t perm)
     return 0;
 }
 
-int access_member(struct access *a, uint32_t team, const char *user, size_t n)
+int access_member(struct access *a, uint32_t team, uint32_t user)
 {
-    struct list *l = list_of(&a->users, user, n);
-    return l ? list_add(l, team, PERM_NONE) : -1;
+    if (user >= a->nusers) {
+        size_t nn = a->nusers ? a->nusers : 64;
+        while (nn <= user)
+            nn *= 2;
+        if (nn > SIZE_MAX / sizeof *a->users)
+            return -1;
+        struct list *nu = realloc(a->users, nn * sizeof *nu);
+        if (!nu)
+            return -1;
+        memset(nu + a->nusers, 0, (nn - a->nusers) * sizeof *nu);
+        a->users = nu;
+        a->nusers = nn;
+    }
+    return list_add(&a->users[user], team, PERM_NONE);
 }
 
 int access_grant(struct access *a, uint32_t team, const char *pkg, size_t n, enum perm perm)
 {
-    struct list *l = list_of(&a->pkgs, pkg, n);
-    return l ? list_add(l, team, perm) : -1;
+    struct access_grants *g = grants_of(&a->pkgs, pkg, n);
+    return g ? list_add(&g->l, team, perm) : -1;
 }
 
 static int by_team(const void *x, const void *y)
@@ -93,14 +111,21 @@ static void sort_list(struct list *l)
     l->sorted = true;
 }
 
-enum perm access_team_perm(struct access *a, const char *pkg, const char *user)
+const struct access_grants *access_package(struct access *a, const char *pkg)
 {
     struct strset_entry *pe = strset_get(&a->pkgs, pkg, strlen(pkg));
-    struct strset_entry *ue = strset_get(&a->users, user, strlen(user));
-    if (!pe || !ue || !pe->val || !ue->val) /* no val: its list failed to allocate */
+    struct access_grants *g = pe ? pe->val : NULL; /* NULL val: its allocation failed */
+    if (g)
+        sort_list(&g->l);
+    return g;
+}
+
+enum perm access_team_perm(struct access *a, const struct access_grants *grants, uint32_t user)
+{
+    if (!grants || user >= a->nusers)
         return PERM_NONE;
-    struct list *g = pe->val, *t = ue->val;
-    sort_list(g);
+    const struct list *g = &grants->l;
+    struct list *t = &a->users[user];
     sort_list(t);
     /* Both sorted by team: one merge walk. A team may appear twice in
      * either list (a repeated record); that only repeats a comparison. */
@@ -120,19 +145,21 @@ enum perm access_team_perm(struct access *a, const char *pkg, const char *user)
     return (enum perm)best;
 }
 
-static void free_list(void *v)
+static void free_grants(void *v)
 {
-    struct list *l = v;
-    if (l)
-        free(l->v);
-    free(l);
+    struct access_grants *g = v;
+    if (g)
+        free(g->l.v);
+    free(g);
 }
 
 void access_free(struct access *a)
 {
     if (!a)
         return;
-    strset_free(&a->users, free_list);
-    strset_free(&a->pkgs, free_list);
+    for (size_t i = 0; i < a->nusers; i++)
+        free(a->users[i].v);
+    free(a->users);
+    strset_free(&a->pkgs, free_grants);
     free(a);
 }

@@ -12,11 +12,12 @@
  * access_team_perm() answers "the highest permission any of this user's
  * teams grants on this package".
  *
- * Memory: one entry per user that is in a team (its team ids) and one per
- * package that a team grants (its (team, permission) pairs) — it grows with
- * team memberships and team grants, never with collaborators. Both lists are
- * kept sorted by team id (sorted once, on the first question), so a question
- * costs O(teams of the user + teams granting the package).
+ * Memory: one list per user (its team ids; an array indexed by the caller's
+ * user id) and one per package that a team grants (its (team, permission)
+ * pairs) — it grows with team memberships and team grants, never with
+ * collaborators. Both lists are kept sorted by team id (sorted again only
+ * after an addition), so a question costs no hashing beyond the package's,
+ * once per list, and O(teams of the user + teams granting the package).
  */
 #ifndef J1NPM_TRANSFORM_ACCESS_H
 #define J1NPM_TRANSFORM_ACCESS_H
@@ -32,14 +33,20 @@ enum perm { PERM_NONE, PERM_READ, PERM_WRITE };
 int perm_parse(const char *s);
 
 struct access;
+struct access_grants; /* the team grants on one package */
 
 struct access *access_new(void);
-/* Team `team` (the caller's small integer id) has `user` as a member. -1: OOM. */
-int access_member(struct access *a, uint32_t team, const char *user, size_t n);
+/* Team `team` has user `user` as a member (both the caller's small integer
+ * ids, dense from 0: users are held in an array by id). -1: OOM. */
+int access_member(struct access *a, uint32_t team, uint32_t user);
 /* Team `team` grants `perm` on package `pkg`. -1: OOM. */
 int access_grant(struct access *a, uint32_t team, const char *pkg, size_t n, enum perm perm);
-/* The highest permission any team of `user` grants on `pkg` (PERM_NONE if none). */
-enum perm access_team_perm(struct access *a, const char *pkg, const char *user);
+/* The grants on `pkg` (NULL if no team grants it): looked up once for a
+ * whole collaborator list. */
+const struct access_grants *access_package(struct access *a, const char *pkg);
+/* The highest permission any team of `user` grants through `g` (PERM_NONE
+ * if none, or if g is NULL). */
+enum perm access_team_perm(struct access *a, const struct access_grants *g, uint32_t user);
 void access_free(struct access *a);
 
 #endif

@@ -37,6 +37,8 @@ struct strvec {
 };
 
 struct user {
+    uint32_t id;     /* for access.c: dense from 0 */
+    uint32_t listed; /* the last list (model.nlists) that named this user */
     char *name;
     char *role; /* org role, NULL when not a member or unknown */
     bool member;
@@ -75,6 +77,8 @@ struct model {
     struct strset users, teams, packages;
     struct access *access; /* team members and grants, for on_collaborators */
     uint32_t nteams;       /* team ids handed out */
+    uint32_t nusers;       /* user ids handed out */
+    uint32_t nlists;       /* user lists read (read_names), for their dedupe */
     bool teams_known;      /* the org's team list was read */
     int teams_complete;    /* -1 not yet decided; else every team list was read */
     unsigned partial;
@@ -267,12 +271,13 @@ static void *intern(struct model *m, struct strset *set, const char *name,
 
 static void *make_user(struct model *m, const char *name)
 {
-    (void)m;
     struct user *u = calloc(1, sizeof *u);
     if (u && !(u->name = strdup(name))) {
         free(u);
         u = NULL;
     }
+    if (u)
+        u->id = m->nusers++;
     return u;
 }
 
@@ -494,14 +499,20 @@ static int rel_published(struct model *m, const char *pkg_key, const char *owner
  * order. Anything else is bad input, reported with the record's file and
  * line. shape says what the body should be; vname what its values are. */
 typedef int (*name_fn)(struct model *m, void *ctx, const char *name, size_t n, const char *value,
-                       struct err *e);
+                       struct user *u, struct err *e);
 
-static int read_names(struct model *m, const struct record *r, bool with_values, const char *shape,
-                      const char *vname, name_fn fn, void *ctx, struct err *e)
+/* A list may name an entry twice; the first one counts. A list of users
+ * (of_users) hands each callback its user, made if new, and is deduplicated
+ * through the user itself (user.listed), without a set: collaborator lists
+ * name thousands per package. Other lists (teams, packages: short) go
+ * through a set of the names seen. */
+static int read_names(struct model *m, const struct record *r, bool with_values, bool of_users,
+                      const char *shape, const char *vname, name_fn fn, void *ctx, struct err *e)
 {
     struct jdoc d = JDOC_INIT;
     struct buf name = BUF_INIT, val = BUF_INIT;
-    struct strset seen = STRSET_INIT; /* lists can hold thousands: no quadratic dedupe */
+    struct strset seen = STRSET_INIT;
+    uint32_t list = ++m->nlists;
     int rc = -1;
     if (parse_body(r, &d, e) < 0)
         goto out;
@@ -522,12 +533,23 @@ static int read_names(struct model *m, const struct record *r, bool with_values,
                     vname, name.p);
             goto out;
         }
-        int fresh = strset_add(&seen, name.p, name.len, NULL);
-        if (fresh < 0) {
-            oom(e);
-            goto out;
+        struct user *u = NULL;
+        if (of_users) {
+            if (!(u = get_user(m, name.p, e)))
+                goto out;
+            if (u->listed == list)
+                continue;
+            u->listed = list;
+        } else {
+            int fresh = strset_add(&seen, name.p, name.len, NULL);
+            if (fresh < 0) {
+                oom(e);
+                goto out;
+            }
+            if (!fresh)
+                continue;
         }
-        if (fresh && fn(m, ctx, name.p, name.len, val.p ? val.p : "", e) < 0)
+        if (fn(m, ctx, name.p, name.len, val.p ? val.p : "", u, e) < 0)
             goto out;
     }
     rc = 0;
@@ -540,13 +562,10 @@ out:
 }
 
 static int roster_member(struct model *m, void *ctx, const char *name, size_t n, const char *role,
-                         struct err *e)
+                         struct user *u, struct err *e)
 {
     (void)ctx;
     (void)n;
-    struct user *u = get_user(m, name, e);
-    if (!u)
-        return -1;
     u->member = true;
     free(u->role);
     if (!(u->role = strdup(role)))
@@ -565,7 +584,7 @@ static int on_roster(struct model *m, const struct record *r, struct err *e)
         mark(m, r->kind);
         return 0;
     }
-    if (read_names(m, r, true, "the org roster must be an object {user: role}", "role",
+    if (read_names(m, r, true, true, "the org roster must be an object {user: role}", "role",
                    roster_member, NULL, e) < 0)
         return -1;
     m->roster_known = true;
@@ -573,9 +592,9 @@ static int on_roster(struct model *m, const struct record *r, struct err *e)
 }
 
 static int org_team(struct model *m, void *ctx, const char *name, size_t n, const char *v,
-                    struct err *e)
+                    struct user *u, struct err *e)
 {
-    (void)ctx, (void)n, (void)v;
+    (void)ctx, (void)n, (void)v, (void)u;
     return get_team(m, name, e) ? 0 : -1;
 }
 
@@ -585,7 +604,7 @@ static int on_teams(struct model *m, const struct record *r, struct err *e)
         mark(m, r->kind);
         return 0;
     }
-    if (read_names(m, r, false, "the team list must be an array of \"org:team\" strings", "",
+    if (read_names(m, r, false, false, "the team list must be an array of \"org:team\" strings", "",
                    org_team, NULL, e) < 0)
         return -1;
     m->teams_known = true;
@@ -593,9 +612,9 @@ static int on_teams(struct model *m, const struct record *r, struct err *e)
 }
 
 static int org_package(struct model *m, void *ctx, const char *name, size_t n, const char *access,
-                       struct err *e)
+                       struct user *u, struct err *e)
 {
-    (void)ctx, (void)n;
+    (void)ctx, (void)n, (void)u;
     struct package *p = get_package(m, name, e);
     if (!p)
         return -1;
@@ -609,18 +628,18 @@ static int on_packages(struct model *m, const struct record *r, struct err *e)
         mark(m, r->kind);
         return 0;
     }
-    return read_names(m, r, true, "the package list must be an object {package: access}", "access",
-                      org_package, NULL, e);
+    return read_names(m, r, true, false, "the package list must be an object {package: access}",
+                      "access", org_package, NULL, e);
 }
 
 static int team_member(struct model *m, void *ctx, const char *name, size_t n, const char *v,
-                       struct err *e)
+                       struct user *u, struct err *e)
 {
     struct team *t = ctx;
     (void)v;
-    if (sv_add(&t->members, name, n) < 0 || access_member(m->access, t->id, name, n) < 0)
+    if (sv_add(&t->members, name, n) < 0 || access_member(m->access, t->id, u->id) < 0)
         return oom(e);
-    return get_user(m, name, e) ? 0 : -1;
+    return 0;
 }
 
 static int on_team_users(struct model *m, const struct record *r, struct err *e)
@@ -641,7 +660,7 @@ static int on_team_users(struct model *m, const struct record *r, struct err *e)
         mark(m, r->kind);
         return 0;
     }
-    if (read_names(m, r, false, "a team's member list must be an array of user names", "",
+    if (read_names(m, r, false, true, "a team's member list must be an array of user names", "",
                    team_member, t, e) < 0)
         return -1;
     t->members_known = true;
@@ -649,9 +668,10 @@ static int on_team_users(struct model *m, const struct record *r, struct err *e)
 }
 
 static int team_permission(struct model *m, void *ctx, const char *name, size_t n, const char *perm,
-                           struct err *e)
+                           struct user *u, struct err *e)
 {
     struct team *t = ctx;
+    (void)u;
     const char *pv = norm_perm(perm);
     int rank = perm_parse(pv);
     if (sv_add(&t->perm_pkg, name, n) < 0 || sv_add(&t->perm_val, pv, strlen(pv)) < 0)
@@ -681,7 +701,7 @@ static int on_team_packages(struct model *m, const struct record *r, struct err 
         mark(m, r->kind);
         return 0;
     }
-    if (read_names(m, r, true,
+    if (read_names(m, r, true, false,
                    "a team's package permissions must be an object {package: permission}",
                    "permission", team_permission, t, e) < 0)
         return -1;
@@ -810,16 +830,19 @@ static int rel_allows_user(struct model *m, const struct package *p, const struc
     return rc;
 }
 
+struct collab_list {
+    struct package *p;
+    const struct access_grants *grants; /* the package's team grants */
+};
+
 static int collaborator(struct model *m, void *ctx, const char *name, size_t n, const char *perm,
-                        struct err *e)
+                        struct user *u, struct err *e)
 {
-    struct package *p = ctx;
+    const struct collab_list *cl = ctx;
+    struct package *p = cl->p;
     const char *pv = norm_perm(perm);
     int want = perm_parse(pv);
-    (void)n;
-    struct user *u = get_user(m, name, e);
-    if (!u)
-        return -1;
+    (void)name, (void)n;
     p->n_collab++;
     if (want == PERM_WRITE)
         p->n_write++;
@@ -827,7 +850,7 @@ static int collaborator(struct model *m, void *ctx, const char *name, size_t n, 
         p->n_read++;
     if (m->roster_known && !u->member)
         p->n_outside++;
-    enum perm team = access_team_perm(m->access, p->name, u->name);
+    enum perm team = access_team_perm(m->access, cl->grants, u->id);
     if (want >= 0 && (enum perm)want <= team)
         return 0; /* a team of theirs grants this: team HAS user + team ALLOWS package say it */
     p->n_direct++;
@@ -852,8 +875,9 @@ static int on_collaborators(struct model *m, const struct record *r, struct err 
         mark(m, r->kind);
         return 0;
     }
-    if (read_names(m, r, true, "collaborators must be an object {user: permission}", "permission",
-                   collaborator, p, e) < 0)
+    struct collab_list cl = {p, access_package(m->access, p->name)};
+    if (read_names(m, r, true, true, "collaborators must be an object {user: permission}",
+                   "permission", collaborator, &cl, e) < 0)
         return -1;
     p->collab_known = true;
     return 0;

@@ -72,6 +72,7 @@
     X(test_jpush_any_split_matches_all_at_once)                                                    \
     X(test_json_nesting_limit_is_json_max_depth)                                                   \
     X(test_json_validate_reports_the_offending_byte)                                               \
+    X(test_json_strings_find_special_bytes_at_every_offset)                                        \
     X(test_json_skip_returns_the_end_of_one_value)                                                 \
     X(test_jpush_validates_a_large_document_in_chunks)                                             \
     /* json: member walkers */                                                                     \

@@ -551,6 +551,59 @@ TEST(test_json_validate_reports_the_offending_byte)
     }
 }
 
+/* The string scanner steps 16 bytes at a time: a byte that ends the plain
+ * run must be found at every offset, also past a block boundary and in the
+ * tail, by json_validate, json_skip and jpush alike. */
+TEST(test_json_strings_find_special_bytes_at_every_offset)
+{
+    static const struct {
+        const char *bytes;
+        bool valid;
+        size_t bad; /* offset of the complaint, from the special byte */
+    } kinds[] = {
+        {"\"", true, 0},        /* ends the string early: then '"' is left over */
+        {"\\n", true, 0},       {"\\u00e9", true, 0}, {"\xc3\xa9", true, 0},
+        {"\xe2\x9c\xa8", true, 0}, {"\x7f", true, 0},   {"\x01", false, 0},
+        {"\x1f", false, 0},     {"\\q", false, 0},    {"\xc3", false, 0},
+        {"\xff", false, 0},
+    };
+    char text[128];
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        for (size_t at = 0; at < 40; at++) {
+            size_t n = 0;
+            text[n++] = '"';
+            for (size_t i = 0; i < at; i++)
+                text[n++] = (char)('a' + i % 26);
+            size_t special = n;
+            size_t kl = strlen(kinds[k].bytes);
+            memcpy(text + n, kinds[k].bytes, kl);
+            n += kl;
+            for (size_t i = 0; i < 20; i++)
+                text[n++] = 'z';
+            text[n++] = '"';
+            bool want = kinds[k].valid && kinds[k].bytes[0] != '"';
+            size_t bad = 999;
+            bool got = json_validate(text, n, &bad);
+            if (got != want)
+                T_FAIL("kind %zu at offset %zu: json_validate said %d", k, at, got);
+            if (!want && kinds[k].bytes[0] != '"' && bad != special)
+                T_FAIL("kind %zu at offset %zu: complaint at %zu, not %zu", k, at, bad, special);
+            const char *end = json_skip(text, text + n, NULL);
+            const char *want_end = kinds[k].bytes[0] == '"' ? text + special + 1
+                                   : want                  ? text + n
+                                                           : NULL;
+            if (end != want_end)
+                T_FAIL("kind %zu at offset %zu: json_skip ended at %td", k, at,
+                       end ? end - text : -1);
+            struct jpush v;
+            jpush_init(&v);
+            bool pushed = jpush_feed(&v, text, n) && jpush_finish(&v);
+            if (pushed != want)
+                T_FAIL("kind %zu at offset %zu: jpush said %d", k, at, pushed);
+        }
+    }
+}
+
 TEST(test_json_skip_returns_the_end_of_one_value)
 {
     const char *s = "  [1, {\"a\": \"b\"}] rest";

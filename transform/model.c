@@ -504,60 +504,123 @@ typedef int (*name_fn)(struct model *m, void *ctx, const char *name, size_t n, c
 /* A list may name an entry twice; the first one counts. A list of users
  * (of_users) hands each callback its user, made if new, and is deduplicated
  * through the user itself (user.listed), without a set: collaborator lists
- * name thousands per package. Other lists (teams, packages: short) go
- * through a set of the names seen. */
+ * name thousands per package (with npm's developers team, every member on
+ * every package: half a realistic dump's bytes). Other lists (teams,
+ * packages: short) go through a set of the names seen.
+ *
+ * An object is read in one pass (json_each_member validates as it goes, and
+ * a name without escapes is taken as it stands); invalid JSON found after
+ * some names were handed out fails the record, and so the run, all the
+ * same. An array (team lists and members: short) goes through jdoc. */
+struct names {
+    struct model *m;
+    const struct record *r;
+    const char *shape, *vname;
+    name_fn fn;
+    void *ctx;
+    bool of_users;
+    uint32_t list;
+    struct strset seen;
+    struct buf name, val;
+    struct err *e;
+};
+
+/* Raw JSON string content [p, p+n) (between the quotes) into out, decoded. */
+static int raw_str(struct buf *out, const char *p, size_t n)
+{
+    buf_reset(out);
+    if (!memchr(p, '\\', n))
+        return buf_append(out, p, n) < 0 || !out->p ? -1 : 0;
+    return json_unescape(out, p, n) < 0 || !out->p ? -1 : 0;
+}
+
+static int take_name(struct names *ns)
+{
+    struct model *m = ns->m;
+    if (!plausible_name(ns->name.p, ns->name.len) || strlen(ns->name.p) != ns->name.len)
+        return bad_shape(ns->r, ns->e, ns->shape);
+    struct user *u = NULL;
+    if (ns->of_users) {
+        if (!(u = get_user(m, ns->name.p, ns->e)))
+            return -1;
+        if (u->listed == ns->list)
+            return 0;
+        u->listed = ns->list;
+    } else {
+        int fresh = strset_add(&ns->seen, ns->name.p, ns->name.len, NULL);
+        if (fresh < 0)
+            return oom(ns->e);
+        if (!fresh)
+            return 0;
+    }
+    return ns->fn(m, ns->ctx, ns->name.p, ns->name.len, ns->val.p ? ns->val.p : "", u, ns->e);
+}
+
+static int names_member(void *vctx, const char *k, size_t kl, const char *v, size_t vn)
+{
+    struct names *ns = vctx;
+    if (raw_str(&ns->name, k, kl) < 0)
+        return oom(ns->e);
+    if (vn < 2 || v[0] != '"') {
+        err_set(ns->e, ERR_FAIL, "%s: unexpected shape: the %s of '%s' is not a string",
+                ns->r->where, ns->vname, ns->name.p);
+        return -1;
+    }
+    if (raw_str(&ns->val, v + 1, vn - 2) < 0)
+        return oom(ns->e);
+    return take_name(ns);
+}
+
 static int read_names(struct model *m, const struct record *r, bool with_values, bool of_users,
                       const char *shape, const char *vname, name_fn fn, void *ctx, struct err *e)
 {
+    struct names ns = {m, r, shape, vname, fn, ctx, of_users, ++m->nlists, STRSET_INIT,
+                       BUF_INIT, BUF_INIT, e};
     struct jdoc d = JDOC_INIT;
-    struct buf name = BUF_INIT, val = BUF_INIT;
-    struct strset seen = STRSET_INIT;
-    uint32_t list = ++m->nlists;
     int rc = -1;
-    if (parse_body(r, &d, e) < 0)
-        goto out;
-    if (!jdoc_is(&d, 0, with_values ? JT_OBJECT : JT_ARRAY)) {
-        bad_shape(r, e, shape);
-        goto out;
-    }
-    for (int k = jdoc_first(&d, 0); k > 0;
-         k = with_values ? jdoc_after_member(&d, 0, k) : jdoc_after_elem(&d, 0, k)) {
-        buf_reset(&name);
-        buf_reset(&val);
-        if (jdoc_str(&d, k, &name) < 0 || !plausible_name(name.p, name.len)) {
+    if (with_values) {
+        const char *p = json_skip_ws(r->body, r->body + r->body_len), *end = r->body + r->body_len;
+        const char *bad = p;
+        if (p >= end || *p != '{') {
+            /* Not an object: invalid JSON is still reported as such. */
+            if (json_validate(r->body, r->body_len, NULL))
+                bad_shape(r, e, shape);
+            else
+                parse_body(r, &d, e);
+            goto out;
+        }
+        const char *q = json_each_member(p, end, names_member, &ns, &bad);
+        if (q && json_skip_ws(q, end) != end)
+            bad = json_skip_ws(q, end), q = NULL;
+        if (!q) {
+            if (bad) /* else a callback failed and said why */
+                err_set(e, ERR_FAIL, "%s: invalid JSON at byte %zu", r->where,
+                        (size_t)(bad - r->body));
+            goto out;
+        }
+    } else {
+        if (parse_body(r, &d, e) < 0)
+            goto out;
+        if (!jdoc_is(&d, 0, JT_ARRAY)) {
             bad_shape(r, e, shape);
             goto out;
         }
-        if (with_values && jdoc_str(&d, k + 1, &val) < 0) {
-            err_set(e, ERR_FAIL, "%s: unexpected shape: the %s of '%s' is not a string", r->where,
-                    vname, name.p);
-            goto out;
-        }
-        struct user *u = NULL;
-        if (of_users) {
-            if (!(u = get_user(m, name.p, e)))
-                goto out;
-            if (u->listed == list)
-                continue;
-            u->listed = list;
-        } else {
-            int fresh = strset_add(&seen, name.p, name.len, NULL);
-            if (fresh < 0) {
-                oom(e);
+        for (int k = jdoc_first(&d, 0); k > 0; k = jdoc_after_elem(&d, 0, k)) {
+            buf_reset(&ns.name);
+            if (jdoc_str(&d, k, &ns.name) < 0 || !ns.name.p) {
+                bad_shape(r, e, shape);
                 goto out;
             }
-            if (!fresh)
-                continue;
+            if (take_name(&ns) < 0)
+                goto out;
         }
-        if (fn(m, ctx, name.p, name.len, val.p ? val.p : "", u, e) < 0)
-            goto out;
     }
     rc = 0;
 out:
     jdoc_free(&d);
-    buf_free(&name);
-    buf_free(&val);
-    strset_free(&seen, NULL);
+    buf_free(&ns.name);
+    buf_free(&ns.val);
+    strset_free(&ns.seen, NULL);
     return rc;
 }
 

@@ -661,6 +661,31 @@ class OutputFormTest(TransformCase):
         ents, _ = read_graph(self.path("out"))
         self.assertEqual(ents["npm-user:heidi"]["role"], "billing-manager")
 
+    def test_a_malformed_collaborator_list_fails_the_run_naming_file_and_line(self):
+        # Lists are read in one pass; whatever was read before the fault,
+        # the run fails and writes nothing.
+        cases = [
+            (lambda body: body[:-1] + b',"x":', "invalid JSON"),
+            (lambda body: body[:-1] + b',"mallory":7}', "the permission of 'mallory' is not a string"),
+            (lambda body: b'["alice"]', "unexpected shape"),
+            (lambda body: b'{"al\\u0000ice":"read-write"}', "unexpected shape"),
+        ]
+        for n, (edit, want) in enumerate(cases):
+            d = self.copy_dump("dump-%d" % n)
+
+            def change(lines, edit=edit):
+                rec = lines[0]
+                i = rec.index(b'"body":') + len(b'"body":')
+                return [rec[:i] + edit(rec[i:-1]) + b"}"] + lines[1:]
+            rewrite_dump_file(d, "package_collaborators", change)
+            out = self.path("out-%d" % n)
+            res = self.transform("--in", d, "--out", out)
+            self.assertNotEqual(res.rc, 0, want)
+            self.assertIn(want, res.err.decode())
+            self.assertIn("package_collaborators.ndjson.gz:1", res.err.decode(),
+                          "the message names the file and line")
+            self.assertFalse(os.path.exists(out), "nothing is written")
+
     def test_the_transform_opens_no_network_connection(self):
         strace = shutil.which("strace")
         if not strace:
@@ -835,9 +860,11 @@ class OtherOrgTest(TransformCase):
                             "--out", self.path("out"), "--log-format", "json", "--quiet"],
                            env=self.env(), stdout=subprocess.PIPE, timeout=600)
         cost = json.loads(m.stdout.decode().strip().splitlines()[-1])
-        self.assertEqual(cost["rc"], 0, open(logf, errors="replace").read()[-2000:])
+        with open(logf, encoding="utf-8", errors="replace") as f:
+            log = f.read()
+        self.assertEqual(cost["rc"], 0, log[-2000:])
         summary = None
-        for line in open(logf, encoding="utf-8"):
+        for line in log.splitlines():
             rec = json.loads(line)
             if "summary" in rec:
                 summary = rec["summary"]

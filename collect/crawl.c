@@ -160,8 +160,7 @@ static int submit(struct crawl *c, enum dump_kind k, const char *subject, const 
 static int submit_org_level(struct crawl *c)
 {
     struct buf enc = BUF_INIT, p = BUF_INIT;
-    int rc = 0;
-    url_encode(&enc, c->o->org);
+    int rc = url_encode(&enc, c->o->org) < 0 ? -1 : 0;
     const struct {
         enum dump_kind k;
         const char *suffix;
@@ -172,7 +171,7 @@ static int submit_org_level(struct crawl *c)
     };
     for (size_t i = 0; i < sizeof lists / sizeof lists[0] && rc == 0; i++) {
         buf_reset(&p);
-        if (!enc.p || buf_printf(&p, "/-/org/%s%s", enc.p, lists[i].suffix) < 0 ||
+        if (buf_printf(&p, "/-/org/%s%s", enc.p, lists[i].suffix) < 0 ||
             submit(c, lists[i].k, c->o->org, p.p) < 0)
             rc = -1;
     }

@@ -6,8 +6,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+char buf_slop[1];
+
+/* A zeroed buffer (p NULL) becomes the empty one. */
+static void settle(struct buf *b)
+{
+    if (!b->p) {
+        b->p = buf_slop;
+        b->len = b->cap = 0;
+    }
+}
+
 int buf_reserve(struct buf *b, size_t extra)
 {
+    settle(b);
     if (extra > SIZE_MAX - b->len - 1)
         return -1;
     size_t need = b->len + extra + 1;
@@ -21,11 +33,13 @@ int buf_reserve(struct buf *b, size_t extra)
         }
         cap *= 2;
     }
-    char *p = realloc(b->p, cap);
+    /* buf_slop is not ours to realloc: a buffer without memory starts anew. */
+    char *p = b->cap ? realloc(b->p, cap) : malloc(cap);
     if (!p)
         return -1;
     b->p = p;
     b->cap = cap;
+    b->p[b->len] = '\0';
     return 0;
 }
 
@@ -74,25 +88,26 @@ int buf_printf(struct buf *b, const char *fmt, ...)
 
 void buf_reset(struct buf *b)
 {
+    settle(b);
     b->len = 0;
-    if (b->p)
+    if (b->cap)
         b->p[0] = '\0';
 }
 
 void buf_free(struct buf *b)
 {
-    free(b->p);
-    b->p = NULL;
+    if (b->p && b->cap)
+        free(b->p);
+    b->p = buf_slop;
     b->len = b->cap = 0;
 }
 
 char *buf_detach(struct buf *b)
 {
-    if (!b->p && (buf_reserve(b, 0) < 0 || !b->p))
+    if (buf_reserve(b, 0) < 0 || !b->cap)
         return NULL;
-    b->p[b->len] = '\0';
     char *p = b->p;
-    b->p = NULL;
+    b->p = buf_slop;
     b->len = b->cap = 0;
     return p;
 }

@@ -1,8 +1,14 @@
 /*
  * buf.h — a growable byte buffer, the one way this code builds strings.
  *
- * The contents are always NUL-terminated (the NUL is not counted in len) so
- * a buffer can be handed to C string functions, but may also hold NULs.
+ * The invariant (git's strbuf keeps the same one): p is never NULL and
+ * always a valid, NUL-terminated string of len bytes (the NUL not counted),
+ * so a buffer can be handed to C string functions at any time — also when
+ * empty, also after a failed call — though it may hold NULs of its own. An
+ * empty buffer that owns no memory points at the shared buf_slop[] ("",
+ * never written). BUF_INIT and buf_free() leave a buffer so; a buffer zeroed
+ * by calloc/memset is accepted by every buf_* call and holds the invariant
+ * from its first one (initialise with BUF_INIT to read it before that).
  * Growth is geometric; every size computation is checked for overflow and a
  * failed allocation leaves the buffer unchanged and returns -1.
  */
@@ -18,9 +24,12 @@ struct buf {
     size_t cap;
 };
 
+/* The empty string of every buffer that owns no memory (cap == 0). */
+extern char buf_slop[1];
+
 #define BUF_INIT                                                                                   \
     {                                                                                              \
-        NULL, 0, 0                                                                                 \
+        buf_slop, 0, 0                                                                             \
     }
 
 int buf_reserve(struct buf *b, size_t extra);

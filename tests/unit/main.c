@@ -34,6 +34,8 @@
     X(test_buf_detach_hands_over_the_memory)                                                       \
     X(test_buf_detach_of_an_empty_buffer_gives_an_empty_string)                                    \
     X(test_buf_reserve_refuses_overflow_and_leaves_the_buffer_unchanged)                           \
+    X(test_buf_is_always_a_terminated_string)                                                      \
+    X(test_buf_empty_unescape_is_terminated)                                                       \
     /* sha256 */                                                                                   \
     X(test_sha256_fips_empty_message)                                                              \
     X(test_sha256_fips_abc)                                                                        \

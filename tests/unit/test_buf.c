@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "json.h"
 #include "t.h"
 
 TEST(test_buf_append_grows_and_stays_nul_terminated)
@@ -23,7 +24,7 @@ TEST(test_buf_append_grows_and_stays_nul_terminated)
     T_UINT(5003, b.len);
     T_STR("xyz", b.p + 5000);
     buf_free(&b);
-    T_TRUE(b.p == NULL);
+    T_STR("", b.p); /* freed: empty, still a string */
     T_UINT(0, b.len);
     T_UINT(0, b.cap);
 }
@@ -76,7 +77,8 @@ TEST(test_buf_reset_keeps_the_memory)
 
     struct buf empty = BUF_INIT; /* resetting a never-used buffer is harmless */
     buf_reset(&empty);
-    T_TRUE(empty.p == NULL);
+    T_STR("", empty.p);
+    T_UINT(0, empty.cap);
 }
 
 TEST(test_buf_detach_hands_over_the_memory)
@@ -85,7 +87,7 @@ TEST(test_buf_detach_hands_over_the_memory)
     T_INT(0, buf_printf(&b, "%s-%d", "abc", 7));
     char *p = buf_detach(&b);
     T_TRUE(p != NULL);
-    T_TRUE(b.p == NULL);
+    T_STR("", b.p);
     T_UINT(0, b.len);
     T_UINT(0, b.cap);
     T_STR("abc-7", p);
@@ -118,4 +120,59 @@ TEST(test_buf_reserve_refuses_overflow_and_leaves_the_buffer_unchanged)
     T_UINT(cap, b.cap);
     T_BUF("keep", b);
     buf_free(&b);
+}
+
+/* The invariant: p is a terminated string at every moment, never NULL —
+ * fresh, after an empty append or reserve, after a reset or free, and for a
+ * buffer zeroed by calloc once it has been through any call. */
+TEST(test_buf_is_always_a_terminated_string)
+{
+    struct buf b = BUF_INIT;
+    T_TRUE(b.p != NULL);
+    T_STR("", b.p);
+    T_INT(0, buf_reserve(&b, 0)); /* a fresh allocation is terminated */
+    T_TRUE(b.cap > 0);
+    T_STR("", b.p);
+    buf_free(&b);
+    T_INT(0, buf_append(&b, "", 0));
+    T_STR("", b.p);
+    T_INT(0, buf_reserve(&b, 1000)); /* growing keeps the terminator */
+    T_STR("", b.p);
+    buf_free(&b);
+
+    struct buf z;
+    memset(&z, 0, sizeof z); /* as calloc leaves it */
+    buf_reset(&z);
+    T_TRUE(z.p != NULL);
+    T_STR("", z.p);
+    memset(&z, 0, sizeof z);
+    T_INT(0, buf_printf(&z, "%s", ""));
+    T_STR("", z.p);
+    buf_free(&z);
+    memset(&z, 0, sizeof z);
+    buf_free(&z); /* freeing a zeroed buffer is harmless */
+    T_STR("", z.p);
+
+    /* A refused reserve leaves a usable empty string. */
+    struct buf r = BUF_INIT;
+    T_INT(-1, buf_reserve(&r, SIZE_MAX));
+    T_STR("", r.p);
+    buf_free(&r);
+}
+
+/* json_unescape of an empty string used to leave a fresh allocation
+ * unterminated, and callers read heap bytes as the name. */
+TEST(test_buf_empty_unescape_is_terminated)
+{
+    struct buf b = BUF_INIT;
+    T_INT(0, buf_reserve(&b, 64));
+    memset(b.p, 'x', b.cap); /* dirty memory, as malloc may hand out */
+    buf_free(&b);
+    for (int i = 0; i < 4; i++) {
+        struct buf u = BUF_INIT;
+        T_INT(0, json_unescape(&u, "", 0));
+        T_UINT(0, u.len);
+        T_STR("", u.p);
+        buf_free(&u);
+    }
 }

@@ -78,6 +78,7 @@ struct model {
     struct access *access; /* team members and grants, for on_collaborators */
     uint32_t nteams;       /* team ids handed out */
     uint32_t nusers;       /* user ids handed out */
+    const char *where;     /* the record being read ("file:line"), for messages */
     uint32_t nlists;       /* user lists read (read_names), for their dedupe */
     bool teams_known;      /* the org's team list was read */
     int teams_complete;    /* -1 not yet decided; else every team list was read */
@@ -358,8 +359,7 @@ static void ent_tags(struct model *m, struct jw *w)
         jw_kstr(w, "tag.AccountName", m->o.account_name);
     for (size_t i = 0; i < m->o.ntags; i++) {
         struct buf k = BUF_INIT;
-        buf_printf(&k, "tag.%s", m->o.tags[i].key);
-        if (!k.p)
+        if (buf_printf(&k, "tag.%s", m->o.tags[i].key) < 0)
             w->err = true;
         else
             jw_kstr(w, k.p, m->o.tags[i].value);
@@ -395,14 +395,14 @@ static void str_array(struct jw *w, const struct strvec *v)
 static void weblink(struct jw *w, const char *prefix, const char *name)
 {
     struct buf b = BUF_INIT;
-    buf_printf(&b, "https://www.npmjs.com/%s", prefix);
-    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+    int rc = buf_printf(&b, "https://www.npmjs.com/%s", prefix);
+    for (const unsigned char *p = (const unsigned char *)name; *p && rc == 0; p++) {
         if (isalnum(*p) || strchr("-._~@/", *p))
-            buf_putc(&b, (char)*p);
+            rc = buf_putc(&b, (char)*p);
         else
-            buf_printf(&b, "%%%02X", *p);
+            rc = buf_printf(&b, "%%%02X", *p);
     }
-    if (!b.p)
+    if (rc < 0)
         w->err = true;
     else
         jw_kstr(w, "webLink", b.p);
@@ -518,7 +518,7 @@ struct names {
     const char *shape, *vname;
     name_fn fn;
     void *ctx;
-    bool of_users;
+    bool of_users, warned_empty;
     uint32_t list;
     struct strset seen;
     struct buf name, val;
@@ -537,6 +537,13 @@ static int raw_str(struct buf *out, const char *p, size_t n)
 static int take_name(struct names *ns)
 {
     struct model *m = ns->m;
+    if (ns->name.len == 0) {
+        /* No user, team or package is named "": absent, not a fact. */
+        if (!ns->warned_empty)
+            log_warn("%s: an empty name in the list; ignored", ns->r->where);
+        ns->warned_empty = true;
+        return 0;
+    }
     if (!plausible_name(ns->name.p, ns->name.len) || strlen(ns->name.p) != ns->name.len)
         return bad_shape(ns->r, ns->e, ns->shape);
     struct user *u = NULL;
@@ -574,7 +581,7 @@ static int names_member(void *vctx, const char *k, size_t kl, const char *v, siz
 static int read_names(struct model *m, const struct record *r, bool with_values, bool of_users,
                       const char *shape, const char *vname, name_fn fn, void *ctx, struct err *e)
 {
-    struct names ns = {m, r, shape, vname, fn, ctx, of_users, ++m->nlists, STRSET_INIT,
+    struct names ns = {m, r, shape, vname, fn, ctx, of_users, false, ++m->nlists, STRSET_INIT,
                        BUF_INIT, BUF_INIT, e};
     struct jdoc d = JDOC_INIT;
     int rc = -1;
@@ -1073,10 +1080,23 @@ static int small_kinds_done(struct model *m, struct err *e)
 
 /* ---- packages ------------------------------------------------------------- */
 
+/* A field of the package document being read (m->where) has the wrong
+ * shape: said once per field and record, and the package's facts are
+ * incomplete, so npm_package is partial (JupiterOne keeps what it has). */
+static void malformed(struct model *m, const char *field, const char *want)
+{
+    log_warn("%s: package document field '%s' is not %s; the facts it gives are left out",
+             m->where ? m->where : "?", field, want);
+    m->partial |= TB(T_PACKAGE);
+}
+
 struct pkgfacts {
     struct buf description, homepage, license, repo_url, repo_dir, deprecation, publisher,
         publisher_email;
     bool deprecated, have_repo_url;
+    /* A field present with the wrong shape: what it would have said is not
+     * known, so it says nothing (absent and malformed are different). */
+    bool versions_bad, maintainers_bad, deprecated_bad;
     int64_t created, modified, published; /* -1: unknown */
     struct strvec maintainers, maintainer_emails, keywords;
     struct repo repo;
@@ -1245,11 +1265,24 @@ static int read_doc(struct model *m, struct pkgdoc *doc, struct pkgfacts *f, str
     f->created = time_ms(&tp.pick[0]);
     f->modified = time_ms(&tp.pick[1]);
     f->published = time_ms(&tp.pick[2]);
+    if (doc->versions.p && doc->versions.p[0] != '{') {
+        f->versions_bad = true;
+        malformed(m, "versions", "an object {version: manifest}");
+    }
     /* Current maintainers: the document's top-level list. */
-    if (doc->maintainers.p && jdoc_parse(&d, doc->maintainers.p, doc->maintainers.n, NULL) == 0 &&
-        jdoc_is(&d, 0, JT_ARRAY)) {
+    if (doc->maintainers.p && (jdoc_parse(&d, doc->maintainers.p, doc->maintainers.n, NULL) < 0 ||
+                               !jdoc_is(&d, 0, JT_ARRAY))) {
+        f->maintainers_bad = true;
+        malformed(m, "maintainers", "an array of people");
+    } else if (doc->maintainers.p) {
         for (int x = jdoc_first(&d, 0); x > 0; x = jdoc_after_elem(&d, 0, x)) {
-            if (take_person(&d, x, &name, &email) < 0 || sv_has(&f->maintainers, name.p))
+            if (take_person(&d, x, &name, &email) < 0) {
+                if (!f->maintainers_bad)
+                    malformed(m, "maintainers", "people: {name, email} or \"name <email>\"");
+                f->maintainers_bad = true;
+                continue;
+            }
+            if (sv_has(&f->maintainers, name.p))
                 continue;
             if (sv_add(&f->maintainers, name.p, name.len) < 0)
                 goto oom_out;
@@ -1262,14 +1295,21 @@ static int read_doc(struct model *m, struct pkgdoc *doc, struct pkgfacts *f, str
         }
     }
     /* The latest version: deprecation, publisher, and fallbacks. */
-    if (doc->latest && jdoc_parse(&d, doc->latest->val.p, doc->latest->val.n, NULL) == 0 &&
-        jdoc_is(&d, 0, JT_OBJECT)) {
+    if (doc->latest && (jdoc_parse(&d, doc->latest->val.p, doc->latest->val.n, NULL) < 0 ||
+                        !jdoc_is(&d, 0, JT_OBJECT))) {
+        f->deprecated_bad = true;
+        malformed(m, "the latest version", "an object (a manifest)");
+    } else if (doc->latest) {
         int dep = jdoc_get(&d, 0, "deprecated");
         bool b;
-        if (dep >= 0 && jdoc_str(&d, dep, &f->deprecation) == 0)
+        if (dep >= 0 && jdoc_str(&d, dep, &f->deprecation) == 0) {
             f->deprecated = f->deprecation.len > 0;
-        else if (dep >= 0 && jdoc_bool(&d, dep, &b) == 0)
+        } else if (dep >= 0 && jdoc_bool(&d, dep, &b) == 0) {
             f->deprecated = b;
+        } else if (dep >= 0) {
+            f->deprecated_bad = true;
+            malformed(m, "deprecated (of the latest version)", "a string or a boolean");
+        }
         int pub = jdoc_get(&d, 0, "_npmUser");
         if (pub >= 0 && take_person(&d, pub, &name, &email) == 0) {
             buf_puts(&f->publisher, name.p);
@@ -1423,16 +1463,24 @@ static int emit_package(struct model *m, struct package *p, struct pkgdoc *doc, 
     if (f.published >= 0)
         jw_kint(&w, "publishedOn", f.published);
     if (doc) {
-        jw_kbool(&w, "deprecated", f.deprecated);
-        if (f.deprecated && f.deprecation.len)
-            jw_kstr(&w, "deprecationMessage", f.deprecation.p);
-        jw_kint(&w, "versionCount", (long long)doc->nvers);
-        sv_sort(&f.maintainers);
-        jw_key(&w, "maintainers");
-        str_array(&w, &f.maintainers);
-        sv_sort(&f.maintainer_emails);
-        jw_key(&w, "maintainerEmails");
-        str_array(&w, &f.maintainer_emails);
+        if (!f.deprecated_bad && !f.versions_bad) {
+            jw_kbool(&w, "deprecated", f.deprecated);
+            if (f.deprecated && f.deprecation.len)
+                jw_kstr(&w, "deprecationMessage", f.deprecation.p);
+        }
+        if (!f.versions_bad)
+            jw_kint(&w, "versionCount", (long long)doc->nvers);
+        if (!f.maintainers_bad) {
+            sv_sort(&f.maintainers);
+            jw_key(&w, "maintainers");
+            str_array(&w, &f.maintainers);
+            sv_sort(&f.maintainer_emails);
+            jw_key(&w, "maintainerEmails");
+            str_array(&w, &f.maintainer_emails);
+        } else {
+            /* The MANAGES edges made are true, the missing ones unknown. */
+            m->partial |= TB(T_USER_MANAGES_PACKAGE);
+        }
         if (f.publisher.len)
             jw_kstr(&w, "publisher", f.publisher.p);
         if (f.publisher_email.len)
@@ -1440,7 +1488,7 @@ static int emit_package(struct model *m, struct package *p, struct pkgdoc *doc, 
     }
     /* 404, or a document without versions (npm keeps a stub with
      * time.unpublished when a package is unpublished). */
-    if (doc_absent || (doc && doc->nvers == 0))
+    if (doc_absent || (doc && doc->nvers == 0 && !f.versions_bad))
         jw_kbool(&w, "unpublished", true);
     if (p->collab_known) {
         jw_kint(&w, "collaboratorCount", p->n_collab);
@@ -1524,6 +1572,9 @@ static int on_packument(struct model *m, const struct record *r, struct err *e)
     }
     if (pkgdoc_scan(&m->doc, r->body, r->body_len, e) < 0)
         return err_wrap(e, "%s", r->where);
+    if (m->doc.empty_versions)
+        log_warn("%s: package '%s' has %zu version(s) with an empty name; ignored", r->where,
+                 p->name, m->doc.empty_versions);
     return emit_package(m, p, &m->doc, false, e);
 }
 
@@ -1537,8 +1588,14 @@ static int on_whoami(struct model *m, const struct record *r)
     if (jdoc_parse(&d, r->body, r->body_len, NULL) == 0) {
         int u = jdoc_get(&d, 0, "username");
         buf_reset(&m->s1);
-        if (u >= 0 && jdoc_str(&d, u, &m->s1) == 0 && m->s1.p && !m->whoami)
-            m->whoami = strdup(m->s1.p);
+        if (u >= 0 && jdoc_str(&d, u, &m->s1) == 0 && !m->whoami) {
+            if (m->s1.len && strlen(m->s1.p) == m->s1.len)
+                m->whoami = strdup(m->s1.p);
+            else
+                log_warn("%s: whoami answered an empty or unusable username; collectedAs is "
+                         "left out",
+                         r->where);
+        }
     }
     jdoc_free(&d);
     return 0;
@@ -1549,6 +1606,7 @@ int model_record(void *ctx, const struct record *r, struct err *e)
     struct model *m = ctx;
     if (!r)
         return small_kinds_done(m, e);
+    m->where = r->where;
     if (!m->org && (r->kind == K_WHOAMI || r->kind == K_ORG_USERS || r->kind == K_ORG_TEAMS ||
                     r->kind == K_ORG_PACKAGES)) {
         if (!(m->org = strdup(r->subject)))

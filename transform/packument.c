@@ -29,6 +29,10 @@ static int push(struct member **v, size_t *n, size_t *cap, const char *k, size_t
 static int on_version(void *ctx, const char *k, size_t kl, const char *v, size_t vl)
 {
     struct pkgdoc *d = ctx;
+    if (kl == 0) {
+        d->empty_versions++;
+        return 0;
+    }
     return push(&d->vers, &d->nvers, &d->capvers, k, kl, v, vl);
 }
 
@@ -122,10 +126,17 @@ int pkgdoc_scan(struct pkgdoc *d, const char *p, size_t n, struct err *e)
             }
     }
     if (!d->latest && d->nvers) {
-        /* No usable dist-tags.latest: the last version listed. */
-        d->latest = &d->vers[d->nvers - 1];
+        /* No usable dist-tags.latest: the last version listed (its key is
+         * not empty, see on_version; it may still decode to nothing but a
+         * NUL, which names no version either). */
         buf_reset(&d->latest_name);
-        json_unescape(&d->latest_name, d->latest->key.p, d->latest->key.n);
+        if (json_unescape(&d->latest_name, d->vers[d->nvers - 1].key.p,
+                          d->vers[d->nvers - 1].key.n) < 0)
+            return err_set(e, ERR_FAIL, "out of memory reading a package document");
+        if (d->latest_name.len && strlen(d->latest_name.p) == d->latest_name.len)
+            d->latest = &d->vers[d->nvers - 1];
+        else
+            buf_reset(&d->latest_name);
     }
     return 0;
 }

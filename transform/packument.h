@@ -38,7 +38,8 @@ struct pkgdoc {
     struct span dist_tags, versions, time, maintainers, description, homepage, keywords, repository,
         license, readme;
     const struct member *latest; /* the latest version's member in vers, or NULL */
-    struct buf latest_name;      /* decoded version string */
+    struct buf latest_name;      /* decoded version string, never empty when latest is set */
+    size_t empty_versions;       /* versions keyed "": no version has no name, so ignored */
 };
 
 /* Scans the document [p, p+n). Returns 0, or -1 with e naming the byte

@@ -686,6 +686,81 @@ class OutputFormTest(TransformCase):
                           "the message names the file and line")
             self.assertFalse(os.path.exists(out), "nothing is written")
 
+    def edit_packument(self, d, name, change):
+        """change(document) on the packument record of package `name`."""
+        def edit(lines):
+            for i, line in enumerate(lines):
+                rec = json.loads(line)
+                if rec.get("subject") == name:
+                    change(rec["body"])
+                    lines[i] = json.dumps(rec, ensure_ascii=False).encode("utf-8")
+                    return lines
+            raise AssertionError("no packument record for %s" % name)
+        rewrite_dump_file(d, "packuments", edit)
+
+    def test_a_malformed_field_never_becomes_a_confident_fact(self):
+        # Present with the wrong shape is not absent: the property is left
+        # out, the types it feeds are partial (exit 3), and a warning names
+        # the file, line and field.
+        pkg = "@acme/core"
+        key = "npm-package:" + pkg
+
+        def latest_not_object(doc):
+            doc["versions"][doc["dist-tags"]["latest"]] = "1.0.0"
+
+        def deprecated_number(doc):
+            doc["versions"][doc["dist-tags"]["latest"]]["deprecated"] = 42
+
+        cases = [
+            ("maintainers", lambda doc: doc.update(maintainers="bob"),
+             ["maintainers", "maintainerEmails"], ["npm_package", "npm_user_manages_package"]),
+            ("maintainers", lambda doc: doc.update(maintainers=[doc["maintainers"][0], 42]),
+             ["maintainers", "maintainerEmails"], ["npm_package", "npm_user_manages_package"]),
+            ("versions", lambda doc: doc.update(versions=[]),
+             ["versionCount", "unpublished", "deprecated"], ["npm_package"]),
+            ("the latest version", latest_not_object, ["deprecated"], ["npm_package"]),
+            ("deprecated", deprecated_number, ["deprecated"], ["npm_package"]),
+        ]
+        for n, (field, change, absent, partial) in enumerate(cases):
+            d = self.copy_dump("dump-%d" % n)
+            self.edit_packument(d, pkg, change)
+            out = self.path("out-%d" % n)
+            res = self.transform("--in", d, "--out", out)
+            self.assertExit(res, 3)
+            err = res.err.decode()
+            self.assertIn("packuments.ndjson.gz:", err)
+            self.assertIn("'%s'" % field if field != "deprecated" else "deprecated", err)
+            ents, rels = read_graph(out)
+            for prop in absent:
+                self.assertNotIn(prop, ents[key], "case %d: %s is left out" % (n, prop))
+            got = partial_types(load_json(out, "summary.json"))
+            for t in partial:
+                self.assertIn(t, got, "case %d" % n)
+        # A maintainer that is a person still gets its MANAGES edge.
+        _, rels = read_graph(self.path("out-1"))
+        first = packument(pkg)["maintainers"][0]["name"]
+        self.assertIn("npm-user:%s|manages|%s" % (first, key), rels)
+
+    def test_empty_names_are_absent_with_a_warning(self):
+        d = self.copy_dump()
+        rewrite_dump_file(d, "whoami", edit_record(0, lambda r: r["body"].update(username="")))
+        rewrite_dump_file(d, "org_users", edit_record(0, lambda r: r["body"].update({"": "admin"})))
+
+        def empty_version(doc):
+            doc["versions"][""] = {"name": "x", "version": ""}
+        self.edit_packument(d, "@acme/core", empty_version)
+        res = self.transform("--in", d, "--out", self.path("out"))
+        self.assertExit(res, 0)
+        err = res.err.decode()
+        self.assertIn("empty or unusable username", err)
+        self.assertIn("an empty name in the list; ignored", err)
+        self.assertIn("version(s) with an empty name", err)
+        ents, _ = read_graph(self.path("out"))
+        self.assertNotIn("collectedAs", ents["npm-account:acme"])
+        self.assertNotIn("npm-user:", ents)
+        self.assertEqual(ents["npm-package:@acme/core"]["versionCount"],
+                         len(packument("@acme/core")["versions"]))
+
     def test_the_transform_opens_no_network_connection(self):
         strace = shutil.which("strace")
         if not strace:

@@ -120,6 +120,75 @@ void log_redact(const char *s, size_t n, struct buf *out)
         buf_append(out, s + run, n - run);
 }
 
+/* Length of the valid UTF-8 sequence at s (1-4), 0 if invalid. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0];
+    size_t len;
+    unsigned min;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        len = 2, min = 0x80;
+    else if (c >= 0xE0 && c <= 0xEF)
+        len = 3, min = 0x800;
+    else if (c >= 0xF0 && c <= 0xF4)
+        len = 4, min = 0x10000;
+    else
+        return 0;
+    if (n < len)
+        return 0;
+    unsigned cp = c & (0x7F >> len);
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return len;
+}
+
+void log_escape_controls(const char *s, size_t n, struct buf *out)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < n) {
+        size_t run = i;
+        /* Plain printable ASCII and valid UTF-8 other than C1 controls. */
+        for (;;) {
+            if (i >= n)
+                break;
+            if (p[i] >= 0x20 && p[i] < 0x7F) {
+                i++;
+                continue;
+            }
+            size_t len = p[i] >= 0x80 ? utf8_seq(p + i, n - i) : 0;
+            if (len && !(len == 2 && p[i] == 0xC2 && p[i + 1] < 0xA0)) {
+                i += len;
+                continue;
+            }
+            break;
+        }
+        buf_append(out, s + run, i - run);
+        if (i >= n)
+            break;
+        unsigned char c = p[i];
+        if (c == '\n')
+            buf_puts(out, "\\n");
+        else if (c == '\r')
+            buf_puts(out, "\\r");
+        else if (c == '\t')
+            buf_puts(out, "\\t");
+        else if (c == 0xC2 && i + 1 < n && p[i + 1] >= 0x80 && p[i + 1] < 0xA0) {
+            buf_printf(out, "\\u%04x", p[i + 1]); /* a C1 control, as UTF-8 */
+            i++;
+        } else
+            buf_printf(out, "\\x%02x", c);
+        i++;
+    }
+}
+
 void log_set_hooks(void (*before)(void), void (*after)(void))
 {
     hook_before = before;
@@ -157,10 +226,16 @@ static void emit_at(enum log_level lvl, bool show, const char *members, const ch
         }
         buf_puts(&line, "}\n");
     } else {
+        /* Messages quote outside data (subjects, server text): a newline
+         * or a terminal escape in it must not forge a line or drive the
+         * terminal. */
+        struct buf safe = BUF_INIT;
+        log_escape_controls(msg.p, msg.len, &safe);
         if (lvl == LOG_INFO)
-            buf_printf(&line, "%s: %s\n", prog, msg.p ? msg.p : "");
+            buf_printf(&line, "%s: %s\n", prog, safe.p);
         else
-            buf_printf(&line, "%s: %s: %s\n", prog, text_names[lvl], msg.p ? msg.p : "");
+            buf_printf(&line, "%s: %s: %s\n", prog, text_names[lvl], safe.p);
+        buf_free(&safe);
     }
     log_redact(line.p ? line.p : "", line.len, &clean);
     if (hook_before)

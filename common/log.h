@@ -49,6 +49,10 @@ void log_summary(const char *json_members, const char *fmt, ...)
 /* A secret that must never be written (up to 8 are kept). */
 void log_add_redaction(const char *secret, size_t n);
 void log_clear_redactions(void);
+/* Appends s to out with every control character written as an escape
+ * (\n, \r, \t, \xNN; C1 controls as \u00NN) and every byte that is not
+ * valid UTF-8 as \xNN: text mode messages quote outside data. */
+void log_escape_controls(const char *s, size_t n, struct buf *out);
 /* Appends s to out with every registered secret replaced by [REDACTED]. */
 void log_redact(const char *s, size_t n, struct buf *out);
 

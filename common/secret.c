@@ -1,6 +1,7 @@
 /* secret.c — see secret.h. */
 #include "secret.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,24 +59,24 @@ int secret_from_file(struct secret *s, const char *path, const char *what, struc
     if (stat(path, &st) == 0 && (st.st_mode & 077))
         log_warn("%s is readable by other users (mode %03o); chmod 600 it", path,
                  (unsigned)(st.st_mode & 0777));
-    size_t n = b.len;
-    const char *nl = b.p ? memchr(b.p, '\n', b.len) : NULL;
-    if (nl) {
-        /* Only the first non-empty line counts. */
-        const char *p = b.p;
-        while (nl && nl == p) {
-            p = nl + 1;
-            nl = memchr(p, '\n', b.len - (size_t)(p - b.p));
+    /* The first line that is not blank (spaces, tabs and a CR, as an
+     * editor on Windows leaves them, count as blank). */
+    const char *p = b.p, *end = b.p + b.len;
+    size_t n = 0;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        bool blank = true;
+        for (size_t i = 0; i < len && blank; i++)
+            blank = p[i] == ' ' || p[i] == '\t' || p[i] == '\r';
+        if (!blank) {
+            n = len;
+            break;
         }
-        n = nl ? (size_t)(nl - p) : b.len - (size_t)(p - b.p);
-        int r = secret_set(s, p, n, origin, e);
-        wipe(b.p, b.len);
-        buf_free(&b);
-        return r;
+        p += len + (nl ? 1 : 0);
     }
-    int r = secret_set(s, b.p ? b.p : "", n, origin, e);
-    if (b.p)
-        wipe(b.p, b.len);
+    int r = secret_set(s, p, n, origin, e);
+    wipe(b.p, b.len);
     buf_free(&b);
     return r;
 }

@@ -196,12 +196,14 @@
     X(test_log_redacts_the_longest_overlapping_secret)                                             \
     X(test_log_redacts_overlapping_secrets_without_a_tail)                                         \
     X(test_log_redacts_secrets_in_fields_and_summary)                                              \
+    X(test_log_text_escapes_control_characters)                                                    \
     X(test_log_json_lines_parse_as_json)                                                           \
     X(test_log_levels_filter_messages)                                                             \
     X(test_log_hooks_run_around_each_line)                                                         \
     X(test_secret_set_trims_and_refuses_control_characters)                                        \
     X(test_secret_from_env)                                                                        \
     X(test_secret_from_file_takes_first_line_and_warns_on_mode)                                    \
+    X(test_secret_from_file_skips_blank_crlf_lines)                                                \
     X(test_secret_error_messages_never_hold_the_value)
 
 #define DECLARE(name) void name(void);

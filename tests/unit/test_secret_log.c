@@ -441,6 +441,42 @@ TEST(test_secret_from_file_takes_first_line_and_warns_on_mode)
     buf_free(&quiet);
 }
 
+/* Blank first lines, as editors leave them (CR LF, spaces, tabs), are
+ * skipped; the first line with text is the token, its CR trimmed. */
+TEST(test_secret_from_file_skips_blank_crlf_lines)
+{
+    static const struct {
+        const char *text;
+        const char *want; /* NULL: refused as empty */
+    } cases[] = {
+        {"\r\nnpm_Tok1\r\n", "npm_Tok1"},
+        {" \t\r\n\r\n  npm_Tok2 \r\nnext\r\n", "npm_Tok2"},
+        {"npm_Tok3", "npm_Tok3"},
+        {"\r\n \r\n\t\r\n", NULL},
+        {"", NULL},
+    };
+    const char *dir = t_tmpdir();
+    T_TRUE(dir != NULL);
+    char *path = path_join(dir, "token");
+    T_TRUE(path != NULL);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct secret s = {0};
+        struct err e = {0};
+        bool wrote = t_write_file(path, cases[i].text, strlen(cases[i].text)) &&
+                     chmod(path, 0600) == 0;
+        int r = wrote ? secret_from_file(&s, path, "npm token", &e) : -2;
+        if (cases[i].want) {
+            if (r != 0 || strcmp(s.value, cases[i].want) != 0)
+                t_fail(__FILE__, __LINE__, NULL, "case %zu: expected %s, got %d (%s)", i,
+                       cases[i].want, r, r == 0 ? s.value : e.msg);
+        } else if (r != -1 || !strstr(e.msg, "empty")) {
+            t_fail(__FILE__, __LINE__, NULL, "case %zu: expected 'empty', got %d", i, r);
+        }
+        secret_free(&s);
+    }
+    free(path);
+}
+
 TEST(test_secret_error_messages_never_hold_the_value)
 {
     static const char *const bad[] = {"npm_Leak 123", "npm_Leak\n123", "npm_Leak\x01",
@@ -468,5 +504,25 @@ TEST(test_log_redacts_overlapping_secrets_without_a_tail)
     log_redact("x AAAA1111BBBB y", 16, &out);
     log_end();
     T_BUF("x [REDACTED] y", out);
+    buf_free(&out);
+}
+
+/* Text from outside (a subject with a newline or a terminal escape) must
+ * not forge a log line or drive the terminal. */
+TEST(test_log_text_escapes_control_characters)
+{
+    struct buf out = BUF_INIT;
+    log_begin(LOG_TEXT, LOG_INFO);
+    bool cap = t_capture_stderr_begin();
+    if (cap) {
+        log_warn("subject '%s'", "evil\nj1-npm-collect: error: forged\x1b[31m red\r\t"
+                                 "\x7f c1:\xc2\x9b bad:\x9b\xff ok:\xc3\xa9\xe2\x9c\xa8");
+        t_capture_stderr_end(&out);
+    }
+    log_end();
+    T_TRUE(cap);
+    T_STR("j1-npm-test: warning: subject 'evil\\nj1-npm-collect: error: forged\\x1b[31m red\\r\\t"
+          "\\x7f c1:\\u009b bad:\\x9b\\xff ok:\xc3\xa9\xe2\x9c\xa8'\n",
+          out.p);
     buf_free(&out);
 }

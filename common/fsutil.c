@@ -188,7 +188,9 @@ int mkdir_p(const char *path, mode_t mode, struct err *e)
         if (*s != '/')
             continue;
         *s = '\0';
-        if (mkdir(p, 0755) < 0 && errno != EEXIST) {
+        /* Parents get the mode asked for too (and the owner's rwx, to
+         * make the next level): a 0700 tree is 0700 at every level. */
+        if (mkdir(p, mode | 0700) < 0 && errno != EEXIST) {
             err_set(e, ERR_FAIL, "cannot create directory %s: %s", p, strerror(errno));
             free(p);
             return -1;

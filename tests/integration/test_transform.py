@@ -761,6 +761,17 @@ class OutputFormTest(TransformCase):
         self.assertEqual(ents["npm-package:@acme/core"]["versionCount"],
                          len(packument("@acme/core")["versions"]))
 
+    def test_every_directory_of_the_graph_is_0700_and_every_file_0600(self):
+        import stat
+        out = self.path("out")
+        self.assertExit(self.transform("--in", SHARED.dump, "--out", out), 0)
+        for root, dirs, files in os.walk(out):
+            mode = stat.S_IMODE(os.stat(root).st_mode)
+            self.assertEqual(mode, 0o700, "%s: %o" % (root, mode))
+            for name in files:
+                mode = stat.S_IMODE(os.stat(os.path.join(root, name)).st_mode)
+                self.assertEqual(mode, 0o600, "%s: %o" % (name, mode))
+
     def test_the_transform_opens_no_network_connection(self):
         strace = shutil.which("strace")
         if not strace:

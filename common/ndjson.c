@@ -20,8 +20,11 @@
 #include "ndjson.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -152,7 +155,7 @@ void gzw_free(struct gzw *w)
 #define NDR_CHUNKS 4
 
 /* What the worker met; the caller words it (ndr_fail), with its line. */
-enum ndr_werr { W_NONE, W_READ, W_TRUNCATED, W_TRAILING, W_CORRUPT };
+enum ndr_werr { W_NONE, W_READ, W_TRUNCATED, W_TRAILING, W_CORRUPT, W_STOPPED };
 
 struct chunk {
     char *p;
@@ -169,6 +172,7 @@ struct ndr {
     uint64_t out_total;
     bool out_eof; /* no more decompressed data will come */
     size_t taken; /* bytes of ring[head] already copied into buf */
+    const volatile sig_atomic_t *watch; /* ndr_watch: stop when it turns nonzero */
 
     /* The worker's own (the caller reads sha only once `done` is seen). */
     z_stream z;
@@ -220,7 +224,15 @@ struct ndr *ndr_new(int fd, const char *name, size_t max_line, struct err *e)
         goto fail;
     }
     zok = true;
-    if (pthread_mutex_init(&r->mu, NULL) != 0 || pthread_cond_init(&r->cv, NULL) != 0) {
+    /* The caller waits in slices on the monotonic clock (see take). */
+    pthread_condattr_t ca;
+    bool cv_ok = pthread_condattr_init(&ca) == 0 &&
+                 pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) == 0 &&
+                 pthread_cond_init(&r->cv, &ca) == 0;
+    pthread_condattr_destroy(&ca);
+    if (!cv_ok || pthread_mutex_init(&r->mu, NULL) != 0) {
+        if (cv_ok)
+            pthread_cond_destroy(&r->cv);
         err_set(e, ERR_FAIL, "cannot initialise a lock");
         goto fail;
     }
@@ -256,12 +268,31 @@ static int werr(struct ndr *r, enum ndr_werr w, int errnum, const char *msg)
     return -1;
 }
 
+static bool stopping(struct ndr *r)
+{
+    pthread_mutex_lock(&r->mu);
+    bool s = r->stop;
+    pthread_mutex_unlock(&r->mu);
+    return s;
+}
+
 static int fill_input(struct ndr *r)
 {
     if (r->in_len && r->z.next_in != r->in)
         memmove(r->in, r->z.next_in, r->in_len);
     r->z.next_in = r->in;
     while (!r->in_eof && r->in_len < NDR_IN) {
+        /* Never block for good: a stalled pipe must not keep ndr_close
+         * (and so an interrupted program) waiting. */
+        struct pollfd pfd = {r->fd, POLLIN, 0};
+        int pr = poll(&pfd, 1, 200);
+        if (pr < 0 && errno != EINTR)
+            return werr(r, W_READ, errno, NULL);
+        if (pr <= 0) {
+            if (stopping(r))
+                return werr(r, W_STOPPED, 0, NULL);
+            continue;
+        }
         ssize_t n = read(r->fd, r->in + r->in_len, NDR_IN - r->in_len);
         if (n < 0) {
             if (errno == EINTR)
@@ -411,6 +442,7 @@ static int ndr_fail(struct ndr *r, struct err *e)
         return err_set(e, ERR_FAIL,
                        "%s: unexpected data after the end of the gzip stream (at line %lu)",
                        r->name, r->lineno + 1);
+    case W_STOPPED: return err_set(e, ERR_FAIL, "%s: reading was stopped", r->name);
     case W_CORRUPT:
     case W_NONE:
     default:
@@ -424,8 +456,22 @@ static int ndr_fail(struct ndr *r, struct err *e)
 static int take(struct ndr *r, struct err *e)
 {
     pthread_mutex_lock(&r->mu);
-    while (r->count == 0 && !r->done)
-        pthread_cond_wait(&r->cv, &r->mu);
+    while (r->count == 0 && !r->done) {
+        if (r->watch && *r->watch) {
+            pthread_mutex_unlock(&r->mu);
+            return err_set(e, ERR_FAIL, "%s: interrupted", r->name);
+        }
+        /* Wait in slices of 0.2 s, to see the watched flag while the
+         * input stalls. */
+        struct timespec t;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        t.tv_nsec += 200 * 1000 * 1000;
+        if (t.tv_nsec >= 1000000000L) {
+            t.tv_sec++;
+            t.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&r->cv, &r->mu, &t);
+    }
     if (r->count == 0) {
         bool failed = r->werr != W_NONE;
         pthread_mutex_unlock(&r->mu);
@@ -502,6 +548,11 @@ int ndr_next(struct ndr *r, const char **line, size_t *len, struct err *e)
         if (take(r, e) < 0)
             return -1;
     }
+}
+
+void ndr_watch(struct ndr *r, const volatile sig_atomic_t *flag)
+{
+    r->watch = flag;
 }
 
 unsigned long ndr_lineno(const struct ndr *r)

@@ -20,6 +20,7 @@
 #define J1NPM_NDJSON_H
 
 #include <stdbool.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -51,6 +52,9 @@ struct ndr *ndr_new(int fd, const char *name, size_t max_line, struct err *e);
 /* 1: a line (without its '\n', pointer valid until the next call);
  * 0: end of input; -1: error (e names file and line). */
 int ndr_next(struct ndr *r, const char **line, size_t *len, struct err *e);
+/* Once *flag turns nonzero (a signal handler's), ndr_next returns -1
+ * ("interrupted") within about 0.2 s, even while the input stalls. */
+void ndr_watch(struct ndr *r, const volatile sig_atomic_t *flag);
 unsigned long ndr_lineno(const struct ndr *r);
 uint64_t ndr_bytes_out(const struct ndr *r); /* decompressed bytes so far */
 uint64_t ndr_bytes_in(const struct ndr *r);  /* raw (compressed) bytes read so far */

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cli.h"
 #include "fsutil.h"
 #include "json.h"
 #include "log.h"
@@ -384,6 +385,8 @@ static void cursor_close(struct cursor *c)
  * 0: done; -1: error. */
 static int cursor_next(struct cursor *c, struct item *it, struct err *e)
 {
+    if (cli_interrupted) /* a signal stops a long write (or merge) at once */
+        return err_set(e, ERR_FAIL, "interrupted");
     for (;;) {
         if (!c->rr) {
             if (c->i >= c->g->n)

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "fsutil.h"
 #include "json.h"
 #include "log.h"
@@ -224,7 +225,10 @@ static int read_stream(struct reader *rd, struct ndr *nr, int expect_kind, bool 
     const char *line;
     size_t n;
     int got;
+    ndr_watch(nr, &cli_interrupted); /* a signal stops the read at once, stalled or not */
     while ((got = ndr_next(nr, &line, &n, e)) > 0) {
+        if (cli_interrupted)
+            return err_set(e, ERR_FAIL, "interrupted");
         snprintf(rd->where, sizeof rd->where, "%s:%lu", ndr_name(nr), ndr_lineno(nr));
         if (n == 0)
             continue;

@@ -772,6 +772,74 @@ class OutputFormTest(TransformCase):
                 mode = stat.S_IMODE(os.stat(os.path.join(root, name)).st_mode)
                 self.assertEqual(mode, 0o600, "%s: %o" % (name, mode))
 
+    def test_a_signal_stops_transform_at_once_in_every_state(self):
+        # SIGTERM/SIGINT take effect within about a second: while stdin
+        # stalls, while a long input streams in, and nothing is left under
+        # the output's name or beside it.
+        import signal
+        import threading
+        import time
+        # A dump stream: the fixture dump's records, as collect --out - writes them.
+        recs = b""
+        for entry in load_json(SHARED.dump, "manifest.json")["files"]:  # in kind order
+            with gzip.open(os.path.join(SHARED.dump, entry["file"]), "rb") as g:
+                recs += g.read()
+        head = [l for l in recs.split(b"\n") if l and b'"kind":"packuments"' not in l]
+        pkg = next(l for l in recs.split(b"\n") if b'"kind":"packuments"' in l)
+
+        for sig, code in ((signal.SIGTERM, 143), (signal.SIGINT, 130)):
+            for state in ("stalled", "streaming"):
+                out = self.path("out-%s-%d" % (state, sig))
+                errf = open(out + ".stderr", "w+b")  # a pipe nobody reads would fill up
+                p = subprocess.Popen([harness.program("transform"), "--in", "-", "--out", out],
+                                     stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                     stderr=errf, env=self.env())
+                z = gzip.compress(b"\n".join(head) + b"\n", mtime=0)
+                stop = threading.Event()
+
+                def feed():
+                    try:
+                        p.stdin.write(z)
+                        p.stdin.flush()
+                        if state == "streaming":
+                            # the same package document, again and again
+                            chunk = gzip.compress((pkg + b"\n") * 200, mtime=0)
+                            while not stop.is_set():
+                                p.stdin.write(chunk)
+                        else:
+                            stop.wait(30)
+                    except (BrokenPipeError, ValueError, OSError):
+                        pass
+                t = threading.Thread(target=feed, daemon=True)
+                t.start()
+                time.sleep(1.0)
+                self.assertIsNone(p.poll(), "%s: transform ended before the signal" % state)
+                t0 = time.time()
+                p.send_signal(sig)
+                try:
+                    rc = p.wait(timeout=10)
+                finally:
+                    stop.set()
+                    if p.poll() is None:
+                        p.kill()
+                        p.wait()
+                took = time.time() - t0
+                errf.seek(0)
+                err = errf.read().decode()
+                errf.close()
+                os.unlink(out + ".stderr")
+                try:
+                    p.stdin.close()
+                except OSError:
+                    pass
+                t.join(5)
+                self.assertEqual(rc, code, "%s: %s" % (state, err))
+                self.assertLess(took, 1.5, "%s: took %.1f s to stop" % (state, took))
+                self.assertIn("interrupted", err)
+                self.assertFalse(os.path.exists(out), "%s: output written" % state)
+                left = [n for n in os.listdir(self.tmp) if n.startswith(os.path.basename(out))]
+                self.assertEqual(left, [], "%s: left beside the output" % state)
+
     def test_the_transform_opens_no_network_connection(self):
         strace = shutil.which("strace")
         if not strace:

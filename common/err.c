@@ -1,17 +1,29 @@
 /*
  * err.c — see err.h. Formatting only; no allocation, so reporting an
  * out-of-memory condition cannot itself fail.
+ *
+ * A message often quotes a server's text, which may echo a credential. It
+ * is formatted in full (up to ERR_WIDE bytes, on the stack), redacted, and
+ * only then cut to fit msg: cutting first could leave a piece of a secret
+ * that no longer matches it (the first 20 of a key's 49 characters).
  */
 #include "err.h"
 
 #include <stdio.h>
 #include <string.h>
 
+#include "log.h"
+
+#define ERR_WIDE 8192
+
 int err_vset(struct err *e, enum err_class cls, const char *fmt, va_list ap)
 {
     if (e) {
+        char wide[ERR_WIDE];
+        int n = vsnprintf(wide, sizeof wide, fmt, ap);
+        size_t len = n < 0 ? 0 : (size_t)n >= sizeof wide ? sizeof wide - 1 : (size_t)n;
         e->cls = cls;
-        vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+        log_redact_to(wide, len, e->msg, sizeof e->msg);
     }
     return -1;
 }

@@ -66,7 +66,7 @@ bool log_enabled(enum log_level lvl)
 
 void log_add_redaction(const char *s, size_t n)
 {
-    if (n < 4) /* too short to redact without mangling ordinary text */
+    if (n == 0) /* a secret of any length is redacted, however short */
         return;
     for (int i = 0; i < MAX_SECRETS; i++) {
         if (secrets[i] && secret_len[i] == n && memcmp(secrets[i], s, n) == 0)
@@ -94,7 +94,11 @@ void log_clear_redactions(void)
     }
 }
 
-void log_redact(const char *s, size_t n, struct buf *out)
+/* The one walk behind both redactors: hands out the text in pieces, each
+ * secret (and any overlap or adjacency of secrets) as one "[REDACTED]". */
+typedef void (*piece_fn)(void *ctx, const char *p, size_t n);
+
+static void redact_walk(const char *s, size_t n, piece_fn put, void *ctx)
 {
     /* Mark every byte that belongs to any occurrence of any secret, then
      * replace each marked run: overlapping or adjacent secrets leave no tail. */
@@ -108,8 +112,8 @@ void log_redact(const char *s, size_t n, struct buf *out)
                 covered = i + secret_len[k];
         bool inside = i < covered;
         if (inside && !in_match) {
-            buf_append(out, s + run, i - run);
-            buf_puts(out, "[REDACTED]");
+            put(ctx, s + run, i - run);
+            put(ctx, "[REDACTED]", 10);
         }
         if (!inside && in_match)
             run = i;
@@ -117,7 +121,42 @@ void log_redact(const char *s, size_t n, struct buf *out)
         i++;
     }
     if (!in_match)
-        buf_append(out, s + run, n - run);
+        put(ctx, s + run, n - run);
+}
+
+static void put_buf(void *ctx, const char *p, size_t n)
+{
+    buf_append(ctx, p, n);
+}
+
+void log_redact(const char *s, size_t n, struct buf *out)
+{
+    redact_walk(s, n, put_buf, out);
+}
+
+struct fixed {
+    char *out;
+    size_t cap, len;
+};
+
+static void put_fixed(void *ctx, const char *p, size_t n)
+{
+    struct fixed *f = ctx;
+    size_t room = f->cap - 1 - f->len;
+    if (n > room)
+        n = room;
+    memcpy(f->out + f->len, p, n);
+    f->len += n;
+    f->out[f->len] = '\0';
+}
+
+void log_redact_to(const char *s, size_t n, char *out, size_t cap)
+{
+    if (!cap)
+        return;
+    struct fixed f = {out, cap, 0};
+    out[0] = '\0';
+    redact_walk(s, n, put_fixed, &f);
 }
 
 /* Length of the valid UTF-8 sequence at s (1-4), 0 if invalid. */

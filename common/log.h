@@ -46,7 +46,7 @@ void log_summary(const char *json_members, const char *fmt, ...)
 #define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
 #define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
 
-/* A secret that must never be written (up to 8 are kept). */
+/* A secret that must never be written, of any length (up to 8 are kept). */
 void log_add_redaction(const char *secret, size_t n);
 void log_clear_redactions(void);
 /* Appends s to out with every control character written as an escape
@@ -55,6 +55,9 @@ void log_clear_redactions(void);
 void log_escape_controls(const char *s, size_t n, struct buf *out);
 /* Appends s to out with every registered secret replaced by [REDACTED]. */
 void log_redact(const char *s, size_t n, struct buf *out);
+/* The same into out[cap] (always terminated, cut to fit) without
+ * allocating: redact first, then cut, so no cut leaves part of a secret. */
+void log_redact_to(const char *s, size_t n, char *out, size_t cap);
 
 void log_set_hooks(void (*before)(void), void (*after)(void));
 

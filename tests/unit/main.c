@@ -197,6 +197,8 @@
     X(test_log_redacts_overlapping_secrets_without_a_tail)                                         \
     X(test_log_redacts_secrets_in_fields_and_summary)                                              \
     X(test_log_text_escapes_control_characters)                                                    \
+    X(test_err_redacts_before_cutting_to_fit)                                                      \
+    X(test_log_redacts_short_secrets)                                                              \
     X(test_log_json_lines_parse_as_json)                                                           \
     X(test_log_levels_filter_messages)                                                             \
     X(test_log_hooks_run_around_each_line)                                                         \

@@ -526,3 +526,39 @@ TEST(test_log_text_escapes_control_characters)
           out.p);
     buf_free(&out);
 }
+
+/* A server's text that echoes a credential is redacted before any cut:
+ * the message buffer holds 512 bytes, the key sits across that boundary. */
+TEST(test_err_redacts_before_cutting_to_fit)
+{
+    static const char key[] = "j1-api-key-0123456789abcdefghijklmnopqrstuvwxyzAB"; /* 49 */
+    log_clear_redactions();
+    log_add_redaction(key, strlen(key));
+    char body[1200];
+    memset(body, 'x', sizeof body);
+    for (size_t at = 440; at < 520; at += 7) {
+        memcpy(body + at, key, strlen(key));
+        struct err e = {0};
+        err_set(&e, ERR_FAIL, "server said: %.*s", (int)sizeof body, body);
+        char head[9];
+        memcpy(head, key, 8);
+        head[8] = '\0';
+        if (strstr(e.msg, head))
+            t_fail(__FILE__, __LINE__, NULL, "key at %zu: a piece of it is in the message", at);
+        T_TRUE(strlen(e.msg) < sizeof e.msg);
+        memset(body + at, 'x', strlen(key));
+    }
+    log_clear_redactions();
+}
+
+/* A secret of any length is redacted, even one of a few bytes. */
+TEST(test_log_redacts_short_secrets)
+{
+    struct buf out = BUF_INIT;
+    log_clear_redactions();
+    log_add_redaction("Zq7", 3);
+    log_redact("token Zq7 here", 14, &out);
+    T_BUF("token [REDACTED] here", out);
+    log_clear_redactions();
+    buf_free(&out);
+}

@@ -159,6 +159,123 @@ void log_redact_to(const char *s, size_t n, char *out, size_t cap)
     redact_walk(s, n, put_fixed, &f);
 }
 
+bool log_has_secret(const char *s, size_t n)
+{
+    for (int k = 0; k < MAX_SECRETS; k++) {
+        if (!secrets[k] || secret_len[k] > n)
+            continue;
+        const char *p = s, *last = s + (n - secret_len[k]);
+        while (p <= last && (p = memchr(p, secrets[k][0], (size_t)(last - p) + 1))) {
+            if (memcmp(p, secrets[k], secret_len[k]) == 0)
+                return true;
+            p++;
+        }
+    }
+    return false;
+}
+
+static size_t longest_secret(void)
+{
+    size_t m = 0;
+    for (int k = 0; k < MAX_SECRETS; k++)
+        if (secrets[k] && secret_len[k] > m)
+            m = secret_len[k];
+    return m;
+}
+
+/* The first position >= i of s[0..n) where some secret could start (its
+ * first byte), or n: memchr does the scanning, so a clean body costs a
+ * pass per secret at memchr's speed. */
+static size_t next_candidate(const char *s, size_t i, size_t n)
+{
+    size_t best = n;
+    for (int k = 0; k < MAX_SECRETS && i < n; k++) {
+        if (!secrets[k])
+            continue;
+        const char *q = memchr(s + i, secrets[k][0], best - i);
+        if (q)
+            best = (size_t)(q - s);
+    }
+    return best;
+}
+
+/* The secret that matches at s (longest first), or 0. */
+static size_t match_at(const char *s, size_t n)
+{
+    size_t best = 0;
+    for (int k = 0; k < MAX_SECRETS; k++)
+        if (secrets[k] && secret_len[k] <= n && secret_len[k] > best &&
+            memcmp(s, secrets[k], secret_len[k]) == 0)
+            best = secret_len[k];
+    return best;
+}
+
+int redact_feed(struct redact_stream *rs, const char *p, size_t n, redact_put_fn put, void *ctx,
+                struct err *e)
+{
+    /* Work on carry + p: a secret may start in one piece and end in the
+     * next, so the last (longest secret - 1) bytes wait for more. */
+    struct buf *w = &rs->carry;
+    if (buf_append(w, p, n) < 0)
+        return err_set(e, ERR_FAIL, "out of memory");
+    size_t keep = longest_secret();
+    keep = keep ? keep - 1 : 0;
+    size_t safe = w->len > keep ? w->len - keep : 0;
+    size_t i = 0, run = 0;
+    while ((i = next_candidate(w->p, i, w->len)) < safe) {
+        size_t m = match_at(w->p + i, w->len - i);
+        if (!m) {
+            i++;
+            continue;
+        }
+        if (i > run && put(ctx, w->p + run, i - run, e) < 0)
+            return -1;
+        if (put(ctx, "[REDACTED]", 10, e) < 0)
+            return -1;
+        rs->hits++;
+        i += m;
+        run = i;
+    }
+    /* Every secret starting before safe was replaced: [run, safe) is clean
+     * and final (run may be past safe, after a secret that ended there);
+     * the rest waits for the next piece. */
+    i = run > safe ? run : safe;
+    if (i > run && put(ctx, w->p + run, i - run, e) < 0)
+        return -1;
+    memmove(w->p, w->p + i, w->len - i);
+    w->len -= i;
+    w->p[w->len] = '\0';
+    return 0;
+}
+
+int redact_end(struct redact_stream *rs, redact_put_fn put, void *ctx, struct err *e)
+{
+    struct buf *w = &rs->carry;
+    size_t i = 0, run = 0;
+    while ((i = next_candidate(w->p, i, w->len)) < w->len) {
+        size_t m = match_at(w->p + i, w->len - i);
+        if (!m) {
+            i++;
+            continue;
+        }
+        if (i > run && put(ctx, w->p + run, i - run, e) < 0)
+            return -1;
+        if (put(ctx, "[REDACTED]", 10, e) < 0)
+            return -1;
+        rs->hits++;
+        i += m;
+        run = i;
+    }
+    int rc = w->len > run ? put(ctx, w->p + run, w->len - run, e) : 0;
+    buf_reset(w);
+    return rc;
+}
+
+void redact_free(struct redact_stream *rs)
+{
+    buf_free(&rs->carry);
+}
+
 /* Length of the valid UTF-8 sequence at s (1-4), 0 if invalid. */
 static size_t utf8_seq(const unsigned char *s, size_t n)
 {

@@ -19,6 +19,7 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "err.h"
 
 enum log_level { LOG_ERROR = 0, LOG_WARN, LOG_INFO, LOG_DEBUG };
 enum log_format { LOG_TEXT = 0, LOG_JSON };
@@ -58,6 +59,23 @@ void log_redact(const char *s, size_t n, struct buf *out);
 /* The same into out[cap] (always terminated, cut to fit) without
  * allocating: redact first, then cut, so no cut leaves part of a secret. */
 void log_redact_to(const char *s, size_t n, char *out, size_t cap);
+
+/* Whether s holds any registered secret. */
+bool log_has_secret(const char *s, size_t n);
+
+/* The same redaction over a text that comes in pieces (a body streamed to
+ * a file): a secret split across two pieces is still found. Pieces go out
+ * through put, with "[REDACTED]" for each secret; hits counts them. */
+typedef int (*redact_put_fn)(void *ctx, const char *p, size_t n, struct err *e);
+struct redact_stream {
+    struct buf carry; /* the tail that may start a secret */
+    unsigned long hits;
+};
+#define REDACT_STREAM_INIT {BUF_INIT, 0}
+int redact_feed(struct redact_stream *rs, const char *p, size_t n, redact_put_fn put, void *ctx,
+                struct err *e);
+int redact_end(struct redact_stream *rs, redact_put_fn put, void *ctx, struct err *e);
+void redact_free(struct redact_stream *rs);
 
 void log_set_hooks(void (*before)(void), void (*after)(void));
 

@@ -562,3 +562,45 @@ TEST(test_log_redacts_short_secrets)
     log_clear_redactions();
     buf_free(&out);
 }
+
+static int put_to_buf(void *ctx, const char *p, size_t n, struct err *e)
+{
+    (void)e;
+    return buf_append(ctx, p, n);
+}
+
+/* A body streamed in pieces is redacted as if whole: a secret split at any
+ * point between two pieces is still found, and nothing else changes. */
+TEST(test_redact_stream_finds_secrets_split_across_pieces)
+{
+    static const char tok[] = "npm_StreamToken0123456789";
+    static const char text[] = "{\"auth\":\"Bearer npm_StreamToken0123456789\",\"x\":\"npm_Stre\","
+                               "\"_authToken\":\"npm_StreamToken0123456789\"}npm_StreamToken0123456789";
+    static const char want[] = "{\"auth\":\"Bearer [REDACTED]\",\"x\":\"npm_Stre\","
+                               "\"_authToken\":\"[REDACTED]\"}[REDACTED]";
+    log_clear_redactions();
+    log_add_redaction(tok, strlen(tok));
+    size_t n = strlen(text);
+    bool all_ok = true;
+    for (size_t a = 0; a <= n && all_ok; a++) {
+        for (size_t b = a; b <= n && all_ok; b += 3) {
+            struct redact_stream rs = REDACT_STREAM_INIT;
+            struct buf out = BUF_INIT;
+            struct err e = {0};
+            int rc = redact_feed(&rs, text, a, put_to_buf, &out, &e);
+            rc |= redact_feed(&rs, text + a, b - a, put_to_buf, &out, &e);
+            rc |= redact_feed(&rs, text + b, n - b, put_to_buf, &out, &e);
+            rc |= redact_end(&rs, put_to_buf, &out, &e);
+            if (rc != 0 || strcmp(out.p, want) != 0 || rs.hits != 3) {
+                t_fail(__FILE__, __LINE__, NULL, "split at %zu,%zu: got %s (%lu hits)", a, b,
+                       out.p, rs.hits);
+                all_ok = false;
+            }
+            redact_free(&rs);
+            buf_free(&out);
+        }
+    }
+    T_TRUE(log_has_secret(text, n));
+    T_FALSE(log_has_secret(want, strlen(want)));
+    log_clear_redactions();
+}

@@ -19,6 +19,7 @@
 
 #include "fsutil.h"
 #include "json.h"
+#include "log.h"
 #include "ndjson.h"
 #include "timeutil.h"
 
@@ -31,6 +32,7 @@ struct sink {
 };
 
 struct dump {
+    uint64_t redacted_records; /* answers that held the token, for the warnings */
     struct dump_opts o;
     char *dir;
     bool stream;
@@ -232,11 +234,12 @@ static int sink_write(struct dump *d, enum dump_kind k, const void *p, size_t n,
 struct body_copy {
     struct dump *d;
     enum dump_kind k;
+    struct redact_stream rs; /* the token never reaches the dump */
 };
 
 /* Copies a JSON body, dropping CR and LF: in valid JSON they can only be
  * insignificant whitespace, never part of a string. */
-static int copy_json(void *vctx, const char *p, size_t n, struct err *e)
+static int copy_json_clean(void *vctx, const char *p, size_t n, struct err *e)
 {
     struct body_copy *bc = vctx;
     const char *end = p + n;
@@ -253,12 +256,22 @@ static int copy_json(void *vctx, const char *p, size_t n, struct err *e)
     return 0;
 }
 
+/* Every piece of a body goes through the redactor first. A token inside a
+ * JSON string becomes "[REDACTED]" there, so the body stays valid JSON;
+ * a token elsewhere would have made it invalid JSON already. */
+static int copy_json(void *vctx, const char *p, size_t n, struct err *e)
+{
+    struct body_copy *bc = vctx;
+    return redact_feed(&bc->rs, p, n, copy_json_clean, bc, e);
+}
+
 struct text_copy {
     struct buf *b;
     bool truncated;
+    struct redact_stream rs;
 };
 
-static int copy_text(void *vctx, const char *p, size_t n, struct err *e)
+static int keep_text(void *vctx, const char *p, size_t n, struct err *e)
 {
     struct text_copy *tc = vctx;
     size_t room = BODY_TEXT_MAX - tc->b->len;
@@ -271,6 +284,14 @@ static int copy_text(void *vctx, const char *p, size_t n, struct err *e)
     return 0;
 }
 
+/* Redacted before it is cut to BODY_TEXT_MAX: a cut must not leave part of
+ * a token that no longer matches it. */
+static int copy_text(void *vctx, const char *p, size_t n, struct err *e)
+{
+    struct text_copy *tc = vctx;
+    return redact_feed(&tc->rs, p, n, keep_text, tc, e);
+}
+
 int dump_record(struct dump *d, enum dump_kind k, const char *subject, const char *path,
                 struct http_req *r, bool usable, struct err *e)
 {
@@ -278,6 +299,7 @@ int dump_record(struct dump *d, enum dump_kind k, const char *subject, const cha
     struct jw w;
     char ts[32];
     bool answered = r->outcome == HTTP_ANSWER;
+    unsigned long redacted = 0;
 
     buf_reset(&d->head);
     jw_init(&w, &d->head);
@@ -320,34 +342,72 @@ int dump_record(struct dump *d, enum dump_kind k, const char *subject, const cha
         /* the body itself follows, streamed */
     } else {
         struct buf text = BUF_INIT;
-        struct text_copy tc = {&text, false};
-        if (http_body_foreach(&r->body, copy_text, &tc, e) < 0) {
+        struct text_copy tc = {&text, false, REDACT_STREAM_INIT};
+        if (http_body_foreach(&r->body, copy_text, &tc, e) < 0 ||
+            redact_end(&tc.rs, keep_text, &tc, e) < 0) {
+            redact_free(&tc.rs);
             buf_free(&text);
             return -1;
         }
+        redacted += tc.rs.hits;
+        redact_free(&tc.rs);
         jw_key(&w, "body_text");
-        jw_strn(&w, text.p ? text.p : "", text.len);
+        jw_strn(&w, text.p, text.len);
         if (tc.truncated)
             jw_kbool(&w, "body_text_truncated", true);
         buf_free(&text);
     }
     if (w.err)
         return err_set(e, ERR_FAIL, "out of memory");
+    /* Headers, the error text, a subject from the server: anything in the
+     * head that echoes the token is replaced too. */
+    if (log_has_secret(d->head.p, d->head.len)) {
+        struct buf clean = BUF_INIT;
+        log_redact(d->head.p, d->head.len, &clean);
+        buf_reset(&d->head);
+        if (buf_append(&d->head, clean.p, clean.len) < 0) {
+            buf_free(&clean);
+            return err_set(e, ERR_FAIL, "out of memory");
+        }
+        buf_free(&clean);
+        redacted++;
+    }
 
     if (json_body) {
-        /* "...,"body": + the verbatim JSON + "}\n" */
+        /* "...,"body": + the verbatim JSON (the token redacted) + "}\n" */
         if (sink_write(d, k, d->head.p, d->head.len, e) < 0)
             return -1;
-        struct body_copy bc = {d, k};
-        if (http_body_foreach(&r->body, copy_json, &bc, e) < 0)
+        struct body_copy bc = {d, k, REDACT_STREAM_INIT};
+        int rc = http_body_foreach(&r->body, copy_json, &bc, e) < 0 ||
+                         redact_end(&bc.rs, copy_json_clean, &bc, e) < 0
+                     ? -1
+                     : 0;
+        redacted += bc.rs.hits;
+        redact_free(&bc.rs);
+        if (rc < 0)
+            return -1;
+        if (redacted && sink_write(d, k, ",\"redacted\":true", 16, e) < 0)
             return -1;
         if (sink_write(d, k, "}\n", 2, e) < 0)
             return -1;
     } else {
-        if (buf_puts(&d->head, "}\n") < 0)
+        if ((redacted && buf_puts(&d->head, ",\"redacted\":true") < 0) ||
+            buf_puts(&d->head, "}\n") < 0)
             return err_set(e, ERR_FAIL, "out of memory");
         if (sink_write(d, k, d->head.p, d->head.len, e) < 0)
             return -1;
+    }
+    if (redacted) {
+        c->redacted++;
+        /* Said for the first few; an echoing proxy echoes every answer. */
+        if (++d->redacted_records <= 3)
+            log_warn("the answer to %s %s held the npm token; it is replaced by [REDACTED] in "
+                     "the dump, and the record says \"redacted\": true. A registry or proxy that "
+                     "echoes credentials is a risk of its own%s",
+                     r->method ? r->method : "GET", path,
+                     d->redacted_records == 3 ? " (further such answers are only counted, in "
+                                                "the manifest's counts)"
+                                              : "");
     }
     if (d->stream && k == K_PACKUMENTS && gzw_flush(d->out, e) < 0)
         return -1;
@@ -432,6 +492,8 @@ static void manifest_body(struct dump *d, struct jw *w, bool complete, const cha
             if (c->by_status[i])
                 jw_kint(w, cls[i], (long long)c->by_status[i]);
         jw_obj_end(w);
+        if (c->redacted)
+            jw_kint(w, "redacted", (long long)c->redacted);
         jw_obj_end(w);
     }
     jw_obj_end(w);

@@ -42,6 +42,7 @@ struct dump_counts {
     uint64_t ok, failed;
     uint64_t records;
     uint64_t by_status[6]; /* 1xx..5xx answers, [0] = no status */
+    uint64_t redacted;     /* records in which the token was replaced */
 };
 
 struct dump *dump_open(const struct dump_opts *o, struct err *e);

@@ -375,8 +375,32 @@ class Handler(BaseHTTPRequestHandler):
             cfg.log.write(line)
             cfg.log.flush()
 
+    def echoed(self, body):
+        """--echo-auth: the body (and etag) as a careless proxy would send
+        them back, holding the request's Authorization header: a JSON
+        object gets a member, any other text a line; an etag the token."""
+        h = self.headers.get("Authorization") or ""
+        if not h:
+            return body
+        raw = body.raw
+        if raw[:1] == b"{":
+            try:
+                doc = json.loads(raw)
+                doc["echo"] = "Authorization: %s _authToken=%s" % (h, h.split(" ")[-1])
+                raw = json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+            except ValueError:
+                pass
+        elif not raw.startswith(b"["):
+            raw = raw + b"\nAuthorization: " + h.encode("latin-1", "replace") + b"\n"
+        etag = body.etag
+        if etag:
+            etag = '"%s-%s"' % (etag.strip('"'), h.split(" ")[-1])
+        return Body(raw, body.ctype, etag, body.last_modified, body.compressible)
+
     def send(self, status, body, head=False, extra=None, close=False, truncate=False):
         """Write one response; returns the number of body bytes written."""
+        if self.cfg.args.echo_auth:
+            body = self.echoed(body)
         use_gz = body.compressible and wants_gzip(self.headers.get("Accept-Encoding"))
         payload = body.gzipped() if use_gz else body.raw
         hdrs = [("date", http_date()), ("content-type", body.ctype),
@@ -637,6 +661,10 @@ def main(argv=None):
     p.add_argument("--log", metavar="FILE", help="append one JSON line per request")
     p.add_argument("--cache-mb", type=int, default=2048,
                    help="memory for cached package documents (default 2048)")
+    p.add_argument("--echo-auth", action="store_true",
+                   help="echo the request's Authorization header in every body (a JSON "
+                        "object gets an \"echo\" member, other text a line) and in etags, "
+                        "as a careless proxy or error page does")
     p.add_argument("--preload", action="store_true",
                    help="read and gzip all package documents before listening")
     args = p.parse_args(argv)

@@ -557,6 +557,46 @@ class SecretTest(CollectCase):
         self.assertExit(res, 4)
         self.assertNoToken(FIXTURE_TOKEN, [("stdout", res.out), ("stderr", res.err)])
 
+    def test_a_registry_that_echoes_the_token_never_gets_it_into_any_output(self):
+        # Error pages and JSON bodies (200/401/404) and etags that echo the
+        # Authorization header, in every kind: the dump, the stream, the
+        # graph transform makes of them hold "[REDACTED]", never the token.
+        srv = self.registry("--echo-auth")
+        d = self.path("d")
+        res = self.collect(srv, d, "--verbose")
+        self.assertExit(res, 0)
+        self.assertIn(b"held the npm token", res.err)
+        self.assertNoToken(FIXTURE_TOKEN, list(written_bytes(d)) +
+                           [("stdout", res.out), ("stderr", res.err)])
+        manifest = load_json(d, "manifest.json")
+        echoed = 0
+        for rec in dump_records(d):
+            body = rec.get("body")
+            if isinstance(body, dict) and rec["status"] == 200:
+                self.assertTrue(rec.get("redacted"), "%s %s" % (rec["kind"], rec["subject"]))
+                self.assertIn("[REDACTED]", body.get("echo", ""))
+                echoed += 1
+        self.assertGreater(echoed, 20)
+        for kind in ("whoami", "org_users", "package_visibility", "package_collaborators",
+                     "packuments", "user_profiles"):
+            self.assertGreater(manifest["counts"][kind].get("redacted", 0), 0, kind)
+        # the graph made from it
+        g = self.path("g")
+        res = self.run_prog("transform", "--in", d, "--out", g)
+        self.assertIn(res.rc, (0, 3), res.err)
+        self.assertNoToken(FIXTURE_TOKEN, list(written_bytes(g)) +
+                           [("stdout", res.out), ("stderr", res.err)])
+        # and the stream, and the graph stream made from the stream
+        res = self.collect(srv, "-")
+        self.assertExit(res, 0)
+        self.assertNoToken(FIXTURE_TOKEN, [("the stream", gzip.decompress(res.out)),
+                                           ("stderr", res.err)])
+        t = self.run_prog("transform", "--in", "-", "--out", "-", input=res.out)
+        self.assertIn(t.rc, (0, 3), t.err)
+        self.assertNoToken(FIXTURE_TOKEN, [("the graph stream", gzip.decompress(t.out)),
+                                           ("stderr", t.err)])
+        self.assertNoToken(FIXTURE_TOKEN, written_bytes(self.tmp))
+
     def test_a_token_on_the_command_line_is_refused(self):
         srv = self.registry()
         res = self.run_prog("collect", "--org", ORG, "--registry", srv.url, "--out",

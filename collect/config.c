@@ -31,11 +31,12 @@ int config_registry(const char *flag, bool allow_insecure, struct buf *out, stru
     struct url u;
     if (url_parse(r, &u, e) < 0)
         return err_wrap(e, "registry from %s", from);
+    char qb[ERR_QUOTE_MAX];
     if (strcmp(u.scheme, "http") == 0 && !url_host_is_loopback(u.host) && !allow_insecure)
         return err_set(e, ERR_USAGE,
                        "the registry %s is plain http: the token would travel in clear. Use "
                        "https, or pass --allow-insecure-http if you really mean it",
-                       r);
+                       err_quote(r, qb));
     if (url_format(&u, out) < 0)
         return err_set(e, ERR_FAIL, "out of memory");
     return 0;

@@ -492,19 +492,22 @@ static void on_done(struct http_req *r, void *ctx)
         on_auth_refused(c, k, st, it->subject);
         usable = false;
     } else if (answered && st == 404 && org_level(k) && k != K_WHOAMI) {
+        char qb[ERR_QUOTE_MAX];
         set_fatal(c, ERR_FAIL,
                   "org '%s' was not found on %s (HTTP 404 on %s): check the --org spelling and "
                   "the --registry",
-                  c->o->org, c->o->registry, dump_kind_names[k]);
+                  c->o->org, err_quote(c->o->registry, qb), dump_kind_names[k]);
         usable = false;
     } else if (k == K_WHOAMI && !ok2xx) {
+        char qb[ERR_QUOTE_MAX];
         if (answered)
             set_fatal(c, ERR_FAIL,
                       "the registry %s answered whoami with HTTP %ld: is it an npm "
                       "registry?",
-                      c->o->registry, st);
+                      err_quote(c->o->registry, qb), st);
         else
-            set_fatal(c, ERR_FAIL, "cannot reach the registry %s: %s", c->o->registry, r->error);
+            set_fatal(c, ERR_FAIL, "cannot reach the registry %s: %s",
+                      err_quote(c->o->registry, qb), r->error);
         usable = false;
     } else if (org_level(k)) {
         usable = ok2xx && take_list(c, k, r);

@@ -63,3 +63,16 @@ void err_clear(struct err *e)
         e->msg[0] = '\0';
     }
 }
+
+const char *err_quote(const char *s, char *out)
+{
+    size_t n = strlen(s);
+    if (n < ERR_QUOTE_MAX)
+        return s;
+    /* 64 bytes, not cutting a UTF-8 sequence, then the length. */
+    size_t k = 64;
+    while (k > 0 && ((unsigned char)s[k] & 0xC0) == 0x80)
+        k--;
+    snprintf(out, ERR_QUOTE_MAX, "%.*s... (%zu bytes)", (int)k, s, n);
+    return out;
+}

@@ -39,4 +39,10 @@ int err_wrap(struct err *e, const char *fmt, ...) __attribute__((format(printf, 
 
 void err_clear(struct err *e);
 
+/* s itself, or its first bytes and "... (N bytes)" when it is long: a
+ * message that quotes an outside value (a URL, a name) keeps its reason
+ * within the message's 512 bytes. out must hold ERR_QUOTE_MAX bytes. */
+#define ERR_QUOTE_MAX 96
+const char *err_quote(const char *s, char *out);
+
 #endif

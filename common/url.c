@@ -8,14 +8,16 @@
 
 int url_parse(const char *s, struct url *u, struct err *e)
 {
+    char qb[ERR_QUOTE_MAX];
+    const char *qs = err_quote(s, qb); /* the URL as quoted in messages */
     memset(u, 0, sizeof *u);
     const char *p = strstr(s, "://");
     if (!p || p == s || (size_t)(p - s) >= sizeof u->scheme)
-        return err_set(e, ERR_USAGE, "'%s' is not a URL (expected http:// or https://)", s);
+        return err_set(e, ERR_USAGE, "'%s' is not a URL (expected http:// or https://)", qs);
     for (size_t i = 0; i < (size_t)(p - s); i++)
         u->scheme[i] = (char)tolower((unsigned char)s[i]);
     if (strcmp(u->scheme, "http") != 0 && strcmp(u->scheme, "https") != 0)
-        return err_set(e, ERR_USAGE, "'%s': only http:// and https:// URLs are supported", s);
+        return err_set(e, ERR_USAGE, "'%s': only http:// and https:// URLs are supported", qs);
     p += 3;
     const char *auth_end = p + strcspn(p, "/?#");
     if (memchr(p, '@', (size_t)(auth_end - p)))
@@ -27,7 +29,7 @@ int url_parse(const char *s, struct url *u, struct err *e)
         host = p + 1;
         host_end = memchr(host, ']', (size_t)(auth_end - host));
         if (!host_end)
-            return err_set(e, ERR_USAGE, "'%s': unterminated IPv6 address", s);
+            return err_set(e, ERR_USAGE, "'%s': unterminated IPv6 address", qs);
         p = host_end + 1;
     } else {
         host_end = p + strcspn(p, ":/?#");
@@ -35,22 +37,22 @@ int url_parse(const char *s, struct url *u, struct err *e)
     }
     size_t hl = (size_t)(host_end - host);
     if (hl == 0 || hl >= sizeof u->host)
-        return err_set(e, ERR_USAGE, "'%s': missing or overlong host", s);
+        return err_set(e, ERR_USAGE, "'%s': missing or overlong host", qs);
     for (size_t i = 0; i < hl; i++)
         u->host[i] = (char)tolower((unsigned char)host[i]);
     if (*p == ':') {
         char *end;
         long port = strtol(p + 1, &end, 10);
         if (end == p + 1 || port < 1 || port > 65535 || (*end && *end != '/'))
-            return err_set(e, ERR_USAGE, "'%s': bad port", s);
+            return err_set(e, ERR_USAGE, "'%s': bad port", qs);
         u->port = (int)port;
         p = end;
     }
     if (*p == '?' || *p == '#' || strpbrk(p, "?#"))
-        return err_set(e, ERR_USAGE, "'%s': a base URL cannot have a query or fragment", s);
+        return err_set(e, ERR_USAGE, "'%s': a base URL cannot have a query or fragment", qs);
     size_t pl = strlen(p);
     if (pl + 2 >= sizeof u->path)
-        return err_set(e, ERR_USAGE, "'%s': path too long", s);
+        return err_set(e, ERR_USAGE, "'%s': path too long", qs);
     size_t at = 0;
     if (*p != '/')
         u->path[at++] = '/';

@@ -148,6 +148,7 @@
     X(test_npmrc_spaces_around_equals_and_crlf)                                                    \
     X(test_npmrc_token_is_registered_for_redaction)                                                \
     /* url */                                                                                      \
+    X(test_url_error_for_a_long_url_keeps_its_reason)                                              \
     X(test_url_encode_package_scoped_name)                                                         \
     X(test_url_encode_reserved_characters)                                                         \
     X(test_url_encode_unicode_bytes)                                                               \

@@ -221,3 +221,21 @@ TEST(test_url_non_loopback_hosts)
     for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
         T_RET(t_bool(false, url_host_is_loopback(no[i]), __FILE__, __LINE__, no[i]));
 }
+
+/* A message that quotes a long URL keeps its reason: the URL is shortened
+ * to fit the 512-byte message, never the reason cut off. */
+TEST(test_url_error_for_a_long_url_keeps_its_reason)
+{
+    char s[4000];
+    strcpy(s, "http://127.0.0.1:1/");
+    memset(s + strlen(s), 'a', 3000);
+    s[19 + 3000] = '\0';
+    struct url u;
+    struct err e = {0};
+    T_INT(-1, url_parse(s, &u, &e));
+    T_CONTAINS(e.msg, "path too long");
+    T_CONTAINS(e.msg, "(3019 bytes)");
+    T_TRUE(strlen(e.msg) < 200);
+    char qb[ERR_QUOTE_MAX];
+    T_STR("short", err_quote("short", qb));
+}

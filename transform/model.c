@@ -1079,8 +1079,8 @@ struct pkgfacts {
     bool deprecated, have_repo_url;
     int64_t created, modified, published; /* -1: unknown */
     struct strvec maintainers, maintainer_emails, keywords;
-    struct repo repo;
-    bool repo_known;
+    struct repo repo; /* repo.kind REPO_NONE: the document names no repository */
+    bool repo_redacted;
 };
 
 static void facts_free(struct pkgfacts *f)
@@ -1150,23 +1150,31 @@ static int64_t time_ms(const struct member *m)
     return time_parse_iso8601(m->val.p + 1, m->val.n - 2, &ms) ? ms : -1;
 }
 
-/* repository: "url" or {"url": ..., "directory": ...}; the first one seen wins. */
+/* repository: "url" or {"url": ..., "directory": ...}; the first one that
+ * names a repository wins. Of any other shape it names one we cannot read.
+ * The URL is kept without its credentials. */
 static void take_repository(struct pkgfacts *f, const char *p, size_t n)
 {
     struct jdoc d = JDOC_INIT;
-    if (f->have_repo_url || !p || jdoc_parse(&d, p, n, NULL) < 0)
+    struct buf url = BUF_INIT;
+    if (f->repo.kind != REPO_NONE || !p || jdoc_parse(&d, p, n, NULL) < 0 || jdoc_is_null(&d, 0))
         goto out;
-    int u = jdoc_is(&d, 0, JT_STRING) ? 0 : jdoc_get(&d, 0, "url");
-    buf_reset(&f->repo_url);
-    if (u >= 0 && jdoc_str(&d, u, &f->repo_url) == 0 && f->repo_url.len) {
+    int u = jdoc_is(&d, 0, JT_STRING) ? 0 : jdoc_is(&d, 0, JT_OBJECT) ? jdoc_get(&d, 0, "url") : -2;
+    if (u == -2 || (u >= 0 && !jdoc_is(&d, u, JT_STRING))) {
+        f->repo.kind = REPO_UNKNOWN;
+        f->repo.why = "is neither a URL nor an object with one";
+    } else if (u >= 0 && jdoc_str(&d, u, &url) == 0 &&
+               repo_parse(url.p, url.len, &f->repo) != REPO_NONE) {
         f->have_repo_url = true;
-        f->repo_known = repo_parse(f->repo_url.p, f->repo_url.len, &f->repo);
+        buf_reset(&f->repo_url);
+        f->repo_redacted = repo_redact(url.p, url.len, &f->repo_url) != 0;
         int dir = jdoc_get(&d, 0, "directory");
         buf_reset(&f->repo_dir);
         if (dir >= 0)
             jdoc_str(&d, dir, &f->repo_dir);
     }
 out:
+    buf_free(&url);
     jdoc_free(&d);
 }
 
@@ -1407,9 +1415,11 @@ static int emit_package(struct model *m, struct package *p, struct pkgdoc *doc, 
         jw_key(&w, "keywords");
         str_array(&w, &f.keywords);
     }
-    if (f.have_repo_url)
-        jw_kstr(&w, "repository", f.repo_url.p);
-    if (f.repo_known) {
+    if (f.have_repo_url) {
+        jw_key(&w, "repository");
+        jw_strn(&w, f.repo_url.p, f.repo_url.len);
+    }
+    if (f.repo.kind == REPO_MAPPED) {
         jw_kstr(&w, "repositoryHost", f.repo.host);
         jw_kstr(&w, "repositoryOwner", f.repo.owner);
         jw_kstr(&w, "repositoryName", f.repo.name);
@@ -1485,10 +1495,16 @@ static int emit_package(struct model *m, struct package *p, struct pkgdoc *doc, 
     }
     /* The repository that published it: from the document; the official
      * integration's guess (bare name, owner = org) only when the document
-     * names none. Without the document we cannot know: nothing is written
-     * and the type is partial. */
-    if (doc || doc_absent) {
-        if (f.repo_known)
+     * names none — one it names but we cannot read gets no mapping, since a
+     * wrong one is believed. Without the document we cannot know: nothing is
+     * written and the type is partial. */
+    if (f.repo_redacted)
+        log_warn("package '%s': its repository URL holds credentials or a query; they are left out",
+                 full);
+    if (f.repo.kind == REPO_UNKNOWN || f.repo.kind == REPO_GIST)
+        log_warn("package '%s': its repository %s; no repository mapping", full, f.repo.why);
+    if ((doc || doc_absent) && (f.repo.kind == REPO_MAPPED || f.repo.kind == REPO_NONE)) {
+        if (f.repo.kind == REPO_MAPPED)
             rc = rel_published(m, key.p, f.repo.owner, f.repo.name, e);
         else
             rc = rel_published(m, key.p, m->org, bare, e);

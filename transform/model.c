@@ -1317,13 +1317,84 @@ out:
     return rc;
 }
 
+/* A repository URL (raw JSON string), written without its credentials. */
+static void copy_repo_url(struct jw *w, const char *v, size_t n)
+{
+    struct buf url = BUF_INIT, clean = BUF_INIT;
+    if (json_unescape(&url, v + 1, n - 2) == 0 && repo_redact(url.p, url.len, &clean) >= 0)
+        jw_strn(w, clean.p, clean.len);
+    else
+        jw_null(w);
+    buf_free(&url);
+    buf_free(&clean);
+}
+
+static bool is_url_member(const char *k, size_t kl, const char *v, size_t vl)
+{
+    return raw_key_is(k, kl, "url", 3) && vl >= 2 && v[0] == '"';
+}
+
+/* *ctx: 1 once a URL would lose something, -1 if memory ran out. */
+static int url_loses(void *ctx, const char *k, size_t kl, const char *v, size_t vl)
+{
+    int *rc = ctx;
+    if (k && !is_url_member(k, kl, v, vl))
+        return 0;
+    struct buf url = BUF_INIT, clean = BUF_INIT;
+    int r = json_unescape(&url, v + 1, vl - 2) == 0 ? repo_redact(url.p, url.len, &clean) : -1;
+    if (r < 0 || (r > 0 && *rc == 0))
+        *rc = r;
+    buf_free(&url);
+    buf_free(&clean);
+    return 0;
+}
+
+static int copy_repo_member(void *ctx, const char *k, size_t kl, const char *v, size_t vl)
+{
+    struct jw *w = ctx;
+    jw_key_raw(w, k, kl);
+    if (is_url_member(k, kl, v, vl))
+        copy_repo_url(w, v, vl);
+    else
+        jw_raw(w, v, vl);
+    return 0;
+}
+
+/* A `repository` value as the document has it, but its URLs without
+ * credentials: _rawData is sent to JupiterOne too. Copied as is (the common
+ * case) unless a URL loses something. */
+static void copy_repository(struct jw *w, const char *v, size_t n)
+{
+    int rc = 0;
+    if (n >= 2 && (memchr(v, '@', n) || memchr(v, '?', n) || memchr(v, '\\', n))) {
+        if (v[0] == '"')
+            url_loses(&rc, NULL, 0, v, n);
+        else if (v[0] == '{')
+            json_each_member(v, v + n, url_loses, &rc, NULL);
+    }
+    if (rc < 0)
+        jw_null(w);
+    else if (rc == 0)
+        jw_raw(w, v, n);
+    else if (v[0] == '"')
+        copy_repo_url(w, v, n);
+    else {
+        jw_obj(w);
+        json_each_member(v, v + n, copy_repo_member, w, NULL);
+        jw_obj_end(w);
+    }
+}
+
 static int copy_member_except_readme(void *ctx, const char *k, size_t kl, const char *v, size_t vl)
 {
     struct jw *w = ctx;
     if (json_key_is(k, kl, "readme"))
         return 0;
     jw_key_raw(w, k, kl);
-    jw_raw(w, v, vl);
+    if (json_key_is(k, kl, "repository"))
+        copy_repository(w, v, vl);
+    else
+        jw_raw(w, v, vl);
     return 0;
 }
 
@@ -1365,6 +1436,8 @@ static void trimmed_doc(struct jw *w, const struct pkgdoc *doc)
                 jw_raw(w, tp.pick[k].val.p, tp.pick[k].val.n);
             }
             jw_obj_end(w);
+        } else if (json_key_is(mb->key.p, mb->key.n, "repository")) {
+            copy_repository(w, mb->val.p, mb->val.n);
         } else {
             jw_raw(w, mb->val.p, mb->val.n);
         }

@@ -1080,7 +1080,7 @@ struct pkgfacts {
     int64_t created, modified, published; /* -1: unknown */
     struct strvec maintainers, maintainer_emails, keywords;
     struct repo repo; /* repo.kind REPO_NONE: the document names no repository */
-    bool repo_redacted;
+    bool repo_redacted, repo_bad_shape;
 };
 
 static void facts_free(struct pkgfacts *f)
@@ -1151,8 +1151,9 @@ static int64_t time_ms(const struct member *m)
 }
 
 /* repository: "url" or {"url": ..., "directory": ...}; the first one that
- * names a repository wins. Of any other shape it names one we cannot read.
- * The URL is kept without its credentials. */
+ * names a repository wins. Of any other shape it names one we cannot read,
+ * and what it would have said is unknown. The URL is kept without its
+ * credentials. */
 static void take_repository(struct pkgfacts *f, const char *p, size_t n)
 {
     struct jdoc d = JDOC_INIT;
@@ -1163,6 +1164,7 @@ static void take_repository(struct pkgfacts *f, const char *p, size_t n)
     if (u == -2 || (u >= 0 && !jdoc_is(&d, u, JT_STRING))) {
         f->repo.kind = REPO_UNKNOWN;
         f->repo.why = "is neither a URL nor an object with one";
+        f->repo_bad_shape = true;
     } else if (u >= 0 && jdoc_str(&d, u, &url) == 0 &&
                repo_parse(url.p, url.len, &f->repo) != REPO_NONE) {
         f->have_repo_url = true;
@@ -1575,7 +1577,10 @@ static int emit_package(struct model *m, struct package *p, struct pkgdoc *doc, 
         log_warn("package '%s': its repository URL holds credentials or a query; they are left out",
                  full);
     if (f.repo.kind == REPO_UNKNOWN || f.repo.kind == REPO_GIST)
-        log_warn("package '%s': its repository %s; no repository mapping", full, f.repo.why);
+        log_warn("package '%s': its repository %s; no repository mapping%s", full, f.repo.why,
+                 f.repo_bad_shape ? " (marked partial)" : "");
+    if (f.repo_bad_shape) /* the field is malformed: its mapping is not known to be absent */
+        m->partial |= TB(T_PACKAGE) | TB(T_REPO_PUBLISHED_PACKAGE);
     if ((doc || doc_absent) && (f.repo.kind == REPO_MAPPED || f.repo.kind == REPO_NONE)) {
         if (f.repo.kind == REPO_MAPPED)
             rc = rel_published(m, key.p, f.repo.owner, f.repo.name, e);

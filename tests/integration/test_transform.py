@@ -690,7 +690,6 @@ class OutputFormTest(TransformCase):
             "@acme/legacy-sdk": ({"type": "git", "url": "TBD"}, None, "TBD", None),
             "@acme/i18n": ("https://github.com/AcmeCorp/i18n\u0000", None,
                            "https://github.com/AcmeCorp/i18n\u0000", None),
-            "@acme/payments": ({"url": 42}, None, None, None),
             "acme-eslint-config": ("", ("acme", "acme-eslint-config"), None, None),
             "acme-widgets": ({"type": "git", "url": ""}, ("acme", "acme-widgets"), None, None),
             # a second url member (its key escaped) is in _rawData too
@@ -742,6 +741,33 @@ class OutputFormTest(TransformCase):
         raw = ents["npm-package:@acme/cli"]["_rawData"][1]["rawData"]
         self.assertEqual(raw["repository"], {"url": "https://github.com/AcmeCorp/cli.git"},
                          "_rawData keeps the document, without the credentials")
+
+    def test_a_repository_of_the_wrong_shape_gets_no_mapping_and_marks_it_partial(self):
+        # Malformed is not absent: neither the guess nor "no repository" is
+        # known to be true, so the mapping type is partial (exit 3).
+        for n, value in enumerate([{"url": 42}, 42, ["git+https://github.com/AcmeCorp/x.git"]]):
+            d = self.copy_dump("dump-%d" % n)
+
+            def change(lines, value=value):
+                out = []
+                for line in lines:
+                    rec = json.loads(line)
+                    if rec["subject"] == "@acme/payments":
+                        rec["body"]["repository"] = value
+                    out.append(json.dumps(rec).encode())
+                return out
+            rewrite_dump_file(d, "packuments", change)
+            out = self.path("out-%d" % n)
+            res = self.transform("--in", d, "--out", out)
+            self.assertExit(res, 3)
+            self.assertIn("package '@acme/payments': its repository is neither a URL nor an "
+                          "object with one", res.err.decode())
+            ents, rels = read_graph(out)
+            self.assertNotIn("repo:published:npm-package:@acme/payments", rels, repr(value))
+            self.assertNotIn("repository", ents["npm-package:@acme/payments"])
+            self.assertIn("repo:published:npm-package:@acme/core", rels)
+            summary = load_json(out, "summary.json")
+            self.assertIn("repo_published_npm_package", partial_types(summary), repr(value))
 
     def test_a_malformed_collaborator_list_fails_the_run_naming_file_and_line(self):
         # Lists are read in one pass; whatever was read before the fault,

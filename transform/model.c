@@ -1099,8 +1099,8 @@ struct pkgfacts {
     bool versions_bad, maintainers_bad, deprecated_bad;
     int64_t created, modified, published; /* -1: unknown */
     struct strvec maintainers, maintainer_emails, keywords;
-    struct repo repo;
-    bool repo_known;
+    struct repo repo; /* repo.kind REPO_NONE: the document names no repository */
+    bool repo_redacted, repo_bad_shape;
 };
 
 static void facts_free(struct pkgfacts *f)
@@ -1170,23 +1170,33 @@ static int64_t time_ms(const struct member *m)
     return time_parse_iso8601(m->val.p + 1, m->val.n - 2, &ms) ? ms : -1;
 }
 
-/* repository: "url" or {"url": ..., "directory": ...}; the first one seen wins. */
+/* repository: "url" or {"url": ..., "directory": ...}; the first one that
+ * names a repository wins. Of any other shape it names one we cannot read,
+ * and what it would have said is unknown. The URL is kept without its
+ * credentials. */
 static void take_repository(struct pkgfacts *f, const char *p, size_t n)
 {
     struct jdoc d = JDOC_INIT;
-    if (f->have_repo_url || !p || jdoc_parse(&d, p, n, NULL) < 0)
+    struct buf url = BUF_INIT;
+    if (f->repo.kind != REPO_NONE || !p || jdoc_parse(&d, p, n, NULL) < 0 || jdoc_is_null(&d, 0))
         goto out;
-    int u = jdoc_is(&d, 0, JT_STRING) ? 0 : jdoc_get(&d, 0, "url");
-    buf_reset(&f->repo_url);
-    if (u >= 0 && jdoc_str(&d, u, &f->repo_url) == 0 && f->repo_url.len) {
+    int u = jdoc_is(&d, 0, JT_STRING) ? 0 : jdoc_is(&d, 0, JT_OBJECT) ? jdoc_get(&d, 0, "url") : -2;
+    if (u == -2 || (u >= 0 && !jdoc_is(&d, u, JT_STRING))) {
+        f->repo.kind = REPO_UNKNOWN;
+        f->repo.why = "is neither a URL nor an object with one";
+        f->repo_bad_shape = true;
+    } else if (u >= 0 && jdoc_str(&d, u, &url) == 0 &&
+               repo_parse(url.p, url.len, &f->repo) != REPO_NONE) {
         f->have_repo_url = true;
-        f->repo_known = repo_parse(f->repo_url.p, f->repo_url.len, &f->repo);
+        buf_reset(&f->repo_url);
+        f->repo_redacted = repo_redact(url.p, url.len, &f->repo_url) != 0;
         int dir = jdoc_get(&d, 0, "directory");
         buf_reset(&f->repo_dir);
         if (dir >= 0)
             jdoc_str(&d, dir, &f->repo_dir);
     }
 out:
+    buf_free(&url);
     jdoc_free(&d);
 }
 
@@ -1349,13 +1359,84 @@ out:
     return rc;
 }
 
+/* A repository URL (raw JSON string), written without its credentials. */
+static void copy_repo_url(struct jw *w, const char *v, size_t n)
+{
+    struct buf url = BUF_INIT, clean = BUF_INIT;
+    if (json_unescape(&url, v + 1, n - 2) == 0 && repo_redact(url.p, url.len, &clean) >= 0)
+        jw_strn(w, clean.p, clean.len);
+    else
+        jw_null(w);
+    buf_free(&url);
+    buf_free(&clean);
+}
+
+static bool is_url_member(const char *k, size_t kl, const char *v, size_t vl)
+{
+    return raw_key_is(k, kl, "url", 3) && vl >= 2 && v[0] == '"';
+}
+
+/* *ctx: 1 once a URL would lose something, -1 if memory ran out. */
+static int url_loses(void *ctx, const char *k, size_t kl, const char *v, size_t vl)
+{
+    int *rc = ctx;
+    if (k && !is_url_member(k, kl, v, vl))
+        return 0;
+    struct buf url = BUF_INIT, clean = BUF_INIT;
+    int r = json_unescape(&url, v + 1, vl - 2) == 0 ? repo_redact(url.p, url.len, &clean) : -1;
+    if (r < 0 || (r > 0 && *rc == 0))
+        *rc = r;
+    buf_free(&url);
+    buf_free(&clean);
+    return 0;
+}
+
+static int copy_repo_member(void *ctx, const char *k, size_t kl, const char *v, size_t vl)
+{
+    struct jw *w = ctx;
+    jw_key_raw(w, k, kl);
+    if (is_url_member(k, kl, v, vl))
+        copy_repo_url(w, v, vl);
+    else
+        jw_raw(w, v, vl);
+    return 0;
+}
+
+/* A `repository` value as the document has it, but its URLs without
+ * credentials: _rawData is sent to JupiterOne too. Copied as is (the common
+ * case) unless a URL loses something. */
+static void copy_repository(struct jw *w, const char *v, size_t n)
+{
+    int rc = 0;
+    if (n >= 2 && (memchr(v, '@', n) || memchr(v, '?', n) || memchr(v, '\\', n))) {
+        if (v[0] == '"')
+            url_loses(&rc, NULL, 0, v, n);
+        else if (v[0] == '{')
+            json_each_member(v, v + n, url_loses, &rc, NULL);
+    }
+    if (rc < 0)
+        jw_null(w);
+    else if (rc == 0)
+        jw_raw(w, v, n);
+    else if (v[0] == '"')
+        copy_repo_url(w, v, n);
+    else {
+        jw_obj(w);
+        json_each_member(v, v + n, copy_repo_member, w, NULL);
+        jw_obj_end(w);
+    }
+}
+
 static int copy_member_except_readme(void *ctx, const char *k, size_t kl, const char *v, size_t vl)
 {
     struct jw *w = ctx;
     if (json_key_is(k, kl, "readme"))
         return 0;
     jw_key_raw(w, k, kl);
-    jw_raw(w, v, vl);
+    if (json_key_is(k, kl, "repository"))
+        copy_repository(w, v, vl);
+    else
+        jw_raw(w, v, vl);
     return 0;
 }
 
@@ -1397,6 +1478,8 @@ static void trimmed_doc(struct jw *w, const struct pkgdoc *doc)
                 jw_raw(w, tp.pick[k].val.p, tp.pick[k].val.n);
             }
             jw_obj_end(w);
+        } else if (json_key_is(mb->key.p, mb->key.n, "repository")) {
+            copy_repository(w, mb->val.p, mb->val.n);
         } else {
             jw_raw(w, mb->val.p, mb->val.n);
         }
@@ -1447,9 +1530,11 @@ static int emit_package(struct model *m, struct package *p, struct pkgdoc *doc, 
         jw_key(&w, "keywords");
         str_array(&w, &f.keywords);
     }
-    if (f.have_repo_url)
-        jw_kstr(&w, "repository", f.repo_url.p);
-    if (f.repo_known) {
+    if (f.have_repo_url) {
+        jw_key(&w, "repository");
+        jw_strn(&w, f.repo_url.p, f.repo_url.len);
+    }
+    if (f.repo.kind == REPO_MAPPED) {
         jw_kstr(&w, "repositoryHost", f.repo.host);
         jw_kstr(&w, "repositoryOwner", f.repo.owner);
         jw_kstr(&w, "repositoryName", f.repo.name);
@@ -1533,10 +1618,19 @@ static int emit_package(struct model *m, struct package *p, struct pkgdoc *doc, 
     }
     /* The repository that published it: from the document; the official
      * integration's guess (bare name, owner = org) only when the document
-     * names none. Without the document we cannot know: nothing is written
-     * and the type is partial. */
-    if (doc || doc_absent) {
-        if (f.repo_known)
+     * names none — one it names but we cannot read gets no mapping, since a
+     * wrong one is believed. Without the document we cannot know: nothing is
+     * written and the type is partial. */
+    if (f.repo_redacted)
+        log_warn("package '%s': its repository URL holds credentials or a query; they are left out",
+                 full);
+    if (f.repo.kind == REPO_UNKNOWN || f.repo.kind == REPO_GIST)
+        log_warn("package '%s': its repository %s; no repository mapping%s", full, f.repo.why,
+                 f.repo_bad_shape ? " (marked partial)" : "");
+    if (f.repo_bad_shape) /* the field is malformed: its mapping is not known to be absent */
+        m->partial |= TB(T_PACKAGE) | TB(T_REPO_PUBLISHED_PACKAGE);
+    if ((doc || doc_absent) && (f.repo.kind == REPO_MAPPED || f.repo.kind == REPO_NONE)) {
+        if (f.repo.kind == REPO_MAPPED)
             rc = rel_published(m, key.p, f.repo.owner, f.repo.name, e);
         else
             rc = rel_published(m, key.p, m->org, bare, e);

@@ -661,6 +661,114 @@ class OutputFormTest(TransformCase):
         ents, _ = read_graph(self.path("out"))
         self.assertEqual(ents["npm-user:heidi"]["role"], "billing-manager")
 
+    def test_a_repository_not_read_for_certain_gets_no_mapping_and_no_credential_is_written(self):
+        # package: (repository value, expected (owner, name) or None, expected
+        # `repository` property, expected host). A value it names but that
+        # cannot be read for certain gets no mapping (and a warning), never
+        # the official guess; the guess is for packages that name none.
+        secret = "hunter2secret"
+        cases = {
+            "@acme/core": ({"type": "git", "url": "git+ssh://git@github.com:AcmeCorp/core.git"},
+                           ("AcmeCorp", "core"), "git+ssh://git@github.com:AcmeCorp/core.git",
+                           "github.com"),
+            "@acme/logger": ("git+ssh://git@git.unlucky.com:RND/electron-tools/some-tool#2.0.1",
+                             ("RND/electron-tools", "some-tool"),
+                             "git+ssh://git@git.unlucky.com:RND/electron-tools/some-tool#2.0.1",
+                             "git.unlucky.com"),
+            "@acme/cli": ({"url": "https://user:%s@github.com/AcmeCorp/cli.git" % secret},
+                          ("AcmeCorp", "cli"), "https://github.com/AcmeCorp/cli.git", "github.com"),
+            "@acme/auth-client": ("github:deploy:%s@AcmeCorp/auth-client" % secret,
+                                  ("AcmeCorp", "auth-client"), "github:AcmeCorp/auth-client",
+                                  "github.com"),
+            "@acme/ui-button": ({"url": "user:%s@gitlab.com:acme-group/ui/button" % secret,
+                                 "directory": "packages/button"}, ("acme-group/ui", "button"),
+                                "gitlab.com:acme-group/ui/button", "gitlab.com"),
+            "create-acme-app": ("https://github.com/AcmeCorp/create-acme-app?private_token=" +
+                                secret, ("AcmeCorp", "create-acme-app"),
+                                "https://github.com/AcmeCorp/create-acme-app", "github.com"),
+            "@acme/ui-theme": ("gist:11081aaa281", None, "gist:11081aaa281", None),
+            "@acme/legacy-sdk": ({"type": "git", "url": "TBD"}, None, "TBD", None),
+            "@acme/i18n": ("https://github.com/AcmeCorp/i18n\u0000", None,
+                           "https://github.com/AcmeCorp/i18n\u0000", None),
+            "acme-eslint-config": ("", ("acme", "acme-eslint-config"), None, None),
+            "acme-widgets": ({"type": "git", "url": ""}, ("acme", "acme-widgets"), None, None),
+            # a second url member (its key escaped) is in _rawData too
+            "@acme/secrets-vault": ({"url": "https://github.com/AcmeCorp/vault", "SECOND": ""},
+                                    ("AcmeCorp", "vault"), "https://github.com/AcmeCorp/vault",
+                                    "github.com"),
+        }
+        d = self.copy_dump()
+
+        def change(lines):
+            out = []
+            for line in lines:
+                rec = json.loads(line)
+                if rec["subject"] in cases:
+                    value = cases[rec["subject"]][0]
+                    doc = rec["body"]
+                    doc["repository"] = value
+                    doc["versions"][doc["dist-tags"]["latest"]]["repository"] = value
+                out.append(json.dumps(rec).replace(
+                    '"SECOND": ""', '"\\u0075rl": "https://u:%s@github.com/AcmeCorp/vault"'
+                    % secret).encode())
+            return out
+        rewrite_dump_file(d, "packuments", change)
+        out = self.path("out")
+        res = self.transform("--in", d, "--out", out)
+        self.assertExit(res, 0)
+        err = res.err.decode()
+        ents, rels = read_graph(out)
+        for p, (_, mapped, url, host) in cases.items():
+            rel = rels.get("repo:published:npm-package:" + p)
+            ent = ents["npm-package:" + p]
+            if mapped is None:
+                self.assertIsNone(rel, "%s names a repository that cannot be read: no mapping" % p)
+                self.assertRegex(err, "package '%s': its repository .*no repository mapping"
+                                 % p, "a warning names %s" % p)
+                self.assertNotIn("repositoryName", ent, p)
+            else:
+                target = rel["_mapping"]["targetEntity"]
+                self.assertEqual((target["owner"], target["name"]), mapped, p)
+                self.assertEqual(ent.get("repositoryHost"), host, p)
+            self.assertEqual(ent.get("repository"), url, "repository URL of %s" % p)
+        self.assertEqual(ents["npm-package:@acme/ui-button"]["repositoryDirectory"],
+                         "packages/button")
+        for p in ("@acme/cli", "@acme/auth-client", "@acme/ui-button", "create-acme-app"):
+            self.assertIn("package '%s': its repository URL holds credentials" % p, err)
+        for rel_path, data in harness.written_bytes(out):
+            self.assertNotIn(secret.encode(), data, "a credential in " + rel_path)
+        self.assertNotIn(secret, err, "a credential in a message")
+        raw = ents["npm-package:@acme/cli"]["_rawData"][1]["rawData"]
+        self.assertEqual(raw["repository"], {"url": "https://github.com/AcmeCorp/cli.git"},
+                         "_rawData keeps the document, without the credentials")
+
+    def test_a_repository_of_the_wrong_shape_gets_no_mapping_and_marks_it_partial(self):
+        # Malformed is not absent: neither the guess nor "no repository" is
+        # known to be true, so the mapping type is partial (exit 3).
+        for n, value in enumerate([{"url": 42}, 42, ["git+https://github.com/AcmeCorp/x.git"]]):
+            d = self.copy_dump("dump-%d" % n)
+
+            def change(lines, value=value):
+                out = []
+                for line in lines:
+                    rec = json.loads(line)
+                    if rec["subject"] == "@acme/payments":
+                        rec["body"]["repository"] = value
+                    out.append(json.dumps(rec).encode())
+                return out
+            rewrite_dump_file(d, "packuments", change)
+            out = self.path("out-%d" % n)
+            res = self.transform("--in", d, "--out", out)
+            self.assertExit(res, 3)
+            self.assertIn("package '@acme/payments': its repository is neither a URL nor an "
+                          "object with one", res.err.decode())
+            ents, rels = read_graph(out)
+            self.assertNotIn("repo:published:npm-package:@acme/payments", rels, repr(value))
+            self.assertNotIn("repository", ents["npm-package:@acme/payments"])
+            self.assertIn("repo:published:npm-package:@acme/core", rels)
+            summary = load_json(out, "summary.json")
+            self.assertIn("repo_published_npm_package", partial_types(summary), repr(value))
+
     def test_a_malformed_collaborator_list_fails_the_run_naming_file_and_line(self):
         # Lists are read in one pass; whatever was read before the fault,
         # the run fails and writes nothing.

@@ -49,6 +49,12 @@
     X(test_access_team_perm_is_the_highest_grant_of_the_users_teams)                               \
     X(test_access_repeated_records_do_not_change_the_answer)                                       \
     X(test_access_many_teams_answer_by_merge)                                                      \
+    /* repo (transform) */                                                                         \
+    X(test_repo_every_spelling_maps_to_its_repository_or_to_none)                                  \
+    X(test_repo_mapped_names_are_never_empty_and_hold_no_credentials)                              \
+    X(test_repo_redact_never_writes_a_credential_of_any_row)                                       \
+    X(test_repo_redact_keeps_everything_but_the_credentials)                                       \
+    X(test_repo_random_values_keep_the_invariants)                                                 \
     /* graph (transform) */                                                                        \
     X(test_graph_sorts_and_deduplicates_through_many_runs_and_merges)                              \
     /* strset */                                                                                   \

@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import re
+import resource
 import signal
 import stat
 import subprocess
@@ -302,6 +303,30 @@ class OutputTest(CollectCase):
         self.assertEqual(m["org"], ORG)
         self.assertNotIn("files", m, "the stream's manifest has no per-file fields")
         self.assertEqual(m["counts"], dir_manifest["counts"])
+
+    def test_a_write_error_in_the_middle_of_a_stream_exits_1_and_says_why(self):
+        # Package documents are written by a thread of their own; its error
+        # must still stop the run, reach the exit status and name the output.
+        # RLIMIT_FSIZE lets the small records through and fails a document.
+        def small_files():
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (16384, 16384))
+        srv = self.registry()
+        outp = self.path("stream.gz")
+        with open(outp, "wb") as f:
+            p = subprocess.run([harness.program("collect"), "--org", ORG, "--registry", srv.url,
+                                "--out", "-"], env=self.env(NPM_TOKEN=FIXTURE_TOKEN), stdout=f,
+                               stderr=subprocess.PIPE, preexec_fn=small_files, timeout=120)
+        self.assertIsNone(harness.sanitizer_report(p.stderr), harness.sanitizer_report(p.stderr))
+        self.assertEqual(p.returncode, 1, "expected exit 1 when the output cannot grow, got %d: %s"
+                         % (p.returncode, p.stderr.decode()))
+        self.assertIn(b"cannot write standard output", p.stderr)
+        with open(outp, "rb") as f:
+            data = f.read()
+        self.assertGreater(len(data), 0, "the small records should have been written")
+        text = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(data)
+        self.assertIn(b'"kind":"packuments"', text, "the error should come from a document")
+        self.assertNotIn(b'{"manifest"', text, "a stream cut short must not end with a manifest")
 
     def test_stream_to_a_terminal_is_refused(self):
         import pty

@@ -49,8 +49,12 @@ struct dump *dump_open(const struct dump_opts *o, struct err *e);
 bool dump_is_stream(const struct dump *d);
 const char *dump_location(const struct dump *d);
 
-/* Writes one record for a finished request. `usable` false counts an answer
- * as failed (its shape was not what the crawl needed). */
+/* Queues one record for a finished request; a writer thread compresses and
+ * writes records in the order they were queued. A JSON body moves to the
+ * queue (r->body is left empty). Waits while the queue is full. A write
+ * error is returned by the next dump_record() or dump_commit(). `usable`
+ * false counts an answer as failed (its shape was not what the crawl
+ * needed). */
 int dump_record(struct dump *d, enum dump_kind k, const char *subject, const char *path,
                 struct http_req *r, bool usable, struct err *e);
 

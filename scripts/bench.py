@@ -8,9 +8,15 @@ to read).
 
 collect    A generated 2,000-package org (one package document of 20 MB),
            served by the fake registry with 50 ms latency a request.
-           j1-npm-collect at --concurrency 16 and 1: wall time, requests/s,
-           peak RSS. Targets: at 16, wall time within 1.5x of
-           requests x 50 ms / 16; peak RSS under 64 MB.
+           j1-npm-collect at --concurrency 16, then its peer: `curl
+           --parallel --parallel-max 16` fetching the URLs collect
+           requested (the registry's --log), in the same order, with the
+           same Accept headers, from a fresh registry with the same latency
+           (bodies to files; the token in a 0600 -K file, never on argv);
+           then collect at --concurrency 1. Wall time, requests/s, MB
+           received, peak RSS, each beside the ideal requests x 50 ms / 16.
+           Targets: collect within 1.1x of curl's wall time; peak RSS under
+           64 MB.
 transform  An org shaped like real ones: 10,000 packages (heavy-tailed
            version counts, documents up to several MB), 2,000 members, 150
            teams, npm's developers team holding every member and every
@@ -115,41 +121,103 @@ def verdict(ok):
 
 
 def bench_collect():
+    """collect at concurrency 16 beside curl fetching the URL list collect
+    requested, each against a fresh fake registry with the same latency;
+    then, unless BENCH_C1=0, collect at concurrency 1."""
+    def read_requests(reqlog):
+        """The fake registry's --log: one record per request, in arrival order."""
+        with open(reqlog, encoding="utf-8") as f:
+            recs = [json.loads(line) for line in f if line.strip()]
+        return sorted(recs, key=lambda r: r["seq"])
+
+    def curl_peer(org, collected):
+        """curl --parallel fetching, in the same order, the URLs collect
+        requested, from a fresh registry with the same latency. The token goes
+        in a 0600 config file (-K), never on argv. Returns (measure, requests
+        as served)."""
+        if any(r["method"] != "GET" for r in collected):
+            raise SystemExit("bench: collect sent something other than GET; curl cannot "
+                             "replay it")
+        reqlog = os.path.join(OUT, "requests-curl.ndjson")
+        if os.path.exists(reqlog):
+            os.unlink(reqlog)
+        bodies = os.path.join(OUT, "curl2k")
+        shutil.rmtree(bodies, ignore_errors=True)
+        os.makedirs(bodies)
+        cfg = os.path.join(OUT, "curl2k.cfg")
+        codes = os.path.join(OUT, "curl2k.codes")
+        q = lambda v: '"%s"' % v.replace("\\", "\\\\").replace('"', '\\"')
+        reg = Registry(org, "--latency-ms", "50", "--log", reqlog)
+        try:
+            if os.path.exists(cfg):
+                os.unlink(cfg)
+            with os.fdopen(os.open(cfg, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
+                # as collect: Accept: application/json, and every encoding libcurl decodes
+                f.write("header = %s\n" % q("Authorization: Bearer " + reg.token))
+                f.write("header = %s\n" % q("Accept: application/json"))
+                for i, r in enumerate(collected):
+                    f.write("url = %s\noutput = %s\n" % (
+                        q(reg.url + r["path"].lstrip("/")), q(os.path.join(bodies, str(i)))))
+            m = measure(["curl", "--parallel", "--parallel-max", "16", "--no-progress-meter",
+                         "--compressed", "-K", cfg, "-w", "%{http_code}\\n"], stdout=codes)
+        finally:
+            reg.stop()
+            if os.path.exists(cfg):
+                os.unlink(cfg)
+        served = read_requests(reqlog)
+        got = sorted(open(codes).read().split())
+        want = sorted(str(r["status"]) for r in collected)
+        if m["rc"] != 0 or got != want or any(not (c.startswith("2") or c == "404") for c in got):
+            raise SystemExit("bench: curl exited %d; its answers differ from collect's or are "
+                             "not all 2xx/404 (see %s)" % (m["rc"], codes))
+        if sorted(r["path"] for r in served) != sorted(r["path"] for r in collected):
+            raise SystemExit("bench: the registry did not see curl request collect's URLs "
+                             "(see %s)" % reqlog)
+        return m, served
+
     log("\n## collect: 2,000-package org, 50 ms latency per request")
     org = gen_org("org2k", "--packages", "2000", "--users", "500", "--teams", "50",
                   "--big-package-mb", "20", "--seed", "1")
-    reg = Registry(org, "--latency-ms", "50")
     rows = []
-    try:
-        levels = [16] + ([1] if os.environ.get("BENCH_C1", "1") != "0" else [])
-        for c in levels:
+    for c in [16] + ([1] if os.environ.get("BENCH_C1", "1") != "0" else []):
+        reqlog = os.path.join(OUT, "requests-collect-c%d.ndjson" % c)
+        if os.path.exists(reqlog):
+            os.unlink(reqlog)
+        reg = Registry(org, "--latency-ms", "50", "--log", reqlog)
+        try:
             out = os.path.join(OUT, "dump2k-c%d" % c)
             shutil.rmtree(out, ignore_errors=True)
             logf = os.path.join(OUT, "collect-c%d.log" % c)
             m = measure([os.path.join(BIN, "j1-npm-collect"), "--org", "synth", "--registry",
                          reg.url, "--out", out, "--concurrency", str(c), "--log-format", "json",
                          "--quiet"], env={"NPM_TOKEN": reg.token}, stderr=logf)
-            s = summary_of(logf)
-            if m["rc"] != 0 or not s.get("complete"):
-                raise SystemExit("bench: collect at concurrency %d failed (see %s)" % (c, logf))
-            rows.append((c, m, s))
-    finally:
-        reg.stop()
-    log("%-12s %10s %10s %10s %12s %12s" % ("concurrency", "wall s", "requests", "req/s",
-                                             "peak RSS MB", "ideal s"))
-    for c, m, s in rows:
-        ideal = s["requests"] * 0.050 / c
-        log("%-12d %10.1f %10d %10.0f %12.1f %12.1f" % (c, m["wall_s"], s["requests"],
-                                                         s["requests"] / m["wall_s"],
-                                                         m["maxrss_kb"] / 1024, ideal))
-    c, m, s = rows[0]
-    ideal = s["requests"] * 0.050 / c
-    ratio = m["wall_s"] / ideal
-    log("target: wall at 16 <= 1.5 x ideal: %.2f x  %s" % (ratio, verdict(ratio <= 1.5)))
-    peak = max(r[1]["maxrss_kb"] for r in rows) / 1024
+        finally:
+            reg.stop()
+        s = summary_of(logf)
+        if m["rc"] != 0 or not s.get("complete"):
+            raise SystemExit("bench: collect at concurrency %d failed (see %s)" % (c, logf))
+        rows.append(("collect", c, m, read_requests(reqlog)))
+        if c == 16:
+            rows.append(("curl", 16) + curl_peer(org, rows[0][3]))
+
+    version = subprocess.run(["curl", "--version"], stdout=subprocess.PIPE,
+                             universal_newlines=True).stdout.split()[1]
+    log("peer: curl %s --parallel --parallel-max 16 --compressed, the same URLs and Accept "
+        "headers, bodies to files" % version)
+    log("%-8s %4s %8s %9s %7s %8s %8s %8s %8s" % ("", "conc", "wall s", "requests", "req/s",
+                                               "MB in", "RSS MB", "ideal s", "x ideal"))
+    for name, c, m, reqs in rows:
+        ideal = len(reqs) * 0.050 / c
+        log("%-8s %4d %8.1f %9d %7.0f %8.1f %8.1f %8.1f %8.2f" % (
+            name, c, m["wall_s"], len(reqs), len(reqs) / m["wall_s"],
+            sum(r["bytes"] for r in reqs) / MB, m["maxrss_kb"] / 1024, ideal, m["wall_s"] / ideal))
+    ratio = rows[0][2]["wall_s"] / rows[1][2]["wall_s"]
+    log("target: collect <= 1.1 x curl: %.2f x  %s" % (ratio, verdict(ratio <= 1.1)))
+    peak = max(r[2]["maxrss_kb"] for r in rows if r[0] == "collect") / 1024
     log("target: peak RSS < 64 MB with a 20 MB document: %.1f MB  %s" % (peak, verdict(peak < 64)))
-    if len(rows) > 1:
-        log("speed-up of concurrency 16 over 1: %.1f x" % (rows[1][1]["wall_s"] / rows[0][1]["wall_s"]))
+    if len(rows) > 2:
+        log("speed-up of concurrency 16 over 1: %.1f x" % (rows[2][2]["wall_s"] /
+                                                            rows[0][2]["wall_s"]))
 
 
 def collect_once(org, name):

@@ -259,14 +259,103 @@ ROWS = [
 ]
 
 
+# -- collect ------------------------------------------------------------------
+
+
+def collect_row(*server_args, org="acme", token=FIXTURE_TOKEN, extra=(), out="dump",
+                registry=None):
+    """collect against a fresh fake registry started with server_args."""
+    def build(case):
+        url = registry if registry is not None else case.registry(*server_args).url
+        d = case.path(out) if out != "-" else "-"
+        case.row_env = {"NPM_TOKEN": token}
+        return ("collect", ["--org", org, "--registry", url, "--out", d] + list(extra), None,
+                [d] if d != "-" else [])
+    return build
+
+
+def collect_out_exists(kind):
+    def build(case):
+        d = case.path("dump")
+        if kind == "file":
+            with open(d, "w") as f:
+                f.write("precious\n")
+        else:
+            os.makedirs(d)
+            with open(os.path.join(d, "notes.txt"), "w") as f:
+                f.write("mine\n")
+        case.row_env = {"NPM_TOKEN": FIXTURE_TOKEN}
+        return ("collect", ["--org", "acme", "--registry", case.registry().url, "--out", d],
+                None, [])
+    return build
+
+
+def collect_token_file(content, mode=0o600):
+    def build(case):
+        tf = case.path("token")
+        with open(tf, "wb") as f:
+            f.write(content)
+        os.chmod(tf, mode)
+        d = case.path("dump")
+        case.row_env = {}
+        return ("collect", ["--org", "acme", "--registry", case.registry().url, "--out", d,
+                            "--token-file", tf], None, [d])
+    return build
+
+
+ROWS += [
+    ("c-token-on-argv", "secret on the command line", collect_row(
+        extra=("--token", FIXTURE_TOKEN)), 2, r"NPM_TOKEN"),
+    ("c-no-token", "missing credential", collect_row(token=""), 2, r"token"),
+    ("c-token-file-empty", "missing credential", collect_token_file(b"\r\n \r\n"), 2,
+        r"is empty"),
+    ("c-token-file-space", "malformed credential", collect_token_file(b"npm_a b\n"), 2,
+        r"space or control character"),
+    ("c-token-file-missing", "missing credential", collect_row(
+        token="", registry="http://127.0.0.1:1/", extra=("--token-file", "/nonexistent/token")),
+        2, r"/nonexistent/token"),
+    ("c-wrong-token", "refused credential", collect_row(token="npm_WrongToken0000000000000000"),
+        4, r"401|token"),
+    ("c-not-a-member", "refused credential", collect_row("--forbid-org"), 4, r"403"),
+    ("c-unknown-org", "bad argument", collect_row(org="nosuchorg"), 1, r"not found"),
+    ("c-org-empty", "bad argument", collect_row(org=""), 2, r"not an npm organization name"),
+    ("c-org-slash", "bad argument", collect_row(org="acme/../x"), 2, r"org"),
+    ("c-registry-ftp", "bad URL", collect_row(registry="ftp://127.0.0.1/"), 2,
+        r"only http:// and https://"),
+    ("c-registry-credentials", "secret in a URL", collect_row(
+        registry="https://user:%s@registry.example/" % FIXTURE_TOKEN), 2,
+        r"must not carry credentials"),
+    ("c-registry-plain-http", "token in clear", collect_row(
+        registry="http://registry.example.com/"), 2, r"plain http"),
+    ("c-registry-long-path", "long outside value", collect_row(
+        registry="http://127.0.0.1:1/" + "a" * 3000), 2, r"path too long"),
+    ("c-registry-unreachable", "network", collect_row(
+        registry="http://127.0.0.1:1/", extra=("--retries", "0")), 1, r"cannot reach"),
+    ("c-bad-concurrency", "usage", collect_row(extra=("--concurrency", "0")), 2,
+        r"--concurrency"),
+    ("c-bad-timeout", "usage", collect_row(extra=("--timeout", "-5")), 2, r"--timeout"),
+    ("c-out-is-a-file", "refused output", collect_out_exists("file"), 2, r"dump"),
+    ("c-out-holds-other-files", "refused output", collect_out_exists("dir"), 2, r"dump|empty"),
+    ("c-registry-echoes-token", "secret echoed", collect_row("--echo-auth"), 0,
+        r"held the npm token"),
+    ("c-package-fails", "partial", collect_row(
+        "--fail-path", "/@acme%2fcore", extra=("--retries", "1", "--max-retry-wait", "0")),
+        3, r"failed|incomplete|partial"),
+    ("c-registry-dies", "partial", collect_row(
+        "--max-requests", "40", extra=("--retries", "1", "--max-retry-wait", "0")),
+        3, r"."),
+]
+
+
 class BadInputMatrix(Case):
     SECRETS = [FIXTURE_TOKEN.encode(), API_KEY.encode()]
 
     def check_row(self, row):
         rid, cls, build, want_rc, want_msg = row
+        self.row_env = {"NPM_TOKEN": FIXTURE_TOKEN}
         prog, args, stdin, absent = build(self)
         before = set(os.listdir(self.tmp))
-        p = subprocess.run([harness.program(prog)] + args, env=self.env(NPM_TOKEN=FIXTURE_TOKEN),
+        p = subprocess.run([harness.program(prog)] + args, env=self.env(**self.row_env),
                            input=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            timeout=120)
         err = p.stderr.decode("utf-8", "replace")
@@ -299,7 +388,7 @@ class BadInputMatrix(Case):
                     self.assertNotIn(s, data, "%s: secret in %s" % (rid, name))
 
     def test_every_row(self):
-        self.assertGreaterEqual(len(ROWS), 40)
+        self.assertGreaterEqual(len(ROWS), 60)
         ids = [r[0] for r in ROWS]
         self.assertEqual(len(ids), len(set(ids)), "row ids are unique")
         for row in ROWS:

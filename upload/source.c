@@ -47,9 +47,15 @@ struct rd {
     bool eof;
 };
 
+/* The buffer outlives the file: one allocation for the whole run, not one
+ * fresh (and freshly faulted-in) mapping for each of hundreds of files. */
 static int rd_open(struct rd *r, const char *path, struct err *e)
 {
+    char *keep = r->buf;
+    size_t keep_cap = r->cap;
     memset(r, 0, sizeof *r);
+    r->buf = keep;
+    r->cap = keep_cap;
     r->fd = -1;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
@@ -67,9 +73,25 @@ static void rd_close(struct rd *r)
 {
     if (r->fd >= 0)
         close(r->fd);
-    free(r->buf);
+    char *keep = r->buf;
+    size_t keep_cap = r->cap;
+    if (keep_cap > 2 * RD_CHUNK) { /* grown for one large object: not kept */
+        free(keep);
+        keep = NULL;
+        keep_cap = 0;
+    }
     memset(r, 0, sizeof *r);
+    r->buf = keep;
+    r->cap = keep_cap;
     r->fd = -1;
+}
+
+static void rd_free(struct rd *r)
+{
+    rd_close(r);
+    free(r->buf);
+    r->buf = NULL;
+    r->cap = 0;
 }
 
 /* Reads more input, keeping buf[pos, len). Returns bytes read (0 at end). */
@@ -938,6 +960,7 @@ void source_close(struct source *s)
     if (!s)
         return;
     close_file(s);
+    rd_free(&s->rd);
     if (s->ndr)
         ndr_close(s->ndr);
     for (size_t i = 0; i < s->nfiles; i++)

@@ -30,6 +30,13 @@
  * doubles) for bodies only ~10% smaller. */
 #define BATCH_GZIP_LEVEL 1
 
+/* A batch also closes once its body reaches this many compressed bytes
+ * (give or take what zlib still buffers), whatever --batch-bytes allows:
+ * the batches in flight are kept for retries and are most of the
+ * uploader's memory, and smaller ones keep a slow link evenly busy. At
+ * level 1 it is about 2 MB of JSON; the SDK's own batches are ~120 KB. */
+#define BATCH_GZ_TARGET ((size_t)256 << 10)
+
 struct batch {
     enum gobj_kind kind;
     size_t nobj;

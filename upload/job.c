@@ -35,6 +35,11 @@
 #define MAX_SUM_BITS ((size_t)1 << 24) /* past this, the distinct-sums rule is not enforced */
 #define MAX_HELD 2 /* relationship batches built ahead while entity batches drain */
 #define BUILD_SLICE ((size_t)256 << 10) /* JSON bytes placed between two turns of the engine */
+/* No new batch is built while the batches built and not yet acknowledged
+ * hold this many compressed bytes (unless none is in flight). They are
+ * most of the uploader's memory; this is four batches of BATCH_GZ_TARGET,
+ * several bandwidth-delay products of a 100 Mbit/s link at 30 ms. */
+#define GZ_BUDGET ((size_t)1 << 20)
 
 enum call_kind { CK_CREATE, CK_UPLOAD, CK_RECONCILE, CK_STATUS, CK_FINALIZE, CK_ABORT };
 
@@ -46,7 +51,8 @@ struct call {
     char corr[80]; /* "JupiterOne-Correlation-Id: <uuid>" */
     const char *hdrs[3];
     int sends;
-    bool done; /* sync calls: finished */
+    bool done;    /* sync calls: finished */
+    size_t *held; /* uploads: the job's gz_held, which counts b */
     struct call *next;
 };
 
@@ -72,6 +78,7 @@ struct job {
     struct call *flying[MAX_FLYING]; /* uploads submitted and not yet done */
     unsigned nflying;
     uint64_t ent_unacked;
+    size_t gz_held;    /* compressed bytes of the batches of all upload calls */
     uint64_t acked[2]; /* objects the server should count for us */
     bool input_done, status_inflight, logged_split;
     enum stop stop;
@@ -174,6 +181,8 @@ static void call_free(struct call *c)
     if (!c)
         return;
     http_req_release(&c->req);
+    if (c->held && c->b)
+        *c->held -= c->b->gz.len;
     batch_free(c->b);
     buf_free(&c->body);
     free(c);
@@ -266,12 +275,14 @@ static void push_ready(struct job *j, struct call *c, bool front)
     }
 }
 
-static struct call *upload_call(struct batch *b)
+static struct call *upload_call(struct job *j, struct batch *b)
 {
     struct call *c = call_new(CK_UPLOAD);
     if (!c)
         return NULL;
     c->b = b;
+    c->held = &j->gz_held;
+    j->gz_held += b->gz.len;
     char id[37];
     uuid4(id);
     snprintf(c->corr, sizeof c->corr, "JupiterOne-Correlation-Id: %s", id);
@@ -375,7 +386,7 @@ static bool feed_one(struct job *j)
         send_upload(j, c);
         return true;
     }
-    if (j->input_done || j->nheld >= MAX_HELD)
+    if (j->input_done || j->nheld >= MAX_HELD || (j->gz_held >= GZ_BUDGET && j->inflight))
         return false;
     struct batch *b = NULL;
     struct err e = {0};
@@ -391,7 +402,7 @@ static bool feed_one(struct job *j)
         j->input_done = true;
         return false;
     }
-    struct call *c = upload_call(b);
+    struct call *c = upload_call(j, b);
     if (!c) {
         batch_free(b);
         stop_run(j, ST_ABORT, ERR_FAIL, "out of memory");
@@ -444,7 +455,7 @@ static void acked(struct job *j, struct call *c)
 
 static void enqueue_batch(struct job *j, struct batch *b, bool front)
 {
-    struct call *c = upload_call(b);
+    struct call *c = upload_call(j, b);
     if (!c) {
         batch_free(b);
         stop_run(j, ST_ABORT, ERR_FAIL, "out of memory");

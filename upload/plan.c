@@ -239,7 +239,8 @@ int planner_step(struct planner *p, struct batch **out, size_t budget, struct er
             p->have_obj = true;
         }
         if (bb_active(&p->bb) &&
-            (p->bb.b->kind != p->obj_kind || bb_size_with(&p->bb, p->obj.len) > p->limit))
+            (p->bb.b->kind != p->obj_kind || bb_size_with(&p->bb, p->obj.len) > p->limit ||
+             p->bb.b->gz.len >= BATCH_GZ_TARGET))
             return close_batch(p, out, e);
         if (!bb_active(&p->bb) && bb_start(&p->bb, p->obj_kind, e) < 0)
             return -1;

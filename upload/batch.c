@@ -63,19 +63,29 @@ static int feed(struct batch_builder *bb, const char *p, size_t n, struct err *e
     return 0;
 }
 
-int bb_start(struct batch_builder *bb, enum gobj_kind kind, struct err *e)
+/* The zlib stream (~270 KB of state) is kept from one batch to the next
+ * and reset, not set up and torn down a few hundred times a run. */
+int bb_start(struct batch_builder *bb, enum gobj_kind kind, int level, struct err *e)
 {
-    memset(bb, 0, sizeof *bb);
+    bb->active = false;
     bb->b = calloc(1, sizeof *bb->b);
     if (!bb->b) {
         err_set(e, ERR_FAIL, "out of memory");
         return -1;
     }
     bb->b->kind = kind;
-    if (deflateInit2(&bb->z, BATCH_GZIP_LEVEL, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
-        Z_OK) {
-        free(bb->b);
-        bb->b = NULL;
+    int zr;
+    if (bb->z_ready) {
+        zr = deflateReset(&bb->z);
+        if (zr == Z_OK)
+            zr = deflateParams(&bb->z, level, Z_DEFAULT_STRATEGY);
+    } else {
+        memset(&bb->z, 0, sizeof bb->z);
+        zr = deflateInit2(&bb->z, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+        bb->z_ready = zr == Z_OK;
+    }
+    if (zr != Z_OK) {
+        bb_discard(bb);
         err_set(e, ERR_FAIL, "cannot initialise zlib");
         return -1;
     }
@@ -127,7 +137,6 @@ struct batch *bb_finish(struct batch_builder *bb, struct err *e)
         return NULL;
     }
     bb->b->json_len += 2;
-    deflateEnd(&bb->z);
     struct batch *b = bb->b;
     char *fit = realloc(b->gz.p, b->gz.len + 1); /* it waits a while: give back the slack */
     if (fit) {
@@ -141,8 +150,9 @@ struct batch *bb_finish(struct batch_builder *bb, struct err *e)
 
 void bb_discard(struct batch_builder *bb)
 {
-    if (bb->active)
+    if (bb->z_ready)
         deflateEnd(&bb->z);
+    bb->z_ready = false;
     batch_free(bb->b);
     bb->b = NULL;
     bb->active = false;
@@ -209,14 +219,17 @@ static struct batch *build(enum gobj_kind kind, const struct spans *sp, size_t f
                            struct err *e)
 {
     struct batch_builder bb;
-    if (bb_start(&bb, kind, e) < 0)
+    memset(&bb, 0, sizeof bb);
+    if (bb_start(&bb, kind, BATCH_GZIP_LEVEL, e) < 0)
         return NULL;
     for (size_t i = from; i < to; i++)
         if (bb_add(&bb, sp->s[i], sp->n[i], e) < 0) {
             bb_discard(&bb);
             return NULL;
         }
-    return bb_finish(&bb, e);
+    struct batch *b = bb_finish(&bb, e);
+    bb_discard(&bb); /* the zlib stream; b is handed over */
+    return b;
 }
 
 int batch_split(const struct batch *b, struct batch **first, struct batch **second, struct err *e)

@@ -25,10 +25,14 @@
 #include "err.h"
 #include "graphobj.h"
 
-/* zlib level for batch bodies. Measured on 94 MB of npm graph JSON: level 1
- * shrinks it 8x; level 6 deflates ~3x slower (the uploader's CPU nearly
- * doubles) for bodies only ~10% smaller. */
+/* zlib level for batch bodies, where nothing better is known (the dry run,
+ * splits, the first batches of a job; job.c then follows the link).
+ * Measured on 94 MB of npm graph JSON: level 1 shrinks it 8x at ~300 MB/s;
+ * level 6 deflates ~3x slower for bodies ~10% smaller; level 0 stores
+ * (still gzip, at memcpy speed) for a link faster than the compressor. */
 #define BATCH_GZIP_LEVEL 1
+#define BATCH_GZIP_MIN 1
+#define BATCH_GZIP_MAX 6
 
 /* A batch also closes once its body reaches this many compressed bytes
  * (give or take what zlib still buffers), whatever --batch-bytes allows:
@@ -46,9 +50,11 @@ struct batch {
     unsigned long seq; /* set by the caller, for messages */
 };
 
+/* Zero it before its first bb_start; bb_discard when done with it. */
 struct batch_builder {
     z_stream z;
-    bool active;
+    bool z_ready; /* z is set up (kept across batches) */
+    bool active;  /* a batch is being built */
     struct batch *b;
 };
 
@@ -56,14 +62,16 @@ struct batch_builder {
 size_t batch_overhead(enum gobj_kind kind);
 const char *batch_member(enum gobj_kind kind); /* "entities" | "relationships" */
 
-int bb_start(struct batch_builder *bb, enum gobj_kind kind, struct err *e);
+int bb_start(struct batch_builder *bb, enum gobj_kind kind, int level, struct err *e);
 bool bb_active(const struct batch_builder *bb);
 size_t bb_objects(const struct batch_builder *bb);
 /* JSON bytes of the batch if an object of n bytes were added and it closed. */
 size_t bb_size_with(const struct batch_builder *bb, size_t n);
 int bb_add(struct batch_builder *bb, const char *obj, size_t n, struct err *e);
-/* Closes the batch and hands it over (NULL on error). */
+/* Closes the batch and hands it over (NULL on error); the builder can
+ * start the next one. */
 struct batch *bb_finish(struct batch_builder *bb, struct err *e);
+/* Drops the batch being built, if any, and the zlib stream. */
 void bb_discard(struct batch_builder *bb);
 
 void batch_free(struct batch *b);

@@ -14,6 +14,7 @@ struct planner {
     struct source *src;
     struct checker *chk;
     size_t limit;
+    int level;
     struct batch_builder bb;
     struct buf obj; /* the minified object waiting to be placed */
     enum gobj_kind obj_kind;
@@ -77,6 +78,7 @@ struct planner *planner_new(struct source *src, size_t batch_bytes, struct err *
     }
     p->src = src;
     p->limit = batch_bytes;
+    p->level = BATCH_GZIP_LEVEL;
     if (!(p->chk = checker_new(e))) {
         free(p);
         return NULL;
@@ -242,7 +244,7 @@ int planner_step(struct planner *p, struct batch **out, size_t budget, struct er
             (p->bb.b->kind != p->obj_kind || bb_size_with(&p->bb, p->obj.len) > p->limit ||
              p->bb.b->gz.len >= BATCH_GZ_TARGET))
             return close_batch(p, out, e);
-        if (!bb_active(&p->bb) && bb_start(&p->bb, p->obj_kind, e) < 0)
+        if (!bb_active(&p->bb) && bb_start(&p->bb, p->obj_kind, p->level, e) < 0)
             return -1;
         if (bb_add(&p->bb, p->obj.p, p->obj.len, e) < 0)
             return -1;
@@ -250,6 +252,11 @@ int planner_step(struct planner *p, struct batch **out, size_t budget, struct er
         p->st.objects[p->obj_kind]++;
         p->have_obj = false;
     }
+}
+
+void planner_set_level(struct planner *p, int level)
+{
+    p->level = level < 0 ? 0 : level > BATCH_GZIP_MAX ? BATCH_GZIP_MAX : level;
 }
 
 size_t planner_partial_count(const struct planner *p)

@@ -439,6 +439,42 @@ class Inputs(UploadCase):
         self.assertIn(b"nested", res.err)
 
 
+    def test_pretty_printed_objects_arrive_as_they_were_also_across_read_buffers(self):
+        root = self.path("sdk-large")
+        ents, rels = self.sdk_dir(root)
+        # Enough text that objects straddle the 256 KB read buffer, one of
+        # them larger than it; whitespace inside strings must survive.
+        big = [{"_key": "svc-big-%d" % i, "_type": "acme_blob", "_class": "Record",
+                "text": "  two  spaces,\ta tab, a \"quote\" and \\ \n" * (40 if i else 20000),
+                "n": i, "list": [1.5, -2, 3e3]} for i in range(400)]
+        d = os.path.join(root, "graph", "fetch-blobs", "entities")
+        os.makedirs(d)
+        with open(os.path.join(d, "blobs.json"), "w", encoding="utf-8") as f:
+            json.dump({"entities": big}, f, indent=4)
+        ents.update({o["_key"]: o for o in big})
+        s = self.start()
+        res = self.upload(s, "--in", root)
+        self.assertExit(res, 0)
+        self.assertArrivedExactly(self.only_job(s), ents, rels)
+
+    def test_whitespace_joining_two_numbers_is_refused_not_merged(self):
+        root = self.path("sdk-joined")
+        ents, rels = self.sdk_dir(root)
+        d = os.path.join(root, "graph", "fetch-users", "entities")
+        with open(os.path.join(d, "zz-joined.json"), "w") as f:
+            f.write('{\n  "entities": [\n    {\n      "_key": "svc-user-joined",\n'
+                    '      "_type": "acme_user",\n      "_class": "User",\n'
+                    '      "count": 1 2\n    }\n  ]\n}\n')
+        s = self.start()
+        res = self.upload(s, "--in", root)
+        # Not JSON, so not an object whose _type could be marked partial:
+        # the job is aborted, and "1 2" never travels as 12.
+        self.assertExit(res, 1)
+        self.assertIn(b"zz-joined.json entities[0]: is not valid JSON", res.err)
+        job = self.only_job(s)
+        self.assertEqual(job["status"], "ABORTED")
+        self.assertNotIn("svc-user-joined", job["entityKeys"])
+
 class Safety(UploadCase):
     def test_api_key_never_appears_in_any_output(self):
         key = "Sup3r-Secret-Key-7f3a9c0e21"

@@ -1,20 +1,21 @@
 /* check.c — see check.h.
  *
- * The key set. Of each _key's SipHash-128 digest (random key per run), one
- * byte picks one of 256 segments and 63 other bits are stored there,
- * beside one bit that says "an entity's key": 8 bytes a key, 71 bits
+ * The key set. Of each _key's SipHash-128 digest (random key per run), 12
+ * bits pick one of 4,096 segments and 55 other bits are stored there,
+ * beside one bit that says "an entity's key": 7 bytes a key, 67 bits
  * compared in all. Within a segment: open addressing, linear probing from
  * a home slot taken from the stored bits' top (so a segment can be rehashed
  * from what it holds); a stored 0 is an empty slot.
  *
- * Memory is what this file is about (the key set is most of the uploader's
- * own peak). A segment grows by a quarter when it is 9/10 full, on its own,
- * so the set is always 72-90% full (not 40-80%, as a table that doubles),
- * and growing holds two copies of one segment, never of the whole set (a
- * single table doubling from 2^17 to 2^18 slots of 16 bytes held 6 MB for
- * a moment, a third of the uploader's peak). The segments stay small
- * (about 8 KB at 200,000 keys), so even at 9/10 a probe runs within a few
- * neighbouring cache lines. 200,000 keys take about 2 MB.
+ * Memory is what this file is about: the key set is most of the uploader's
+ * own peak, beside a floor of ~10 MB that is libcurl and OpenSSL. A
+ * segment grows by an eighth when it is 9/10 full, on its own, so the set
+ * is always 80-90% full (not 40-80%, as a table that doubles), and growing
+ * holds two copies of one small segment, never of the whole set (a single
+ * table doubling from 2^17 to 2^18 slots of 16 bytes held 6 MB for a
+ * moment, a third of the uploader's peak). Segments stay small (~400
+ * bytes at 200,000 keys), so a probe at 9/10 stays within a cache line or
+ * two. 200,000 keys take about 1.7 MB.
  */
 #include "check.h"
 
@@ -25,33 +26,52 @@
 #include "siphash.h"
 
 #define MAX_WARNINGS 10
-#define SEGMENTS 256
-#define SEGMENT_MIN 16 /* slots */
+#define SEGMENT_BITS 12
+#define SEGMENTS (1u << SEGMENT_BITS)
+#define SEGMENT_MIN 8 /* slots */
+#define SLOT 7        /* bytes */
+#define SLOT_MASK (((uint64_t)1 << (8 * SLOT)) - 1)
 
 struct digest {
     uint32_t seg; /* the segment */
-    uint64_t fp;  /* what is stored: 63 bits, << 1; never 0 */
+    uint64_t fp;  /* what is stored: 55 bits, << 1; never 0 */
 };
 
 struct segment {
-    uint64_t *t;
+    unsigned char *t; /* cap slots of SLOT bytes, little-endian */
     uint32_t cap, n;
 };
 
 struct checker {
     struct siphash_key sk;
-    struct segment seg[SEGMENTS];
+    struct segment *seg; /* SEGMENTS of them */
     struct check_stats st;
     struct buf scratch;
 };
 
+static uint64_t slot_get(const struct segment *g, uint32_t i)
+{
+    const unsigned char *p = g->t + (size_t)i * SLOT;
+    uint64_t v = 0;
+    for (int k = SLOT - 1; k >= 0; k--)
+        v = v << 8 | p[k];
+    return v;
+}
+
+static void slot_put(struct segment *g, uint32_t i, uint64_t v)
+{
+    unsigned char *p = g->t + (size_t)i * SLOT;
+    for (int k = 0; k < SLOT; k++, v >>= 8)
+        p[k] = (unsigned char)v;
+}
+
 struct checker *checker_new(struct err *e)
 {
     struct checker *c = calloc(1, sizeof *c);
-    bool ok = c != NULL;
+    bool ok = c && (c->seg = calloc(SEGMENTS, sizeof *c->seg)) != NULL;
     for (size_t i = 0; ok && i < SEGMENTS; i++) {
         c->seg[i].cap = SEGMENT_MIN;
-        ok = (c->seg[i].t = calloc(SEGMENT_MIN, sizeof(uint64_t))) != NULL;
+        ok = (c->seg[i].t = calloc(SEGMENT_MIN, SLOT)) != NULL;
     }
     if (!ok) {
         checker_free(c);
@@ -66,8 +86,9 @@ void checker_free(struct checker *c)
 {
     if (!c)
         return;
-    for (size_t i = 0; i < SEGMENTS; i++)
+    for (size_t i = 0; c->seg && i < SEGMENTS; i++)
         free(c->seg[i].t);
+    free(c->seg);
     buf_free(&c->scratch);
     free(c);
 }
@@ -90,7 +111,7 @@ static struct digest digest(struct checker *c, const struct gstr *s)
         }
     }
     siphash128(&c->sk, p, n, h);
-    struct digest d = {(uint32_t)(h[0] >> 56), h[1] & ~(uint64_t)1};
+    struct digest d = {(uint32_t)(h[0] >> (64 - SEGMENT_BITS)), h[1] & SLOT_MASK & ~(uint64_t)1};
     if (d.fp == 0)
         d.fp = 2;
     return d;
@@ -99,13 +120,13 @@ static struct digest digest(struct checker *c, const struct gstr *s)
 /* The slot of fp in g: where it is, or the empty slot where it would go.
  * The home slot is (fp's top 32 bits) * cap / 2^32: capacities need not be
  * powers of 2. */
-static uint64_t *find(const struct segment *g, uint64_t fp)
+static uint32_t find(const struct segment *g, uint64_t fp)
 {
-    uint32_t i = (uint32_t)(((fp >> 32) * g->cap) >> 32);
+    uint32_t i = (uint32_t)(((fp >> (8 * SLOT - 32)) * g->cap) >> 32);
     for (;;) {
-        uint64_t *s = &g->t[i];
-        if (*s == 0 || (*s & ~(uint64_t)1) == fp)
-            return s;
+        uint64_t v = slot_get(g, i);
+        if (v == 0 || (v & ~(uint64_t)1) == fp)
+            return i;
         if (++i == g->cap)
             i = 0;
     }
@@ -113,20 +134,24 @@ static uint64_t *find(const struct segment *g, uint64_t fp)
 
 static int grow(struct segment *g)
 {
-    uint32_t ocap = g->cap, ncap = ocap + ocap / 4;
-    uint64_t *nt = calloc(ncap, sizeof *nt), *old = g->t;
+    uint32_t ocap = g->cap, ncap = ocap + ocap / 8;
+    unsigned char *nt = calloc(ncap, SLOT), *old = g->t;
     if (!nt || ncap < ocap) {
         free(nt);
         return -1;
     }
+    struct segment o = {old, ocap, 0};
     g->t = nt;
     g->cap = ncap;
-    for (uint32_t i = 0; i < ocap; i++)
-        if (old[i])
-            *find(g, old[i] & ~(uint64_t)1) = old[i];
+    for (uint32_t i = 0; i < ocap; i++) {
+        uint64_t v = slot_get(&o, i);
+        if (v)
+            slot_put(g, find(g, v & ~(uint64_t)1), v);
+    }
     free(old);
     return 0;
 }
+
 void checker_where(const struct source_obj *o, const struct gobj *g, struct buf *out)
 {
     if (o->file && strcmp(o->file, "stdin") == 0)
@@ -158,8 +183,8 @@ static void check_end(struct checker *c, const struct source_obj *o, const struc
                       const struct gstr *end, const char *which)
 {
     struct digest d = digest(c, end);
-    uint64_t *s = find(&c->seg[d.seg], d.fp);
-    if (*s & 1)
+    const struct segment *sg = &c->seg[d.seg];
+    if (slot_get(sg, find(sg, d.fp)) & 1)
         return;
     c->st.dangling++;
     struct buf msg = BUF_INIT;
@@ -188,15 +213,16 @@ enum check_verdict checker_check(struct checker *c, const struct source_obj *o, 
         buf_puts(why, "out of memory");
         return CHECK_FATAL;
     }
-    uint64_t *s = find(sg, d.fp);
-    if (*s) {
+    uint32_t at = find(sg, d.fp);
+    uint64_t v = slot_get(sg, at);
+    if (v) {
         c->st.duplicates++;
         checker_where(o, g, why);
         buf_printf(why, ": this _key was already used by an earlier %s",
-                   (*s & 1) ? "entity" : "relationship");
+                   (v & 1) ? "entity" : "relationship");
         return CHECK_DROP;
     }
-    *s = d.fp | (o->kind == GOBJ_ENTITY ? 1u : 0u);
+    slot_put(sg, at, d.fp | (o->kind == GOBJ_ENTITY ? 1u : 0u));
     sg->n++;
     if (o->kind == GOBJ_RELATIONSHIP) {
         if (!gobj_known_relationship_class(&g->cls)) {

@@ -14,10 +14,11 @@
  *    source hands out all entities first.
  *
  * Memory: a set of keyed digests (SipHash-128, random key per run) of the
- * _keys, not the keys: 8 bytes a key, 71 bits of the digest compared, in
- * segments 72-90% full: about 2 MB for 200,000 objects. A false "repeated
- * key" would need a 71-bit collision under a secret key (for 200,000 keys,
- * odds of about 1 in 10^11 a run); it would be reported like a real one.
+ * _keys, not the keys: 7 bytes a key, 67 bits of the digest compared, in
+ * segments 80-90% full: about 1.7 MB for 200,000 objects. A false
+ * "repeated key" would need a 67-bit collision under a secret key (for
+ * 200,000 keys, odds of about 1 in 10^10 a run); it would be reported like
+ * a real one.
  */
 #ifndef J1NPM_UPLOAD_CHECK_H
 #define J1NPM_UPLOAD_CHECK_H

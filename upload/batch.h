@@ -39,7 +39,7 @@
  * the batches in flight are kept for retries and are most of the
  * uploader's memory, and smaller ones keep a slow link evenly busy. At
  * level 1 it is about 2 MB of JSON; the SDK's own batches are ~120 KB. */
-#define BATCH_GZ_TARGET ((size_t)256 << 10)
+#define BATCH_GZ_TARGET ((size_t)192 << 10)
 
 struct batch {
     enum gobj_kind kind;

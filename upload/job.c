@@ -40,7 +40,7 @@
  * hold this many compressed bytes (unless none is in flight). They are
  * most of the uploader's memory; this is four batches of BATCH_GZ_TARGET,
  * several bandwidth-delay products of a 100 Mbit/s link at 30 ms. */
-#define GZ_BUDGET ((size_t)1 << 20)
+#define GZ_BUDGET ((size_t)768 << 10)
 
 enum call_kind { CK_CREATE, CK_UPLOAD, CK_RECONCILE, CK_STATUS, CK_FINALIZE, CK_ABORT };
 

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "deflater.h"
 #include "json.h"
 
-#define GZ_CHUNK ((size_t)64 << 10)
 
 size_t batch_overhead(enum gobj_kind kind)
 {
@@ -28,46 +28,49 @@ void batch_free(struct batch *b)
 
 /* ---- building -------------------------------------------------------------- */
 
-static int deflate_some(struct batch_builder *bb, const void *p, size_t n, int flush, struct err *e)
-{
-    z_stream *z = &bb->z;
-    struct buf *out = &bb->b->gz;
-    z->next_in = (Bytef *)(uintptr_t)p;
-    z->avail_in = (uInt)n;
-    for (;;) {
-        if (buf_reserve(out, GZ_CHUNK) < 0)
-            return err_set(e, ERR_FAIL, "out of memory compressing a batch");
-        z->next_out = (Bytef *)out->p + out->len;
-        z->avail_out = (uInt)(out->cap - out->len - 1);
-        size_t before = z->avail_out;
-        int rc = deflate(z, flush);
-        out->len += before - z->avail_out;
-        out->p[out->len] = '\0';
-        if (rc == Z_STREAM_ERROR)
-            return err_set(e, ERR_FAIL, "zlib failed compressing a batch");
-        if (flush == Z_FINISH ? rc == Z_STREAM_END : (z->avail_in == 0 && z->avail_out > 0))
-            return 0;
-    }
-}
+#define CHUNK ((size_t)32 << 10) /* JSON handed to the deflater at a time */
 
-/* Feeds n bytes; inputs over 1 GiB are cut in pieces (avail_in is an int). */
-static int feed(struct batch_builder *bb, const char *p, size_t n, struct err *e)
+static int run(struct batch_builder *bb, const char *p, size_t n, int flush, struct err *e)
 {
-    while (n) {
-        size_t k = n > ((size_t)1 << 30) ? (size_t)1 << 30 : n;
-        if (deflate_some(bb, p, k, Z_NO_FLUSH, e) < 0)
-            return -1;
-        p += k;
-        n -= k;
-    }
+    int rc = deflater_run(&bb->z, &bb->b->gz, p, n, flush);
+    if (rc == -1)
+        return err_set(e, ERR_FAIL, "out of memory compressing a batch");
+    if (rc < 0)
+        return err_set(e, ERR_FAIL, "zlib failed compressing a batch");
     return 0;
 }
 
-/* The zlib stream (~270 KB of state) is kept from one batch to the next
- * and reset, not set up and torn down a few hundred times a run. */
+/* Hands the chunk being filled to the deflater; the other one, whose job
+ * the post waited for, is filled next. */
+static int hand_over(struct batch_builder *bb, int flush, struct err *e)
+{
+    struct buf *c = &bb->chunk[bb->cur];
+    if (deflater_post(bb->w, &bb->z, &bb->b->gz, c->p ? c->p : "", c->len, flush) < 0)
+        return err_set(e, ERR_FAIL, "out of memory or a zlib error compressing a batch");
+    bb->cur ^= 1;
+    buf_reset(&bb->chunk[bb->cur]);
+    return 0;
+}
+
+static int feed(struct batch_builder *bb, const char *p, size_t n, struct err *e)
+{
+    if (!bb->w)
+        return run(bb, p, n, Z_NO_FLUSH, e);
+    struct buf *c = &bb->chunk[bb->cur];
+    if (buf_append(c, p, n) < 0)
+        return err_set(e, ERR_FAIL, "out of memory");
+    return c->len >= CHUNK ? hand_over(bb, Z_NO_FLUSH, e) : 0;
+}
+
+void bb_use_deflater(struct batch_builder *bb, struct deflater *w)
+{
+    bb->w = w;
+}
+
 int bb_start(struct batch_builder *bb, enum gobj_kind kind, int level, struct err *e)
 {
     bb->active = false;
+    buf_reset(&bb->chunk[bb->cur]);
     bb->b = calloc(1, sizeof *bb->b);
     if (!bb->b) {
         err_set(e, ERR_FAIL, "out of memory");
@@ -132,7 +135,17 @@ int bb_add(struct batch_builder *bb, const char *obj, size_t n, struct err *e)
 
 struct batch *bb_finish(struct batch_builder *bb, struct err *e)
 {
-    if (deflate_some(bb, "]}", 2, Z_FINISH, e) < 0) {
+    int rc;
+    if (!bb->w) {
+        rc = run(bb, "]}", 2, Z_FINISH, e);
+    } else {
+        rc = feed(bb, "]}", 2, e);
+        if (rc == 0)
+            rc = hand_over(bb, Z_FINISH, e);
+        if (rc == 0 && deflater_wait(bb->w) < 0)
+            rc = err_set(e, ERR_FAIL, "out of memory or a zlib error compressing a batch");
+    }
+    if (rc < 0) {
         bb_discard(bb);
         return NULL;
     }
@@ -150,6 +163,10 @@ struct batch *bb_finish(struct batch_builder *bb, struct err *e)
 
 void bb_discard(struct batch_builder *bb)
 {
+    if (bb->w)
+        deflater_wait(bb->w); /* a job may still hold z and the batch */
+    buf_free(&bb->chunk[0]);
+    buf_free(&bb->chunk[1]);
     if (bb->z_ready)
         deflateEnd(&bb->z);
     bb->z_ready = false;

@@ -34,11 +34,13 @@
 #define BATCH_GZIP_MIN 1
 #define BATCH_GZIP_MAX 6
 
-/* A batch also closes once its body reaches this many compressed bytes
- * (give or take what zlib still buffers), whatever --batch-bytes allows:
+/* Batches aim at this many compressed bytes, whatever --batch-bytes allows:
  * the batches in flight are kept for retries and are most of the
- * uploader's memory, and smaller ones keep a slow link evenly busy. At
- * level 1 it is about 2 MB of JSON; the SDK's own batches are ~120 KB. */
+ * uploader's memory, and smaller ones keep a slow link evenly busy. The
+ * planner closes a batch at the JSON size that, at the last batch's
+ * compression ratio, makes this much (a rule of the data alone, so a dry
+ * run plans the same batches every time). At level 1 it is about 1.5 MB of
+ * JSON; the SDK's own batches are ~120 KB. */
 #define BATCH_GZ_TARGET ((size_t)192 << 10)
 
 struct batch {
@@ -50,18 +52,25 @@ struct batch {
     unsigned long seq; /* set by the caller, for messages */
 };
 
+struct deflater;
+
 /* Zero it before its first bb_start; bb_discard when done with it. */
 struct batch_builder {
     z_stream z;
     bool z_ready; /* z is set up (kept across batches) */
     bool active;  /* a batch is being built */
     struct batch *b;
+    struct deflater *w;  /* compresses on its thread; NULL: in the caller */
+    struct buf chunk[2]; /* with w: JSON for it; chunk[cur] is being filled */
+    int cur;
 };
 
 /* Bytes of the wrapper around the objects: {"entities":[ and ]}. */
 size_t batch_overhead(enum gobj_kind kind);
 const char *batch_member(enum gobj_kind kind); /* "entities" | "relationships" */
 
+/* From now on compress on w's thread (deflater.h); w outlives bb's use. */
+void bb_use_deflater(struct batch_builder *bb, struct deflater *w);
 int bb_start(struct batch_builder *bb, enum gobj_kind kind, int level, struct err *e);
 bool bb_active(const struct batch_builder *bb);
 size_t bb_objects(const struct batch_builder *bb);

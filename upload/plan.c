@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "deflater.h"
 #include "log.h"
 #include "strset.h"
 
@@ -14,8 +15,10 @@ struct planner {
     struct source *src;
     struct checker *chk;
     size_t limit;
+    size_t json_cap; /* where the batch being built closes (see BATCH_GZ_TARGET) */
     int level;
     struct batch_builder bb;
+    struct deflater *w;
     struct buf obj; /* the minified object waiting to be placed */
     enum gobj_kind obj_kind;
     bool have_obj;
@@ -78,11 +81,15 @@ struct planner *planner_new(struct source *src, size_t batch_bytes, struct err *
     }
     p->src = src;
     p->limit = batch_bytes;
+    p->json_cap = BATCH_GZ_TARGET * 4; /* until a batch shows the ratio */
     p->level = BATCH_GZIP_LEVEL;
     if (!(p->chk = checker_new(e))) {
         free(p);
         return NULL;
     }
+    /* Without the thread (it could not start), the builder compresses here. */
+    if ((p->w = deflater_new()))
+        bb_use_deflater(&p->bb, p->w);
     return p;
 }
 
@@ -91,6 +98,7 @@ void planner_free(struct planner *p)
     if (!p)
         return;
     bb_discard(&p->bb);
+    deflater_free(p->w);
     checker_free(p->chk);
     buf_free(&p->obj);
     buf_free(&p->why);
@@ -209,6 +217,10 @@ static int close_batch(struct planner *p, struct batch **out, struct err *e)
     p->st.batches[b->kind]++;
     p->st.json_bytes += b->json_len;
     p->st.gz_bytes += b->gz.len;
+    if (b->gz.len)
+        p->json_cap = (size_t)((double)BATCH_GZ_TARGET * (double)b->json_len / (double)b->gz.len);
+    if (p->json_cap < BATCH_GZ_TARGET)
+        p->json_cap = BATCH_GZ_TARGET;
     *out = b;
     return 1;
 }
@@ -243,7 +255,7 @@ int planner_step(struct planner *p, struct batch **out, size_t budget, struct er
         }
         if (bb_active(&p->bb) &&
             (p->bb.b->kind != p->obj_kind || bb_size_with(&p->bb, p->obj.len) > p->limit ||
-             p->bb.b->gz.len >= BATCH_GZ_TARGET))
+             bb_size_with(&p->bb, p->obj.len) > p->json_cap))
             return close_batch(p, out, e);
         if (!bb_active(&p->bb) && bb_start(&p->bb, p->obj_kind, p->level, e) < 0)
             return -1;

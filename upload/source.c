@@ -34,7 +34,7 @@
 #include "ndjson.h"
 #include "strset.h"
 
-#define RD_CHUNK ((size_t)128 << 10)
+#define RD_CHUNK ((size_t)64 << 10)
 #define MAX_SUMMARY ((size_t)256 << 20)
 #define MAX_FILES 1000000
 #define MAX_DEPTH 32

@@ -15,7 +15,7 @@
  *
  * Memory: a set of keyed digests (SipHash-128, random key per run) of the
  * _keys, not the keys: 7 bytes a key, 67 bits of the digest compared, in
- * segments 80-90% full: about 1.7 MB for 200,000 objects. A false
+ * segments 75-85% full: about 1.8 MB for 200,000 objects. A false
  * "repeated key" would need a 67-bit collision under a secret key (for
  * 200,000 keys, odds of about 1 in 10^10 a run); it would be reported like
  * a real one.

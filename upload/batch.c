@@ -77,6 +77,14 @@ int bb_start(struct batch_builder *bb, enum gobj_kind kind, int level, struct er
         return -1;
     }
     bb->b->kind = kind;
+    /* Room for a batch of BATCH_GZ_TARGET up front: one mapping a batch,
+     * not a chain of doublings, each a mremap (and a TLB flush). Pages not
+     * written to are never resident. */
+    if (buf_reserve(&bb->b->gz, BATCH_GZ_TARGET + BATCH_GZ_TARGET / 2) < 0) {
+        bb_discard(bb);
+        err_set(e, ERR_FAIL, "out of memory");
+        return -1;
+    }
     int zr;
     if (bb->z_ready) {
         zr = deflateReset(&bb->z);

@@ -26,14 +26,14 @@
 # 600): a stuck uploader or fake fails the run instead of hanging it.
 #
 # The machine is shared and noisy (other jobs take the same cores), so each
-# pair runs BENCH_UPLOAD_REPEAT times (default 3), the two tools taking
+# pair runs BENCH_UPLOAD_REPEAT times (default 5), the two tools taking
 # turns; the table shows each tool's fastest run (the least disturbed) and
 # its slowest, and the peak RSS is the highest of all its runs.
 #
 # Environment: J1NPM_BIN (default bin), BENCH_DIR (default out/bench; the
 # generated directory is kept and reused), BENCH_UPLOAD_OBJECTS (200000),
 # BENCH_UPLOAD_LINKS ("loopback shaped"), BENCH_UPLOAD_TIMEOUT (600),
-# BENCH_UPLOAD_REPEAT (3).
+# BENCH_UPLOAD_REPEAT (5).
 # Targets against the official uploader: >= 10x faster on the shaped link,
 # >= 5x faster on loopback, <= 1/10 of its peak memory (on every link).
 set -eu
@@ -46,7 +46,7 @@ out=${BENCH_DIR:-$root/out/bench}
 n=${BENCH_UPLOAD_OBJECTS:-200000}
 links=${BENCH_UPLOAD_LINKS:-loopback shaped}
 limit=${BENCH_UPLOAD_TIMEOUT:-600}
-repeat=${BENCH_UPLOAD_REPEAT:-3}
+repeat=${BENCH_UPLOAD_REPEAT:-5}
 key=bench-key-0123456789abcdef
 account=bench-account
 data=$out/upload-graph-$n

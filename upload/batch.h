@@ -2,9 +2,10 @@
  * batch.h — one upload request's body, {"entities":[...]} or
  * {"relationships":[...]}, gzip-compressed while it is built.
  *
- * Only the compressed bytes are kept: a batch of 5,000,000 bytes of JSON
- * waits and flies as roughly a tenth of that, so six in flight and one
- * being built stay far below the memory budget. The JSON is needed again
+ * Only the compressed bytes are kept: a batch of ~1.5 MB of JSON waits
+ * and flies as ~192 KB (BATCH_GZ_TARGET), and the job keeps at most 768 KB
+ * of them unacknowledged. With a deflater (deflater.h) the compressing
+ * runs on its own thread, fed in chunks. The JSON is needed again
  * only when the API refuses a batch as too large (413): batch_split()
  * inflates it, cuts it in two halves by object count and compresses each;
  * a batch of one object is instead rebuilt without that object's _rawData

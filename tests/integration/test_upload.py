@@ -199,6 +199,31 @@ class CleanUpload(UploadCase):
                          ("api", "npm-acme", None))
 
 
+class ShapedLink(UploadCase):
+    """fake_j1.py's shaped link, which the upload benchmark relies on. Only
+    lower bounds: a busy machine can make anything slower, never faster."""
+
+    def test_shaped_link_costs_a_round_trip_a_request_and_paces_the_bytes(self):
+        s = self.start("--rtt-ms", "150", "--bandwidth-mbit", "0.4")
+        t0 = time.monotonic()
+        res = self.upload(s, "--in", GRAPH)
+        took = time.monotonic() - t0
+        self.assertExit(res, 0)
+        job = self.only_job(s)
+        ents, rels = read_graph(GRAPH)
+        self.assertArrivedExactly(job, ents, rels)
+        reqs = job["requests"]
+        sent = sum(r["bytes"] for r in reqs)
+        # every request one round trip (create, uploads, finalize; connection
+        # set-ups come on top), the bodies at 50,000 bytes a second
+        floor = len(reqs) * 0.150 + sent / 50000.0
+        self.assertGreaterEqual(took, floor * 0.95,
+                                "expected at least %.2f s for %d requests and %d bytes behind "
+                                "the shaped link, took %.2f s" % (floor, len(reqs), sent, took))
+        opts = self.record(s)["options"]
+        self.assertEqual((opts["rttMs"], opts["bandwidthMbit"]), (150.0, 0.4))
+        self.assertGreaterEqual(opts["receiveBuffer"], 64 << 10)
+
 class Failures(UploadCase):
     def test_faults_every_object_arrives_exactly_once(self):
         # 20% of uploads fail (429, 500, 503, reset, reset-after = a lost

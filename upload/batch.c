@@ -7,7 +7,6 @@
 #include "deflater.h"
 #include "json.h"
 
-
 size_t batch_overhead(enum gobj_kind kind)
 {
     return strlen(batch_member(kind)) + 7; /* {"X":[ ]} */

@@ -84,7 +84,7 @@ struct job {
     int level;
     int64_t blocked_since, wait_us, build_us; /* for the batch being built */
     unsigned hist, nhist; /* one bit a batch, newest lowest: it waited for the link */
-    uint64_t acked[2]; /* objects the server should count for us */
+    uint64_t acked[2];    /* objects the server should count for us */
     bool input_done, status_inflight, logged_split;
     enum stop stop;
     struct err stop_err;

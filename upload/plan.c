@@ -170,8 +170,8 @@ static int next_object(struct planner *p, struct err *e)
             continue;
         }
         buf_reset(&p->obj);
-        if ((o.minified ? buf_append(&p->obj, o.text, o.len) : batch_minify(o.text, o.len, &p->obj)) <
-            0)
+        if ((o.minified ? buf_append(&p->obj, o.text, o.len)
+                        : batch_minify(o.text, o.len, &p->obj)) < 0)
             return err_set(e, ERR_FAIL, "out of memory");
         size_t room = p->limit - batch_overhead(o.kind);
         if (p->obj.len > room && g.has_raw_data) {

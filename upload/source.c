@@ -284,8 +284,8 @@ static int rd_key(struct rd *r, const char *name, char *key, size_t ksz, struct 
 /* A byte that can end or start a number or a literal (true, false, null). */
 static bool scalar_byte(char c)
 {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-           c == '-' || c == '+' || c == '.';
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' ||
+           c == '+' || c == '.';
 }
 
 /* Copies the object or array at b[i] (i < len) into out without the
@@ -358,13 +358,13 @@ static int rd_element(struct rd *r, const char *name, struct buf *min, struct so
             return 0;
         }
         if (m == 0) { /* cut by the buffer's end: find its end, then minify it whole */
-            const char *p;
-            size_t n;
+            const char *p = NULL;
+            size_t n = 0;
             if (rd_value(r, name, true, &p, &n, e) < 0)
                 return -1;
             buf_reset(min);
-            size_t at = (size_t)(p - r->buf);
-            if (minify_value(r->buf, at, at + n, min, &next) == 1 && next == at + n) {
+            size_t at = p ? (size_t)(p - r->buf) : 0;
+            if (p && minify_value(r->buf, at, at + n, min, &next) == 1 && next == at + n) {
                 o->text = min->p;
                 o->len = min->len;
                 o->minified = true;

@@ -163,6 +163,29 @@ the job and count keys. json.loads holds the GIL, so one process tops out near
 65,000 small entities/s; --workers N runs parse_upload in N spawned processes
 (only keys, or objects with --record-objects all, come back) for benchmarks
 that need more. SIGTERM and SIGINT stop it cleanly after a last record write.
+
+A shaped link. --rtt-ms N and --bandwidth-mbit M put the fake behind a link
+like a real one (a benchmark aid; loopback has no delay and ~10 GB/s), in
+this process, so no root, tc or netem is needed:
+    round trip   a new connection waits one RTT before its first request is
+                 read (the TCP handshake; TLS, which would add one or two,
+                 is not modelled); every request is handled RTT/2 after its
+                 headers came in and answered RTT/2 later than it is ready,
+                 so each request/answer costs one full RTT.
+    bandwidth    every byte read from a client (request lines, headers,
+                 bodies) is paid for in one token bucket shared by all
+                 connections: that bucket is the link, upstream; answers
+                 pay in a second bucket (downstream, full duplex). Bytes are
+                 read as they come and paid right after, so a slow client
+                 does not hold the link, and the schedule is absolute, so
+                 oversleeping does not add up. Burst: 16 KiB.
+    window       the listening socket's receive buffer is set to the
+                 bandwidth-delay product (at least 64 KiB), which turns off
+                 the kernel's autotuning (up to 32 MB on loopback): a client
+                 can have about one BDP in flight, not a whole batch parked
+                 in the kernel while the clock for it has not started.
+TCP slow start and loss are not modelled. The link figures are in the
+record's "options".
 """
 
 import argparse
@@ -641,7 +664,9 @@ class State:
                 "duplicates": a.duplicates, "recordObjects": a.record_objects,
                 "finalizeDelay": a.finalize_delay, "account": a.account,
                 "dataModelLengths": a.data_model_lengths,
-                "allowUnderscoreProps": a.allow_underscore_props}
+                "allowUnderscoreProps": a.allow_underscore_props,
+                "rttMs": a.rtt_ms, "bandwidthMbit": a.bandwidth_mbit,
+                "receiveBuffer": a.receive_buffer}
         with self.lock:
             doc = {"fake": "fake_j1", "version": 1, "options": opts,
                    "jobs": [j.record() for j in self.jobs.values()],
@@ -736,6 +761,15 @@ class Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     timeout = 300
     state = None      # set by main()
+    up = down = None  # the shaped link's Links, set by main()
+    half_rtt = 0.0    # seconds
+
+    def setup(self):
+        super().setup()
+        if self.up is not None:
+            self.rfile = PacedReader(self.rfile, self.up)
+        if self.half_rtt:
+            time.sleep(2 * self.half_rtt)   # the TCP handshake's round trip
 
     def log_message(self, fmt, *args):
         pass
@@ -763,6 +797,8 @@ class Handler(BaseHTTPRequestHandler):
         if urllib.parse.urlsplit(self.path).path == "/__fake/state":
             self.fake_state(method)
             return
+        if self.half_rtt:
+            time.sleep(self.half_rtt)   # the request's way in
         t0 = time.time()
         seq, r1, r2 = st.next_request()
         self.entry = {"seq": seq, "t": round(t0 - st.t0, 6), "method": method,
@@ -1027,6 +1063,11 @@ class Handler(BaseHTTPRequestHandler):
             lines.append("%s: %s" % (k, v))
         lines.append("Connection: %s" % ("close" if self.close_connection else "keep-alive"))
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        if self.entry:   # not for /__fake/state, a test aid off the link
+            if self.half_rtt:
+                time.sleep(self.half_rtt)   # the answer's way out
+            if self.down is not None:
+                self.down.pay(len(head) + len(body))
         self.wfile.write(head + body)
 
     def reset(self):
@@ -1262,6 +1303,81 @@ class Server(ThreadingHTTPServer):
     block_on_close = False
     request_queue_size = 1024
     allow_reuse_address = True
+    rcvbuf = 0          # set by main() for a shaped link
+
+    def server_bind(self):
+        # Accepted sockets inherit it; it must be set before listen() to
+        # bound the window the client is offered.
+        if self.rcvbuf:
+            self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.rcvbuf)
+        super().server_bind()
+
+
+# -- the shaped link -----------------------------------------------------------------
+
+LINK_CHUNK = 64 << 10     # bytes read from a socket before paying for them
+LINK_BURST = 16 << 10
+
+
+class Link:
+    """One direction of the link: a token bucket shared by every connection.
+    pay(n) books n bytes on the link's schedule and sleeps until they have
+    gone through it; concurrent payers are served in the order they pay."""
+
+    def __init__(self, mbit):
+        self.rate = mbit * 1e6 / 8          # bytes a second
+        self.burst = LINK_BURST / self.rate
+        self.lock = threading.Lock()
+        self.free_at = 0.0                  # time.monotonic() the link is idle from
+
+    def pay(self, n):
+        if n <= 0:
+            return
+        with self.lock:
+            start = max(self.free_at, time.monotonic() - self.burst)
+            self.free_at = until = start + n / self.rate
+        d = until - time.monotonic()
+        if d > 0:
+            time.sleep(d)
+
+
+class PacedReader:
+    """A request's rfile behind the upstream Link: what http.server and the
+    body readers call (read, read1, readline) pays for every byte read."""
+
+    def __init__(self, raw, link):
+        self.raw = raw
+        self.link = link
+
+    def read(self, n=-1):
+        if n is None or n < 0:
+            parts = []
+            while True:
+                b = self.read1(LINK_CHUNK)
+                if not b:
+                    return b"".join(parts)
+                parts.append(b)
+        parts = []
+        while n > 0:
+            b = self.read1(min(n, LINK_CHUNK))
+            if not b:
+                break
+            parts.append(b)
+            n -= len(b)
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+
+    def read1(self, n=-1):
+        b = self.raw.read1(LINK_CHUNK if n is None or n < 0 else min(n, LINK_CHUNK))
+        self.link.pay(len(b))
+        return b
+
+    def readline(self, limit=-1):
+        line = self.raw.readline(limit)
+        self.link.pay(len(line))
+        return line
+
+    def __getattr__(self, name):
+        return getattr(self.raw, name)
 
 
 def write_port_file(path, port):
@@ -1349,8 +1465,21 @@ def main(argv=None):
                    help="decode and check upload bodies in N worker processes (default 0: in "
                         "the request thread); for benchmarks, where one Python thread is the "
                         "bottleneck")
+    p.add_argument("--rtt-ms", type=float, default=0.0, metavar="N",
+                   help="shaped link: round-trip time in ms added to every request and new "
+                        "connection (default 0: none)")
+    p.add_argument("--bandwidth-mbit", type=float, default=0.0, metavar="M",
+                   help="shaped link: Mbit/s each way, shared by all connections; the socket "
+                        "receive buffer is set to the bandwidth-delay product (default 0: "
+                        "unlimited)")
     p.add_argument("-v", "--verbose", action="store_true", help="one stderr line per request")
     args = p.parse_args(argv)
+    if args.rtt_ms < 0 or args.bandwidth_mbit < 0:
+        p.error("--rtt-ms and --bandwidth-mbit must be >= 0")
+    args.receive_buffer = None
+    if args.bandwidth_mbit:
+        bdp = int(args.bandwidth_mbit * 1e6 / 8 * max(args.rtt_ms, 1.0) / 1000)
+        args.receive_buffer = max(bdp, 64 << 10)
     if args.bench_accept:
         args.record_objects = "none"
 
@@ -1386,6 +1515,11 @@ def main(argv=None):
             args.workers, mp_context=multiprocessing.get_context("spawn"), initializer=worker_init)
         list(state.pool.map(abs, range(args.workers)))   # start them before we listen
     Handler.state = state
+    Handler.half_rtt = args.rtt_ms / 2000.0
+    if args.bandwidth_mbit:
+        Handler.up = Link(args.bandwidth_mbit)
+        Handler.down = Link(args.bandwidth_mbit)
+        Server.rcvbuf = args.receive_buffer
     if args.record:
         state.recorder = Recorder(args.record, state)
         try:
@@ -1407,7 +1541,13 @@ def main(argv=None):
     t.start()
     if args.port_file:
         write_port_file(args.port_file, port)
-    print("listening on http://127.0.0.1:%d" % port, file=sys.stderr, flush=True)
+    link = ""
+    if args.rtt_ms or args.bandwidth_mbit:
+        link = " behind a shaped link: RTT %g ms, %s, receive buffer %s" % (
+            args.rtt_ms, "%g Mbit/s" % args.bandwidth_mbit if args.bandwidth_mbit else "no "
+            "bandwidth limit", server.socket.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
+            if args.bandwidth_mbit else "autotuned")
+    print("listening on http://127.0.0.1:%d%s" % (port, link), file=sys.stderr, flush=True)
     while not stop.wait(0.5):
         pass
     server.shutdown()

@@ -4,9 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "deflater.h"
 #include "json.h"
-
-#define GZ_CHUNK ((size_t)64 << 10)
 
 size_t batch_overhead(enum gobj_kind kind)
 {
@@ -28,54 +27,75 @@ void batch_free(struct batch *b)
 
 /* ---- building -------------------------------------------------------------- */
 
-static int deflate_some(struct batch_builder *bb, const void *p, size_t n, int flush, struct err *e)
-{
-    z_stream *z = &bb->z;
-    struct buf *out = &bb->b->gz;
-    z->next_in = (Bytef *)(uintptr_t)p;
-    z->avail_in = (uInt)n;
-    for (;;) {
-        if (buf_reserve(out, GZ_CHUNK) < 0)
-            return err_set(e, ERR_FAIL, "out of memory compressing a batch");
-        z->next_out = (Bytef *)out->p + out->len;
-        z->avail_out = (uInt)(out->cap - out->len - 1);
-        size_t before = z->avail_out;
-        int rc = deflate(z, flush);
-        out->len += before - z->avail_out;
-        out->p[out->len] = '\0';
-        if (rc == Z_STREAM_ERROR)
-            return err_set(e, ERR_FAIL, "zlib failed compressing a batch");
-        if (flush == Z_FINISH ? rc == Z_STREAM_END : (z->avail_in == 0 && z->avail_out > 0))
-            return 0;
-    }
-}
+#define CHUNK ((size_t)32 << 10) /* JSON handed to the deflater at a time */
 
-/* Feeds n bytes; inputs over 1 GiB are cut in pieces (avail_in is an int). */
-static int feed(struct batch_builder *bb, const char *p, size_t n, struct err *e)
+static int run(struct batch_builder *bb, const char *p, size_t n, int flush, struct err *e)
 {
-    while (n) {
-        size_t k = n > ((size_t)1 << 30) ? (size_t)1 << 30 : n;
-        if (deflate_some(bb, p, k, Z_NO_FLUSH, e) < 0)
-            return -1;
-        p += k;
-        n -= k;
-    }
+    int rc = deflater_run(&bb->z, &bb->b->gz, p, n, flush);
+    if (rc == -1)
+        return err_set(e, ERR_FAIL, "out of memory compressing a batch");
+    if (rc < 0)
+        return err_set(e, ERR_FAIL, "zlib failed compressing a batch");
     return 0;
 }
 
-int bb_start(struct batch_builder *bb, enum gobj_kind kind, struct err *e)
+/* Hands the chunk being filled to the deflater; the other one, whose job
+ * the post waited for, is filled next. */
+static int hand_over(struct batch_builder *bb, int flush, struct err *e)
 {
-    memset(bb, 0, sizeof *bb);
+    struct buf *c = &bb->chunk[bb->cur];
+    if (deflater_post(bb->w, &bb->z, &bb->b->gz, c->p ? c->p : "", c->len, flush) < 0)
+        return err_set(e, ERR_FAIL, "out of memory or a zlib error compressing a batch");
+    bb->cur ^= 1;
+    buf_reset(&bb->chunk[bb->cur]);
+    return 0;
+}
+
+static int feed(struct batch_builder *bb, const char *p, size_t n, struct err *e)
+{
+    if (!bb->w)
+        return run(bb, p, n, Z_NO_FLUSH, e);
+    struct buf *c = &bb->chunk[bb->cur];
+    if (buf_append(c, p, n) < 0)
+        return err_set(e, ERR_FAIL, "out of memory");
+    return c->len >= CHUNK ? hand_over(bb, Z_NO_FLUSH, e) : 0;
+}
+
+void bb_use_deflater(struct batch_builder *bb, struct deflater *w)
+{
+    bb->w = w;
+}
+
+int bb_start(struct batch_builder *bb, enum gobj_kind kind, int level, struct err *e)
+{
+    bb->active = false;
+    buf_reset(&bb->chunk[bb->cur]);
     bb->b = calloc(1, sizeof *bb->b);
     if (!bb->b) {
         err_set(e, ERR_FAIL, "out of memory");
         return -1;
     }
     bb->b->kind = kind;
-    if (deflateInit2(&bb->z, BATCH_GZIP_LEVEL, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
-        Z_OK) {
-        free(bb->b);
-        bb->b = NULL;
+    /* Room for a batch of BATCH_GZ_TARGET up front: one mapping a batch,
+     * not a chain of doublings, each a mremap (and a TLB flush). Pages not
+     * written to are never resident. */
+    if (buf_reserve(&bb->b->gz, BATCH_GZ_TARGET + BATCH_GZ_TARGET / 2) < 0) {
+        bb_discard(bb);
+        err_set(e, ERR_FAIL, "out of memory");
+        return -1;
+    }
+    int zr;
+    if (bb->z_ready) {
+        zr = deflateReset(&bb->z);
+        if (zr == Z_OK)
+            zr = deflateParams(&bb->z, level, Z_DEFAULT_STRATEGY);
+    } else {
+        memset(&bb->z, 0, sizeof bb->z);
+        zr = deflateInit2(&bb->z, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+        bb->z_ready = zr == Z_OK;
+    }
+    if (zr != Z_OK) {
+        bb_discard(bb);
         err_set(e, ERR_FAIL, "cannot initialise zlib");
         return -1;
     }
@@ -122,12 +142,21 @@ int bb_add(struct batch_builder *bb, const char *obj, size_t n, struct err *e)
 
 struct batch *bb_finish(struct batch_builder *bb, struct err *e)
 {
-    if (deflate_some(bb, "]}", 2, Z_FINISH, e) < 0) {
+    int rc;
+    if (!bb->w) {
+        rc = run(bb, "]}", 2, Z_FINISH, e);
+    } else {
+        rc = feed(bb, "]}", 2, e);
+        if (rc == 0)
+            rc = hand_over(bb, Z_FINISH, e);
+        if (rc == 0 && deflater_wait(bb->w) < 0)
+            rc = err_set(e, ERR_FAIL, "out of memory or a zlib error compressing a batch");
+    }
+    if (rc < 0) {
         bb_discard(bb);
         return NULL;
     }
     bb->b->json_len += 2;
-    deflateEnd(&bb->z);
     struct batch *b = bb->b;
     char *fit = realloc(b->gz.p, b->gz.len + 1); /* it waits a while: give back the slack */
     if (fit) {
@@ -141,8 +170,13 @@ struct batch *bb_finish(struct batch_builder *bb, struct err *e)
 
 void bb_discard(struct batch_builder *bb)
 {
-    if (bb->active)
+    if (bb->w)
+        deflater_wait(bb->w); /* a job may still hold z and the batch */
+    buf_free(&bb->chunk[0]);
+    buf_free(&bb->chunk[1]);
+    if (bb->z_ready)
         deflateEnd(&bb->z);
+    bb->z_ready = false;
     batch_free(bb->b);
     bb->b = NULL;
     bb->active = false;
@@ -209,14 +243,17 @@ static struct batch *build(enum gobj_kind kind, const struct spans *sp, size_t f
                            struct err *e)
 {
     struct batch_builder bb;
-    if (bb_start(&bb, kind, e) < 0)
+    memset(&bb, 0, sizeof bb);
+    if (bb_start(&bb, kind, BATCH_GZIP_LEVEL, e) < 0)
         return NULL;
     for (size_t i = from; i < to; i++)
         if (bb_add(&bb, sp->s[i], sp->n[i], e) < 0) {
             bb_discard(&bb);
             return NULL;
         }
-    return bb_finish(&bb, e);
+    struct batch *b = bb_finish(&bb, e);
+    bb_discard(&bb); /* the zlib stream; b is handed over */
+    return b;
 }
 
 int batch_split(const struct batch *b, struct batch **first, struct batch **second, struct err *e)

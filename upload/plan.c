@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "deflater.h"
 #include "log.h"
 #include "strset.h"
 
@@ -14,7 +15,10 @@ struct planner {
     struct source *src;
     struct checker *chk;
     size_t limit;
+    size_t json_cap; /* where the batch being built closes (see BATCH_GZ_TARGET) */
+    int level;
     struct batch_builder bb;
+    struct deflater *w;
     struct buf obj; /* the minified object waiting to be placed */
     enum gobj_kind obj_kind;
     bool have_obj;
@@ -77,10 +81,15 @@ struct planner *planner_new(struct source *src, size_t batch_bytes, struct err *
     }
     p->src = src;
     p->limit = batch_bytes;
+    p->json_cap = BATCH_GZ_TARGET * 4; /* until a batch shows the ratio */
+    p->level = BATCH_GZIP_LEVEL;
     if (!(p->chk = checker_new(e))) {
         free(p);
         return NULL;
     }
+    /* Without the thread (it could not start), the builder compresses here. */
+    if ((p->w = deflater_new()))
+        bb_use_deflater(&p->bb, p->w);
     return p;
 }
 
@@ -89,6 +98,7 @@ void planner_free(struct planner *p)
     if (!p)
         return;
     bb_discard(&p->bb);
+    deflater_free(p->w);
     checker_free(p->chk);
     buf_free(&p->obj);
     buf_free(&p->why);
@@ -160,7 +170,8 @@ static int next_object(struct planner *p, struct err *e)
             continue;
         }
         buf_reset(&p->obj);
-        if (batch_minify(o.text, o.len, &p->obj) < 0)
+        if ((o.minified ? buf_append(&p->obj, o.text, o.len)
+                        : batch_minify(o.text, o.len, &p->obj)) < 0)
             return err_set(e, ERR_FAIL, "out of memory");
         size_t room = p->limit - batch_overhead(o.kind);
         if (p->obj.len > room && g.has_raw_data) {
@@ -206,6 +217,10 @@ static int close_batch(struct planner *p, struct batch **out, struct err *e)
     p->st.batches[b->kind]++;
     p->st.json_bytes += b->json_len;
     p->st.gz_bytes += b->gz.len;
+    if (b->gz.len)
+        p->json_cap = (size_t)((double)BATCH_GZ_TARGET * (double)b->json_len / (double)b->gz.len);
+    if (p->json_cap < BATCH_GZ_TARGET)
+        p->json_cap = BATCH_GZ_TARGET;
     *out = b;
     return 1;
 }
@@ -239,9 +254,10 @@ int planner_step(struct planner *p, struct batch **out, size_t budget, struct er
             p->have_obj = true;
         }
         if (bb_active(&p->bb) &&
-            (p->bb.b->kind != p->obj_kind || bb_size_with(&p->bb, p->obj.len) > p->limit))
+            (p->bb.b->kind != p->obj_kind || bb_size_with(&p->bb, p->obj.len) > p->limit ||
+             bb_size_with(&p->bb, p->obj.len) > p->json_cap))
             return close_batch(p, out, e);
-        if (!bb_active(&p->bb) && bb_start(&p->bb, p->obj_kind, e) < 0)
+        if (!bb_active(&p->bb) && bb_start(&p->bb, p->obj_kind, p->level, e) < 0)
             return -1;
         if (bb_add(&p->bb, p->obj.p, p->obj.len, e) < 0)
             return -1;
@@ -249,6 +265,11 @@ int planner_step(struct planner *p, struct batch **out, size_t budget, struct er
         p->st.objects[p->obj_kind]++;
         p->have_obj = false;
     }
+}
+
+void planner_set_level(struct planner *p, int level)
+{
+    p->level = level < 0 ? 0 : level > BATCH_GZIP_MAX ? BATCH_GZIP_MAX : level;
 }
 
 size_t planner_partial_count(const struct planner *p)

@@ -46,6 +46,9 @@ int planner_next(struct planner *p, struct batch **out, struct err *e);
  * read, check and compress; built in one go, it would stall every upload in
  * flight that long. */
 int planner_step(struct planner *p, struct batch **out, size_t budget, struct err *e);
+/* The zlib level (0..BATCH_GZIP_MAX) of the batches started from now on;
+ * BATCH_GZIP_LEVEL until set. */
+void planner_set_level(struct planner *p, int level);
 /* An object that will not be sent: logged with why, counted, and its _type
  * (may be NULL or "") marked partial. */
 int planner_drop(struct planner *p, const char *why, const char *type);

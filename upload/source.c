@@ -6,9 +6,11 @@
  * "relationships" array handed out element by element. Finding where an
  * element ends is a structural scan (strings, escapes, bracket depth), not
  * a validation: the caller's checker validates every object strictly, and
- * doing it twice would double the cost of the hot path. Values that are
- * skipped (unknown members, the other kind's array) are scanned and
- * discarded as they stream by.
+ * doing it twice would double the cost of the hot path. The same scan
+ * copies the element without its whitespace (minify_value), so the checker
+ * and the batch read the short form. Values that are skipped (unknown
+ * members, the other kind's array) are scanned and discarded as they
+ * stream by.
  *
  * The stream is read line by line (ndjson.h). A line is an envelope with one
  * member; the common compact spelling {"entity":...} is recognised by its
@@ -32,7 +34,7 @@
 #include "ndjson.h"
 #include "strset.h"
 
-#define RD_CHUNK ((size_t)256 << 10)
+#define RD_CHUNK ((size_t)64 << 10)
 #define MAX_SUMMARY ((size_t)256 << 20)
 #define MAX_FILES 1000000
 #define MAX_DEPTH 32
@@ -47,9 +49,15 @@ struct rd {
     bool eof;
 };
 
+/* The buffer outlives the file: one allocation for the whole run, not one
+ * fresh (and freshly faulted-in) mapping for each of hundreds of files. */
 static int rd_open(struct rd *r, const char *path, struct err *e)
 {
+    char *keep = r->buf;
+    size_t keep_cap = r->cap;
     memset(r, 0, sizeof *r);
+    r->buf = keep;
+    r->cap = keep_cap;
     r->fd = -1;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
@@ -67,9 +75,25 @@ static void rd_close(struct rd *r)
 {
     if (r->fd >= 0)
         close(r->fd);
-    free(r->buf);
+    char *keep = r->buf;
+    size_t keep_cap = r->cap;
+    if (keep_cap > 2 * RD_CHUNK) { /* grown for one large object: not kept */
+        free(keep);
+        keep = NULL;
+        keep_cap = 0;
+    }
     memset(r, 0, sizeof *r);
+    r->buf = keep;
+    r->cap = keep_cap;
     r->fd = -1;
+}
+
+static void rd_free(struct rd *r)
+{
+    rd_close(r);
+    free(r->buf);
+    r->buf = NULL;
+    r->cap = 0;
 }
 
 /* Reads more input, keeping buf[pos, len). Returns bytes read (0 at end). */
@@ -257,6 +281,105 @@ static int rd_key(struct rd *r, const char *name, char *key, size_t ksz, struct 
     return 0;
 }
 
+/* A byte that can end or start a number or a literal (true, false, null). */
+static bool scalar_byte(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' ||
+           c == '+' || c == '.';
+}
+
+/* Copies the object or array at b[i] (i < len) into out without the
+ * whitespace outside strings, so that the checker and the batch see each
+ * object once more, not twice, and in its short form (the SDK's files are
+ * pretty-printed, a third of them whitespace). Returns 1 and *next (the
+ * index after it); 0 when the data ends first; -1 when whitespace joins two
+ * numbers or literals, which dropping it would merge into a different text
+ * (the caller then hands out the text as it is, for the checker to refuse).
+ * It does not validate: the checker does, on what this writes. */
+static int minify_value(const char *b, size_t i, size_t len, struct buf *out, size_t *next)
+{
+    if (buf_reserve(out, len - i) < 0)
+        return -1;
+    char *o = out->p + out->len, prev = 0;
+    bool ws = false;
+    int depth = 0;
+    while (i < len) {
+        char c = b[i];
+        if (c == '"') {
+            bool esc = false, closed;
+            size_t q = string_end(b, i + 1, len, &esc, &closed);
+            if (!closed)
+                return 0;
+            memcpy(o, b + i, q - i);
+            o += q - i;
+            i = q;
+            prev = '"';
+            ws = false;
+            continue;
+        }
+        i++;
+        if (is_ws(c)) {
+            ws = true;
+            continue;
+        }
+        if (ws && scalar_byte(prev) && scalar_byte(c))
+            return -1;
+        ws = false;
+        *o++ = prev = c;
+        if (c == '{' || c == '[') {
+            depth++;
+        } else if (c == '}' || c == ']') {
+            if (--depth <= 0) {
+                out->len = (size_t)(o - out->p);
+                out->p[out->len] = '\0';
+                *next = i;
+                return depth == 0 ? 1 : -1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* The next array element, handed out minified (when it is an object or
+ * array that can be) or as it is. */
+static int rd_element(struct rd *r, const char *name, struct buf *min, struct source_obj *o,
+                      struct err *e)
+{
+    char first = r->buf[r->pos];
+    if (first == '{' || first == '[') {
+        size_t next;
+        buf_reset(min);
+        int m = minify_value(r->buf, r->pos, r->len, min, &next);
+        if (m == 1) { /* the common case: the element is in the buffer */
+            o->text = min->p;
+            o->len = min->len;
+            o->minified = true;
+            r->pos = next;
+            return 0;
+        }
+        if (m == 0) { /* cut by the buffer's end: find its end, then minify it whole */
+            const char *p = NULL;
+            size_t n = 0;
+            if (rd_value(r, name, true, &p, &n, e) < 0)
+                return -1;
+            buf_reset(min);
+            size_t at = p ? (size_t)(p - r->buf) : 0;
+            if (p && minify_value(r->buf, at, at + n, min, &next) == 1 && next == at + n) {
+                o->text = min->p;
+                o->len = min->len;
+                o->minified = true;
+            } else {
+                o->text = p;
+                o->len = n;
+                o->minified = false;
+            }
+            return 0;
+        }
+    }
+    o->minified = false;
+    return rd_value(r, name, true, &o->text, &o->len, e);
+}
+
 /* ---- directories ------------------------------------------------------------- */
 
 struct gfile {
@@ -275,7 +398,8 @@ struct source {
     size_t nfiles, capfiles;
     size_t cur;
     struct rd rd;
-    char *path; /* of the open file */
+    struct buf min; /* the element handed out, minified */
+    char *path;     /* of the open file */
     uint64_t idx;
     int pass; /* 0: entities, 1: relationships, 2: done */
     enum fstate st;
@@ -685,7 +809,7 @@ static int file_next(struct source *s, struct source_obj *o, struct err *e)
                     return -1;
                 break;
             }
-            if (rd_value(&s->rd, name, true, &o->text, &o->len, e) < 0)
+            if (rd_element(&s->rd, name, &s->min, o, e) < 0)
                 return -1;
             o->kind = s->arr_kind;
             o->file = name;
@@ -846,6 +970,7 @@ static int stream_next(struct source *s, struct source_obj *o, struct err *e)
         o->kind = kind == 0 ? GOBJ_ENTITY : GOBJ_RELATIONSHIP;
         o->text = val;
         o->len = vlen;
+        o->minified = false;
         o->file = "stdin";
         o->index = ln;
         s->bytes = ndr_bytes_out(s->ndr);
@@ -938,6 +1063,8 @@ void source_close(struct source *s)
     if (!s)
         return;
     close_file(s);
+    rd_free(&s->rd);
+    buf_free(&s->min);
     if (s->ndr)
         ndr_close(s->ndr);
     for (size_t i = 0; i < s->nfiles; i++)

@@ -26,6 +26,9 @@
  * when that is "relationships" (the SDK writes one member a file), so each
  * object is read once. Files are parsed as they stream by: memory holds the
  * object being handed out (up to SOURCE_MAX_OBJECT bytes), never a file.
+ * Objects from a directory come minified (whitespace outside strings
+ * dropped in the same scan that finds their end), so that the checker and
+ * the batch read the short form and nothing reads them a third time.
  * The file framing is checked here; each object is checked by the caller.
  */
 #ifndef J1NPM_UPLOAD_SOURCE_H
@@ -45,6 +48,7 @@ struct source_obj {
     enum gobj_kind kind;
     const char *text; /* the object's JSON text, valid until the next source_next */
     size_t len;
+    bool minified;    /* text holds no whitespace outside strings */
     const char *file; /* for messages: path under the storage dir, or "stdin" */
     uint64_t index;   /* array index in the file, or line number of the stream */
 };

@@ -199,6 +199,31 @@ class CleanUpload(UploadCase):
                          ("api", "npm-acme", None))
 
 
+class ShapedLink(UploadCase):
+    """fake_j1.py's shaped link, which the upload benchmark relies on. Only
+    lower bounds: a busy machine can make anything slower, never faster."""
+
+    def test_shaped_link_costs_a_round_trip_a_request_and_paces_the_bytes(self):
+        s = self.start("--rtt-ms", "150", "--bandwidth-mbit", "0.4")
+        t0 = time.monotonic()
+        res = self.upload(s, "--in", GRAPH)
+        took = time.monotonic() - t0
+        self.assertExit(res, 0)
+        job = self.only_job(s)
+        ents, rels = read_graph(GRAPH)
+        self.assertArrivedExactly(job, ents, rels)
+        reqs = job["requests"]
+        sent = sum(r["bytes"] for r in reqs)
+        # every request one round trip (create, uploads, finalize; connection
+        # set-ups come on top), the bodies at 50,000 bytes a second
+        floor = len(reqs) * 0.150 + sent / 50000.0
+        self.assertGreaterEqual(took, floor * 0.95,
+                                "expected at least %.2f s for %d requests and %d bytes behind "
+                                "the shaped link, took %.2f s" % (floor, len(reqs), sent, took))
+        opts = self.record(s)["options"]
+        self.assertEqual((opts["rttMs"], opts["bandwidthMbit"]), (150.0, 0.4))
+        self.assertGreaterEqual(opts["receiveBuffer"], 64 << 10)
+
 class Failures(UploadCase):
     def test_faults_every_object_arrives_exactly_once(self):
         # 20% of uploads fail (429, 500, 503, reset, reset-after = a lost
@@ -438,6 +463,42 @@ class Inputs(UploadCase):
         self.assertIn(b"svc-user-bad", res.err)
         self.assertIn(b"nested", res.err)
 
+
+    def test_pretty_printed_objects_arrive_as_they_were_also_across_read_buffers(self):
+        root = self.path("sdk-large")
+        ents, rels = self.sdk_dir(root)
+        # Enough text that objects straddle the 256 KB read buffer, one of
+        # them larger than it; whitespace inside strings must survive.
+        big = [{"_key": "svc-big-%d" % i, "_type": "acme_blob", "_class": "Record",
+                "text": "  two  spaces,\ta tab, a \"quote\" and \\ \n" * (40 if i else 20000),
+                "n": i, "list": [1.5, -2, 3e3]} for i in range(400)]
+        d = os.path.join(root, "graph", "fetch-blobs", "entities")
+        os.makedirs(d)
+        with open(os.path.join(d, "blobs.json"), "w", encoding="utf-8") as f:
+            json.dump({"entities": big}, f, indent=4)
+        ents.update({o["_key"]: o for o in big})
+        s = self.start()
+        res = self.upload(s, "--in", root)
+        self.assertExit(res, 0)
+        self.assertArrivedExactly(self.only_job(s), ents, rels)
+
+    def test_whitespace_joining_two_numbers_is_refused_not_merged(self):
+        root = self.path("sdk-joined")
+        ents, rels = self.sdk_dir(root)
+        d = os.path.join(root, "graph", "fetch-users", "entities")
+        with open(os.path.join(d, "zz-joined.json"), "w") as f:
+            f.write('{\n  "entities": [\n    {\n      "_key": "svc-user-joined",\n'
+                    '      "_type": "acme_user",\n      "_class": "User",\n'
+                    '      "count": 1 2\n    }\n  ]\n}\n')
+        s = self.start()
+        res = self.upload(s, "--in", root)
+        # Not JSON, so not an object whose _type could be marked partial:
+        # the job is aborted, and "1 2" never travels as 12.
+        self.assertExit(res, 1)
+        self.assertIn(b"zz-joined.json entities[0]: is not valid JSON", res.err)
+        job = self.only_job(s)
+        self.assertEqual(job["status"], "ABORTED")
+        self.assertNotIn("svc-user-joined", job["entityKeys"])
 
 class Safety(UploadCase):
     def test_api_key_never_appears_in_any_output(self):

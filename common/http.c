@@ -379,6 +379,10 @@ void http_cancel_all(struct http_client *c)
 
 static void do_cancel(struct http_client *c, const char *why)
 {
+    /* Whatever asked for it, this is the cancel: a request submitted after
+     * it (the abort that follows Ctrl-C) must not be cancelled too by a
+     * flag set before and left standing. */
+    c->cancel = false;
     for (int i = 0; i < c->ninflight; i++) {
         struct http_req *r = c->inflight[i];
         curl_multi_remove_handle(c->multi, r->easy);

@@ -908,17 +908,25 @@ static int took_effect(struct job *j, struct http_client *http, volatile sig_ato
     return strcmp(a.status, "AWAITING_UPLOADS") != 0;
 }
 
-static void abort_job(struct job *j, const char *reason, bool one_try)
+/* How an abort goes out: with the run's client and its retries; once,
+ * on a fresh client (the key was refused: retrying will not help); or at
+ * once after a signal — a fresh client (past any Retry-After gate the run's
+ * client holds), one try, a 3 s timeout, so the program ends within a few
+ * seconds and the job is still ended. */
+enum abort_how { ABORT_RETRY, ABORT_ONCE, ABORT_NOW };
+
+static void abort_job(struct job *j, const char *reason, enum abort_how how)
 {
     struct err e = {0};
     struct http_client *http = j->http;
     struct http_client *once = NULL;
+    bool one_try = how != ABORT_RETRY;
     if (one_try) {
         struct http_opts ho;
         memset(&ho, 0, sizeof ho);
         const char *hdrs[] = {"Content-Type: application/json", j->acct_hdr, NULL};
         ho.concurrency = 1;
-        ho.timeout_s = 20;
+        ho.timeout_s = how == ABORT_NOW ? 3 : 20;
         ho.retries = 0;
         ho.bearer = j->o->key;
         ho.headers = hdrs;
@@ -1119,13 +1127,14 @@ int job_run(const struct job_opts *o, struct planner *pl, struct job_result *r, 
     if (upload_all(&j, e) < 0) {
         if (r->interrupted) {
             err_set(e, ERR_FAIL, "interrupted");
-            abort_job(&j, "j1-npm-upload was interrupted before every batch was uploaded", false);
+            abort_job(&j, "j1-npm-upload was interrupted before every batch was uploaded",
+                      ABORT_NOW);
         } else {
             *e = j.stop_err;
             if (j.stop == ST_AUTH)
-                abort_job(&j, j.stop_err.msg, true);
+                abort_job(&j, j.stop_err.msg, ABORT_ONCE);
             else if (j.stop == ST_ABORT)
-                abort_job(&j, j.stop_err.msg, false);
+                abort_job(&j, j.stop_err.msg, ABORT_RETRY);
         }
         goto out;
     }
@@ -1141,14 +1150,23 @@ int job_run(const struct job_opts *o, struct planner *pl, struct job_result *r, 
         rc = 0;
         goto out;
     }
+    if (!o->allow_empty && r->sent[0] + r->sent[1] == 0 && planner_partial_count(pl) == 0) {
+        /* A stream that held nothing: finalizing would delete everything. */
+        err_set(e, ERR_FAIL,
+                "the input held no object and declares no type partial: finalizing would make "
+                "JupiterOne delete everything this integration instance holds; the job was "
+                "aborted instead (pass --allow-empty if that is what you want)");
+        abort_job(&j, "j1-npm-upload: empty input, not finalized", ABORT_RETRY);
+        goto out;
+    }
     bool ended;
     if (finalize_job(&j, &ended, e) < 0) {
         struct err saved = *e;
         if (r->interrupted) {
             err_set(&saved, ERR_FAIL, "interrupted");
-            abort_job(&j, "j1-npm-upload was interrupted while finalizing", false);
+            abort_job(&j, "j1-npm-upload was interrupted while finalizing", ABORT_NOW);
         } else if (!ended) {
-            abort_job(&j, e->msg, e->cls == ERR_AUTH);
+            abort_job(&j, e->msg, e->cls == ERR_AUTH ? ABORT_ONCE : ABORT_RETRY);
         }
         *e = saved;
         goto out;

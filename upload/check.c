@@ -217,7 +217,9 @@ enum check_verdict checker_check(struct checker *c, const struct source_obj *o, 
         c->st.invalid++;
         checker_where(o, g, why);
         buf_printf(why, ": %s", g->problem);
-        if (!g->type.p || !g->key.p)
+        /* Left out, its _type is declared partial so JupiterOne keeps its
+         * old copy; that needs the _type (a missing _key does not matter). */
+        if (!g->type.p)
             return CHECK_FATAL;
         return CHECK_DROP;
     }

@@ -56,6 +56,7 @@ struct job_opts {
     const struct secret *key;
     const char *source, *scope, *instance_id;
     bool skip_finalize;
+    bool allow_empty; /* finalize a job with no object and nothing partial */
     int concurrency, retries;
     long max_retry_wait_s, timeout_s;
     bool progress;

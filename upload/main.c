@@ -42,6 +42,9 @@ static const char usage[] =
     "                         or api\n"
     "  --scope S              the job's scope (required with --source api)\n"
     "  --skip-finalize        leave the job awaiting uploads (nothing is deleted)\n"
+    "  --allow-empty          finalize even with no object and nothing partial, which\n"
+    "                         makes JupiterOne delete everything this integration\n"
+    "                         instance holds (refused without it)\n"
     "  --dry-run              read, check and plan everything; send nothing (no key,\n"
     "                         account or instance id needed)\n"
     "  --concurrency N        batches in flight (default 6)\n"
@@ -66,6 +69,7 @@ enum {
     OPT_SOURCE,
     OPT_SCOPE,
     OPT_SKIP_FINALIZE,
+    OPT_ALLOW_EMPTY,
     OPT_DRY_RUN,
     OPT_CONCURRENCY,
     OPT_BATCH_BYTES,
@@ -84,6 +88,7 @@ static const struct option options[] = {
     {"source", required_argument, NULL, OPT_SOURCE},
     {"scope", required_argument, NULL, OPT_SCOPE},
     {"skip-finalize", no_argument, NULL, OPT_SKIP_FINALIZE},
+    {"allow-empty", no_argument, NULL, OPT_ALLOW_EMPTY},
     {"dry-run", no_argument, NULL, OPT_DRY_RUN},
     {"concurrency", required_argument, NULL, OPT_CONCURRENCY},
     {"batch-bytes", required_argument, NULL, OPT_BATCH_BYTES},
@@ -98,7 +103,7 @@ static const struct option options[] = {
 struct args {
     const char *in;
     struct upload_flags f;
-    bool skip_finalize;
+    bool skip_finalize, allow_empty;
     long concurrency, batch_bytes, retries, max_retry_wait;
     struct cli_common common;
 };
@@ -127,6 +132,7 @@ static int parse_args(int argc, char **argv, struct args *a, struct err *e)
             break;
         case OPT_SCOPE: a->f.scope = optarg; break;
         case OPT_SKIP_FINALIZE: a->skip_finalize = true; break;
+        case OPT_ALLOW_EMPTY: a->allow_empty = true; break;
         case OPT_DRY_RUN: a->f.dry_run = true; break;
         case OPT_CONCURRENCY:
             if (cli_parse_long("--concurrency", optarg, 1, 64, &a->concurrency, e) < 0)
@@ -198,6 +204,19 @@ int main(int argc, char **argv)
         goto out;
     }
 
+    /* An empty upload that declares nothing partial tells JupiterOne to
+     * delete everything of every type this integration ever sent. A
+     * directory says so before any job exists; a stream only at its end
+     * (job.c refuses to finalize it). */
+    if (!a.allow_empty && !a.skip_finalize && source_is_empty(src) &&
+        source_partial_count(src) == 0) {
+        log_error("%s holds no graph file and declares no type partial: finalizing it would "
+                  "make JupiterOne delete everything this integration instance holds. Nothing "
+                  "was uploaded; pass --allow-empty if that is what you want",
+                  source_name(src));
+        status = EXIT_FAILURE_;
+        goto out;
+    }
     struct report rep = {.in = source_name(src), .dry_run = a.f.dry_run};
     if (a.f.dry_run) {
         struct dryrun_opts d = {cfg.base_url.p,  cfg.source,      cfg.scope,
@@ -212,6 +231,7 @@ int main(int argc, char **argv)
             .scope = cfg.scope,
             .instance_id = cfg.instance_id,
             .skip_finalize = a.skip_finalize,
+            .allow_empty = a.allow_empty,
             .concurrency = (int)a.concurrency,
             .retries = (int)a.retries,
             .max_retry_wait_s = a.max_retry_wait,

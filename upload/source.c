@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cli.h"
 #include "fsutil.h"
 #include "json.h"
 #include "log.h"
@@ -580,22 +581,35 @@ static int walk(struct source *s, const char *rel, int depth, struct err *e)
     for (size_t i = 0; i < n && rc == 0; i++) {
         char *r2 = path_join(rel, names[i]);
         char *full = r2 ? path_join(s->root, r2) : NULL;
-        struct stat st, lst;
+        /* Nothing under graph/ is skipped: a skipped file's objects would
+         * be missing from a job that declares nothing partial, and
+         * JupiterOne would delete them. So anything that cannot be read as
+         * it stands stops the run here, before a job exists. Symbolic links
+         * are not followed (what they point at is not what was written). */
+        struct stat lst;
         if (!full) {
             rc = err_set(e, ERR_FAIL, "out of memory");
-        } else if (lstat(full, &lst) < 0 || stat(full, &st) < 0) {
-            log_warn("skipping %s: %s", full, strerror(errno));
-        } else if (S_ISDIR(st.st_mode)) {
-            if (S_ISLNK(lst.st_mode))
-                log_warn("skipping %s: a symbolic link to a directory", full);
-            else if (depth >= MAX_DEPTH)
+        } else if (lstat(full, &lst) < 0) {
+            rc = err_set(e, ERR_FAIL, "cannot read %s: %s; nothing was uploaded", full,
+                         strerror(errno));
+        } else if (S_ISLNK(lst.st_mode)) {
+            rc = err_set(e, ERR_FAIL,
+                         "%s is a symbolic link: upload does not follow links inside its input "
+                         "(copy what it points at in its place); nothing was uploaded",
+                         full);
+        } else if (S_ISDIR(lst.st_mode)) {
+            if (depth >= MAX_DEPTH)
                 rc = err_set(e, ERR_FAIL, "%s: directories nested deeper than %d", full, MAX_DEPTH);
             else
                 rc = walk(s, r2, depth + 1, e);
-        } else if (S_ISREG(st.st_mode)) {
-            rc = add_file(s, r2, e);
+        } else if (S_ISREG(lst.st_mode)) {
+            if (access(full, R_OK) < 0)
+                rc = err_set(e, ERR_FAIL, "cannot read %s: %s; nothing was uploaded", full,
+                             strerror(errno));
+            else
+                rc = add_file(s, r2, e);
         } else {
-            log_warn("skipping %s: not a regular file", full);
+            rc = err_set(e, ERR_FAIL, "%s is not a regular file; nothing was uploaded", full);
         }
         free(r2);
         free(full);
@@ -663,12 +677,14 @@ static int open_dir(struct source *s, const char *in, struct err *e)
         goto out;
     }
     buf_free(&text);
-    if (!is_dir(graph))
-        log_warn("%s has no graph/ directory: there is nothing to upload, and finalizing will "
-                 "make JupiterOne delete what it holds for this integration instance",
-                 s->root);
-    else if (walk(s, "graph", 0, e) < 0)
-        rc = -1;
+    struct stat gst;
+    if (lstat(graph, &gst) == 0 && S_ISLNK(gst.st_mode))
+        rc = err_set(e, ERR_FAIL,
+                     "%s is a symbolic link: upload does not follow links inside its input; "
+                     "nothing was uploaded",
+                     graph);
+    else if (is_dir(graph) && walk(s, "graph", 0, e) < 0)
+        rc = -1; /* no graph/ at all: no files; upload refuses that unless --allow-empty */
 out:
     free(graph);
     free(summary);
@@ -1005,6 +1021,7 @@ struct source *source_open(const char *in, struct err *e)
             source_close(s);
             return NULL;
         }
+        ndr_watch(s->ndr, &cli_interrupted); /* a signal stops a stalled pipe's read at once */
         return s;
     }
     struct stat st;
@@ -1049,6 +1066,11 @@ const char *source_name(const struct source *s)
 uint64_t source_files(const struct source *s)
 {
     return s->stream ? 0 : s->nread_files;
+}
+
+bool source_is_empty(const struct source *s)
+{
+    return !s->stream && s->nfiles == 0;
 }
 
 uint64_t source_bytes(const struct source *s)

@@ -66,6 +66,8 @@ const char *source_partial_type(const struct source *s, size_t i);
 /* "stdin" or the storage directory's path, for messages. */
 const char *source_name(const struct source *s);
 uint64_t source_files(const struct source *s);
+/* A directory with no graph file at all (known at open; a stream: false). */
+bool source_is_empty(const struct source *s);
 uint64_t source_bytes(const struct source *s); /* input bytes read (decompressed) */
 void source_close(struct source *s);
 

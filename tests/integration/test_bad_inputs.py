@@ -347,18 +347,130 @@ ROWS += [
 ]
 
 
+# -- upload -------------------------------------------------------------------
+
+
+GRAPH_DIR = None  # the fixture's graph, made once
+
+
+def graph_dir():
+    global GRAPH_DIR
+    if GRAPH_DIR is None:
+        GRAPH_DIR = os.path.join(SHARED.tmp, "graph-of-fixture")
+        r = SHARED.run("transform", "--in", SHARED.dump, "--out", GRAPH_DIR)
+        assert r.rc == 0, r.err
+    return GRAPH_DIR
+
+
+def upload_row(edit=None, extra=(), stdin=None, job=None, key=API_KEY, server_args=()):
+    """upload to a fresh fake API of a copy of the fixture's graph changed
+    by edit(case, dir); job: the state the job must end in (None: no job
+    may be created)."""
+    def build(case):
+        srv = case.j1("--record", case.path("record.json"), *server_args, key=API_KEY,
+                      account="acct-1")
+        d = case.path("g")
+        shutil.copytree(graph_dir(), d)
+        if edit:
+            edit(case, d)
+        case.row_env = {"JUPITERONE_API_KEY": key, "JUPITERONE_ACCOUNT": "acct-1"}
+
+        def after():
+            with open(case.path("record.json")) as f:
+                jobs = json.load(f)["jobs"]
+            if job is None:
+                case.assertEqual(jobs, [], "no job may be created")
+            else:
+                case.assertEqual([j["status"] for j in jobs], [job])
+        case.row_after = after
+        args = ["--api-base-url", srv.url, "-i", "11111111-2222-4333-8444-555555555555"]
+        args += ["--in", "-" if stdin is not None else d] + list(extra)
+        return "upload", args, stdin(case) if stdin else None, []
+    return build
+
+
+def symlink_step(case, d):
+    step = os.path.join(d, "graph", "fetch-org-teams")
+    shutil.move(step, case.path("elsewhere"))
+    os.symlink(case.path("elsewhere"), step)
+
+
+def symlink_file(case, d):
+    ents = os.path.join(d, "graph", "fetch-org-teams", "entities")
+    os.symlink(os.path.join(ents, "npm_team-0001.json"), os.path.join(ents, "npm_team-0009.json"))
+
+
+def stray_file(case, d):
+    with open(os.path.join(d, "graph", "fetch-org-teams", "notes.txt"), "w") as f:
+        f.write("hello\n")
+
+
+def no_graph(case, d):
+    shutil.rmtree(os.path.join(d, "graph"))
+
+
+def graph_file_edit(change):
+    def edit(case, d):
+        p = os.path.join(d, "graph", "fetch-org-teams", "entities", "npm_team-0001.json")
+        with open(p) as f:
+            doc = json.load(f)
+        change(doc)
+        with open(p, "w") as f:
+            json.dump(doc, f)
+    return edit
+
+
+def broken_graph_file(case, d):
+    p = os.path.join(d, "graph", "fetch-org-teams", "entities", "npm_team-0001.json")
+    with open(p, "rb") as f:
+        data = f.read()
+    with open(p, "wb") as f:
+        f.write(data[: len(data) // 2])
+
+
+def dump_stream(case):
+    return gzip.compress(b"".join(l + b"\n" for l in dump_lines()), mtime=0)
+
+
+ROWS += [
+    ("u-symlinked-step", "skipped input", upload_row(symlink_step), 1, r"symbolic link"),
+    ("u-symlinked-file", "skipped input", upload_row(symlink_file), 1, r"symbolic link"),
+    ("u-stray-file", "unrecognised input", upload_row(stray_file, job="ABORTED"), 1,
+        r"not a JSON graph file"),
+    ("u-no-graph", "empty upload", upload_row(no_graph), 1, r"--allow-empty"),
+    ("u-empty-stream", "empty upload", upload_row(stdin=lambda c: gzip.compress(
+        b'{"summary":{"integrationStepResults":[],"metadata":{"partialDatasets":'
+        b'{"types":[]}}}}\n'), job="ABORTED"), 1, r"--allow-empty"),
+    ("u-broken-file", "malformed input", upload_row(broken_graph_file, job="ABORTED"), 1,
+        r"npm_team-0001\.json"),
+    ("u-entity-without-key", "malformed object", upload_row(graph_file_edit(
+        lambda doc: doc["entities"][0].pop("_key")), job="FINISHED"), 3, r"_key"),
+    ("u-entity-without-type", "malformed object", upload_row(graph_file_edit(
+        lambda doc: doc["entities"][0].pop("_type")), job="ABORTED"), 1, r"_type"),
+    ("u-key-on-argv", "secret on the command line", upload_row(
+        extra=("--api-key", API_KEY)), 2, r"JUPITERONE_API_KEY|api-key"),
+    ("u-wrong-key", "refused credential", upload_row(key="wrong-key-00000000000000"), 4,
+        r"refused the API key"),
+    ("u-dump-as-input", "wrong input", upload_row(stdin=dump_stream, job="ABORTED"), 1, r"."),
+]
+
+
 class BadInputMatrix(Case):
     SECRETS = [FIXTURE_TOKEN.encode(), API_KEY.encode()]
 
     def check_row(self, row):
         rid, cls, build, want_rc, want_msg = row
         self.row_env = {"NPM_TOKEN": FIXTURE_TOKEN}
+        self.row_after = None
         prog, args, stdin, absent = build(self)
         before = set(os.listdir(self.tmp))
         p = subprocess.run([harness.program(prog)] + args, env=self.env(**self.row_env),
                            input=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            timeout=120)
         err = p.stderr.decode("utf-8", "replace")
+        if getattr(self, "row_after", None):
+            self.row_after()
+            self.row_after = None
         self.assertIsNone(harness.sanitizer_report(p.stderr), rid)
         self.assertEqual(p.returncode, want_rc, "%s (%s): %s" % (rid, cls, err))
         self.assertRegex(err, want_msg, "%s (%s)" % (rid, cls))

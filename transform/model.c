@@ -544,7 +544,7 @@ static int take_name(struct names *ns)
         ns->warned_empty = true;
         return 0;
     }
-    if (!plausible_name(ns->name.p, ns->name.len) || strlen(ns->name.p) != ns->name.len)
+    if (!plausible_name(ns->name.p, ns->name.len)) /* also refuses an embedded NUL */
         return bad_shape(ns->r, ns->e, ns->shape);
     struct user *u = NULL;
     if (ns->of_users) {

@@ -51,7 +51,10 @@ int url_parse(const char *s, struct url *u, struct err *e)
     if (*p == '?' || *p == '#' || strpbrk(p, "?#"))
         return err_set(e, ERR_USAGE, "'%s': a base URL cannot have a query or fragment", qs);
     size_t pl = strlen(p);
-    if (pl + 2 >= sizeof u->path)
+    /* The limit applies to the path as stored (with its leading and
+     * trailing '/'), so that the formatted URL parses again. */
+    size_t stored = pl + (*p != '/') + (pl == 0 || p[pl - 1] != '/');
+    if (stored + 2 >= sizeof u->path)
         return err_set(e, ERR_USAGE, "'%s': path too long", qs);
     size_t at = 0;
     if (*p != '/')

@@ -181,6 +181,31 @@ TEST(test_url_format_round_trips)
     }
 }
 
+/* Found by fuzz/url.c: a path of 1021 bytes parsed, but its formatted
+ * form (one '/' longer) did not. */
+TEST(test_url_parse_accepts_only_paths_whose_formatted_url_parses)
+{
+    char s[1200];
+    for (size_t n = 1015; n <= 1025; n++) {
+        memcpy(s, "https://h/", 10);
+        memset(s + 10, 'p', n - 1);
+        s[10 + n - 1] = '\0'; /* path "/ppp...": n bytes, no trailing '/' */
+        struct url u, v;
+        struct err e = {0};
+        if (url_parse(s, &u, &e) < 0) {
+            T_RET(t_contains(e.msg, "path too long", __FILE__, __LINE__, s));
+            continue;
+        }
+        struct buf f = BUF_INIT;
+        url_format(&u, &f);
+        struct err e2 = {0};
+        int rc = url_parse(f.p, &v, &e2);
+        buf_free(&f);
+        T_RET(t_ok(rc, &e2, __FILE__, __LINE__, "the formatted URL parses"));
+        T_STR(u.path, v.path);
+    }
+}
+
 TEST(test_url_loopback_hosts)
 {
     static const char *const yes[] = {"127.0.0.1", "127.1.2.3", "127.255.255.255",

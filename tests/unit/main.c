@@ -208,6 +208,7 @@
     X(test_err_redacts_before_cutting_to_fit)                                                      \
     X(test_log_redacts_short_secrets)                                                              \
     X(test_redact_stream_finds_secrets_split_across_pieces)                                        \
+    X(test_redact_stream_leaves_no_tail_of_overlapping_secrets)                                    \
     X(test_log_json_lines_parse_as_json)                                                           \
     X(test_log_levels_filter_messages)                                                             \
     X(test_log_hooks_run_around_each_line)                                                         \

@@ -124,7 +124,8 @@ int main(int argc, char **argv)
             n++;
         }
         closedir(d);
-        qsort(names, n, sizeof *names, cmp);
+        if (n > 1)
+            qsort(names, n, sizeof *names, cmp);
         for (size_t k = 0; k < n; k++) {
             failed |= run_file(names[k]) < 0;
             free(names[k]);

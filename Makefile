@@ -165,7 +165,7 @@ install: all
 	for p in $(PROGRAMS); do install -m 0755 $(BIN)/j1-npm-$$p $(DESTDIR)$(PREFIX)/bin/; done
 
 format:
-	clang-format -i common/*.[ch] $(PROGRAMS:%=%/*.[ch]) tests/unit/*.[ch]
+	clang-format -i common/*.[ch] $(PROGRAMS:%=%/*.[ch]) tests/unit/*.[ch] fuzz/*.[ch]
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \

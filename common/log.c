@@ -227,8 +227,7 @@ static int redact_scan(struct redact_stream *rs, size_t limit, size_t *run, reda
         size_t m = i < limit ? match_at(w->p + i, w->len - i) : 0;
         /* The run ends at covered once that byte was looked at and no
          * secret starts there (adjacent secrets make one run). */
-        if (rs->in_match && rs->covered < limit && rs->covered <= i &&
-            !(i == rs->covered && m)) {
+        if (rs->in_match && rs->covered < limit && rs->covered <= i && !(i == rs->covered && m)) {
             rs->in_match = false;
             *run = rs->covered;
         }

@@ -37,9 +37,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const long statuses[] = {429, 503, 500, 408, 200, 404};
     for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++) {
         for (int attempts = 1; attempts <= 9; attempts += 4) {
-            struct retry_decision d =
-                retry_decide(&pol, attempts, TRANSPORT_OK, statuses[i], true, s, 1764633600,
-                             (uint32_t)size * 2654435761u);
+            struct retry_decision d = retry_decide(&pol, attempts, TRANSPORT_OK, statuses[i], true,
+                                                   s, 1764633600, (uint32_t)size * 2654435761u);
             FUZZ_CHECK(d.verdict == RETRY_DONE || d.verdict == RETRY_AGAIN ||
                        d.verdict == RETRY_FAIL);
             if (d.verdict == RETRY_AGAIN)

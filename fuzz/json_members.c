@@ -43,8 +43,8 @@ static int each(void *ctx, const char *key, size_t klen, const char *val, size_t
 }
 
 /* Descends into object values with json_walk_members, skips the rest. */
-static const char *walk(void *ctx, const char *key, size_t klen, const char *val,
-                        const char *end, const char **bad)
+static const char *walk(void *ctx, const char *key, size_t klen, const char *val, const char *end,
+                        const char **bad)
 {
     struct seen *s = ctx;
     FUZZ_CHECK(key >= s->base && key + klen <= s->end);

@@ -60,10 +60,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     bool valid_obj = json_validate(p, size, NULL) && first < p + size && *first == '{';
     FUZZ_CHECK((rc == 0) == valid_obj);
     if (rc == 0) {
-        const struct span *spans[] = {&d.dist_tags, &d.versions,    &d.time,
-                                      &d.maintainers, &d.description, &d.homepage,
-                                      &d.keywords,  &d.repository,  &d.license,
-                                      &d.readme};
+        const struct span *spans[] = {&d.dist_tags,   &d.versions, &d.time,     &d.maintainers,
+                                      &d.description, &d.homepage, &d.keywords, &d.repository,
+                                      &d.license,     &d.readme};
         for (size_t i = 0; i < sizeof spans / sizeof spans[0]; i++)
             check_span(spans[i], p, size);
         for (size_t i = 0; i < d.ntop; i++) {

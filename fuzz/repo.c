@@ -38,10 +38,9 @@ static void check_part(const char *what, const char *s, size_t cap, bool slashes
 
 static bool same(const struct repo *a, const struct repo *b)
 {
-    return a->kind == b->kind &&
-           (a->kind != REPO_MAPPED ||
-            (strcmp(a->host, b->host) == 0 && strcmp(a->owner, b->owner) == 0 &&
-             strcmp(a->name, b->name) == 0));
+    return a->kind == b->kind && (a->kind != REPO_MAPPED || (strcmp(a->host, b->host) == 0 &&
+                                                             strcmp(a->owner, b->owner) == 0 &&
+                                                             strcmp(a->name, b->name) == 0));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

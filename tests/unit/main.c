@@ -166,6 +166,7 @@
     X(test_url_parse_rejects_other_schemes_and_bad_ports)                                          \
     X(test_url_format_round_trips)                                                                 \
     X(test_url_parse_accepts_only_paths_whose_formatted_url_parses)                                \
+    X(test_url_parse_refuses_a_bracketed_host_that_is_not_ipv6)                                    \
     X(test_url_loopback_hosts)                                                                     \
     X(test_url_non_loopback_hosts)                                                                 \
     /* timeutil */                                                                                 \

@@ -206,6 +206,21 @@ TEST(test_url_parse_accepts_only_paths_whose_formatted_url_parses)
     }
 }
 
+/* Found by fuzz/url.c: "https://[[[1]:8/" parsed with the host "[[1",
+ * which url_format wrote without brackets (it has no ':'), so the
+ * formatted URL did not parse. A bracketed host is an IPv6 address. */
+TEST(test_url_parse_refuses_a_bracketed_host_that_is_not_ipv6)
+{
+    T_REFUSED("https://[[[1]:8/", "bad IPv6 address");
+    T_REFUSED("https://[example.com]/", "bad IPv6 address");
+    T_REFUSED("https://[::1 x]/", "bad IPv6 address");
+    struct url u;
+    T_PARSE_URL("http://[::1]:8080/", &u);
+    T_STR("::1", u.host);
+    T_PARSE_URL("http://[fe80::1%25eth0]/", &u);
+    T_PARSE_URL("http://[::ffff:127.0.0.1]/", &u);
+}
+
 TEST(test_url_loopback_hosts)
 {
     static const char *const yes[] = {"127.0.0.1", "127.1.2.3", "127.255.255.255",

@@ -7,6 +7,7 @@
 #   make deps       install missing Debian packages (apt-get; run as root)
 #   make install PREFIX=/usr/local
 #   make format / make lint
+#   make fuzz       build the libFuzzer targets (clang) and run each FUZZ_SECONDS (10)
 #
 # `test`, `demo` and `bench` depend on `deps`, so on a fresh machine each of
 # them does all the set-up.
@@ -55,7 +56,8 @@ PROG_OBJ   := $(filter-out %/main.o,$(foreach p,$(PROGRAMS),$(patsubst %.c,$(BUI
 # two programs may hold headers of the same name.
 $(UNIT_OBJ): CPPFLAGS += -I.
 
-.PHONY: all bin-links deps test unit integration demo bench install format lint clean
+.PHONY: all bin-links deps test unit integration demo bench install format lint clean fuzz \
+        fuzz-build fuzz-replay
 
 all: $(PROGRAM_BINS) bin-links
 
@@ -88,12 +90,64 @@ $(UNIT_BIN): $(UNIT_OBJ) $(PROG_OBJ) $(LIB)
 	@$(if $(V),,echo "  LINK    $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# ---- fuzzing ----------------------------------------------------------------
+# One libFuzzer target per parser of untrusted bytes: fuzz/<target>.c (see
+# fuzz/README.md). `make fuzz` builds them with clang and
+# -fsanitize=fuzzer,address,undefined (everything instrumented) under
+# build/fuzz/ and runs each for FUZZ_SECONDS; `make test` builds the same
+# entry functions with $(CC) and fuzz/replay.c's main() and replays the seed
+# corpora and every input that ever crashed (fuzz/crashes/).
+FUZZ_TARGETS := json_validate json_jdoc json_members ndjson npmrc url dates redact repo \
+                packument transform graphobj upload_stream upload_graphdir
+FUZZ_SECONDS ?= 10
+FUZZ_JOBS    ?= 1
+FUZZ_CC      ?= clang
+FUZZ_HELPERS := fuzz/fuzz.c fuzz/pipeline.c
+FUZZ_BUILD   := build/fuzz
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS  := -std=c11 -O1 -g -pthread $(filter-out -Werror,$(WARN)) -Wno-format-nonliteral \
+                -Wno-missing-field-initializers $(FUZZ_SAN) -fsanitize=fuzzer-no-link $(PKG_CFLAGS)
+FUZZ_LIBOBJ  := $(patsubst %.c,$(FUZZ_BUILD)/%.o,$(COMMON_SRC) $(filter-out %/main.c,$(foreach p,$(PROGRAMS),$(wildcard $(p)/*.c))) $(FUZZ_HELPERS))
+
+$(FUZZ_BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  CC      $< (fuzz)")
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) -I. $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
+
+$(FUZZ_BUILD)/bin/fuzz-%: $(FUZZ_BUILD)/fuzz/%.o $(FUZZ_LIBOBJ)
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+# Keep the objects make would see as intermediate (a rebuild then relinks only).
+# -Werror stays with the normal build: clang warns where gcc does not.
+.SECONDARY: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz/%.o) $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%.o) $(FUZZ_LIBOBJ)
+
+fuzz-build:
+	@fuzz/deps.sh $(FUZZ_CC)
+	@$(MAKE) --no-print-directory $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/bin/fuzz-%)
+
+fuzz: fuzz-build
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) FUZZ_BIN=$(FUZZ_BUILD)/bin fuzz/run.sh $(FUZZ_RUN)
+
+# The replay build: the same entry functions, the normal compiler.
+FUZZ_REPLAY_OBJ := $(patsubst %.c,$(BUILD)/%.o,fuzz/replay.c $(FUZZ_HELPERS))
+$(FUZZ_TARGETS:%=$(BUILD)/fuzz/%.o) $(FUZZ_REPLAY_OBJ): CPPFLAGS += -I.
+$(BUILD)/fuzz/replay-%: $(BUILD)/fuzz/%.o $(FUZZ_REPLAY_OBJ) $(PROG_OBJ) $(LIB)
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+FUZZ_REPLAY_BINS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/replay-%)
+
+fuzz-replay: $(FUZZ_REPLAY_BINS)
+	@J1NPM_FUZZ_REPLAY=$(BUILD)/fuzz J1NPM_FUZZ_TARGETS="$(FUZZ_TARGETS)" fuzz/replay.sh
+
 deps:
 	@scripts/deps.sh
 
 test: deps
-	@$(MAKE) --no-print-directory all $(UNIT_BIN)
-	@J1NPM_BIN=$(BIN) J1NPM_UNIT=$(UNIT_BIN) J1NPM_SAN=$(SAN) scripts/run-tests.sh
+	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(FUZZ_REPLAY_BINS)
+	@J1NPM_BIN=$(BIN) J1NPM_UNIT=$(UNIT_BIN) J1NPM_SAN=$(SAN) J1NPM_FUZZ_REPLAY=$(BUILD)/fuzz \
+	  J1NPM_FUZZ_TARGETS="$(FUZZ_TARGETS)" scripts/run-tests.sh
 
 unit: $(UNIT_BIN)
 	$(UNIT_BIN)
@@ -111,7 +165,7 @@ install: all
 	for p in $(PROGRAMS); do install -m 0755 $(BIN)/j1-npm-$$p $(DESTDIR)$(PREFIX)/bin/; done
 
 format:
-	clang-format -i common/*.[ch] $(PROGRAMS:%=%/*.[ch]) tests/unit/*.[ch]
+	clang-format -i common/*.[ch] $(PROGRAMS:%=%/*.[ch]) tests/unit/*.[ch] fuzz/*.[ch]
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
@@ -121,4 +175,4 @@ lint:
 clean:
 	rm -rf build bin
 
--include $(wildcard $(BUILD)/*/*.d $(BUILD)/tests/*/*.d)
+-include $(wildcard $(BUILD)/*/*.d $(BUILD)/tests/*/*.d $(FUZZ_BUILD)/*/*.d)

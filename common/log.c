@@ -210,6 +210,44 @@ static size_t match_at(const char *s, size_t n)
     return best;
 }
 
+/* Scans carry[0, limit) as redact_walk does — every secret, and any overlap
+ * or adjacency of secrets, becomes one "[REDACTED]" — writing out what is
+ * final. A secret is tested only where it fits in the carry, so limit
+ * leaves room for the longest one (redact_feed) or is the end (redact_end).
+ * On return carry[*run, limit) is clean text not yet written, unless
+ * rs->in_match (then the run goes on past limit). */
+static int redact_scan(struct redact_stream *rs, size_t limit, size_t *run, redact_put_fn put,
+                       void *ctx, struct err *e)
+{
+    struct buf *w = &rs->carry;
+    size_t i = 0;
+    *run = 0;
+    for (;;) {
+        i = next_candidate(w->p, i, limit);
+        size_t m = i < limit ? match_at(w->p + i, w->len - i) : 0;
+        /* The run ends at covered once that byte was looked at and no
+         * secret starts there (adjacent secrets make one run). */
+        if (rs->in_match && rs->covered < limit && rs->covered <= i && !(i == rs->covered && m)) {
+            rs->in_match = false;
+            *run = rs->covered;
+        }
+        if (i >= limit)
+            return 0;
+        if (m && (!rs->in_match || i + m > rs->covered)) {
+            if (!rs->in_match) {
+                if (i > *run && put(ctx, w->p + *run, i - *run, e) < 0)
+                    return -1;
+                if (put(ctx, "[REDACTED]", 10, e) < 0)
+                    return -1;
+                rs->hits++;
+                rs->in_match = true;
+            }
+            rs->covered = i + m;
+        }
+        i++;
+    }
+}
+
 int redact_feed(struct redact_stream *rs, const char *p, size_t n, redact_put_fn put, void *ctx,
                 struct err *e)
 {
@@ -220,30 +258,17 @@ int redact_feed(struct redact_stream *rs, const char *p, size_t n, redact_put_fn
         return err_set(e, ERR_FAIL, "out of memory");
     size_t keep = longest_secret();
     keep = keep ? keep - 1 : 0;
-    size_t safe = w->len > keep ? w->len - keep : 0;
-    size_t i = 0, run = 0;
-    while ((i = next_candidate(w->p, i, w->len)) < safe) {
-        size_t m = match_at(w->p + i, w->len - i);
-        if (!m) {
-            i++;
-            continue;
-        }
-        if (i > run && put(ctx, w->p + run, i - run, e) < 0)
-            return -1;
-        if (put(ctx, "[REDACTED]", 10, e) < 0)
-            return -1;
-        rs->hits++;
-        i += m;
-        run = i;
-    }
-    /* Every secret starting before safe was replaced: [run, safe) is clean
-     * and final (run may be past safe, after a secret that ended there);
-     * the rest waits for the next piece. */
-    i = run > safe ? run : safe;
-    if (i > run && put(ctx, w->p + run, i - run, e) < 0)
+    size_t safe = w->len > keep ? w->len - keep : 0, run;
+    if (redact_scan(rs, safe, &run, put, ctx, e) < 0)
         return -1;
-    memmove(w->p, w->p + i, w->len - i);
-    w->len -= i;
+    /* [run, safe) is clean and final; inside a run, the bytes up to safe
+     * are part of it. The rest waits for the next piece. */
+    if (!rs->in_match && safe > run && put(ctx, w->p + run, safe - run, e) < 0)
+        return -1;
+    if (rs->in_match)
+        rs->covered -= safe < rs->covered ? safe : rs->covered;
+    memmove(w->p, w->p + safe, w->len - safe);
+    w->len -= safe;
     w->p[w->len] = '\0';
     return 0;
 }
@@ -251,23 +276,16 @@ int redact_feed(struct redact_stream *rs, const char *p, size_t n, redact_put_fn
 int redact_end(struct redact_stream *rs, redact_put_fn put, void *ctx, struct err *e)
 {
     struct buf *w = &rs->carry;
-    size_t i = 0, run = 0;
-    while ((i = next_candidate(w->p, i, w->len)) < w->len) {
-        size_t m = match_at(w->p + i, w->len - i);
-        if (!m) {
-            i++;
-            continue;
-        }
-        if (i > run && put(ctx, w->p + run, i - run, e) < 0)
-            return -1;
-        if (put(ctx, "[REDACTED]", 10, e) < 0)
-            return -1;
-        rs->hits++;
-        i += m;
-        run = i;
+    size_t run;
+    int rc = redact_scan(rs, w->len, &run, put, ctx, e);
+    if (rc == 0 && rs->in_match) { /* every secret fits: the run ends here */
+        rs->in_match = false;
+        run = rs->covered;
     }
-    int rc = w->len > run ? put(ctx, w->p + run, w->len - run, e) : 0;
+    if (rc == 0 && w->len > run)
+        rc = put(ctx, w->p + run, w->len - run, e);
     buf_reset(w);
+    rs->covered = 0;
     return rc;
 }
 

@@ -65,13 +65,17 @@ bool log_has_secret(const char *s, size_t n);
 
 /* The same redaction over a text that comes in pieces (a body streamed to
  * a file): a secret split across two pieces is still found. Pieces go out
- * through put, with "[REDACTED]" for each secret; hits counts them. */
+ * through put, with one "[REDACTED]" for each secret, or for each run of
+ * overlapping or adjacent secrets, exactly as log_redact writes them;
+ * hits counts the markers written. */
 typedef int (*redact_put_fn)(void *ctx, const char *p, size_t n, struct err *e);
 struct redact_stream {
     struct buf carry; /* the tail that may start a secret */
     unsigned long hits;
+    size_t covered; /* carry[.., covered) is inside a secret, when in_match */
+    bool in_match;  /* a "[REDACTED]" went out and its run has not ended */
 };
-#define REDACT_STREAM_INIT {BUF_INIT, 0}
+#define REDACT_STREAM_INIT {BUF_INIT, 0, 0, false}
 int redact_feed(struct redact_stream *rs, const char *p, size_t n, redact_put_fn put, void *ctx,
                 struct err *e);
 int redact_end(struct redact_stream *rs, redact_put_fn put, void *ctx, struct err *e);

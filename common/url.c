@@ -30,6 +30,12 @@ int url_parse(const char *s, struct url *u, struct err *e)
         host_end = memchr(host, ']', (size_t)(auth_end - host));
         if (!host_end)
             return err_set(e, ERR_USAGE, "'%s': unterminated IPv6 address", qs);
+        /* Hex digits, ':' and '.' (and a "%zone"): url_format brackets a
+         * host that holds ':', so anything else would not parse back. */
+        size_t v6 = strspn(host, "0123456789abcdefABCDEF:.");
+        if (!memchr(host, ':', (size_t)(host_end - host)) ||
+            (host + v6 != host_end && host[v6] != '%'))
+            return err_set(e, ERR_USAGE, "'%s': bad IPv6 address", qs);
         p = host_end + 1;
     } else {
         host_end = p + strcspn(p, ":/?#");
@@ -51,7 +57,10 @@ int url_parse(const char *s, struct url *u, struct err *e)
     if (*p == '?' || *p == '#' || strpbrk(p, "?#"))
         return err_set(e, ERR_USAGE, "'%s': a base URL cannot have a query or fragment", qs);
     size_t pl = strlen(p);
-    if (pl + 2 >= sizeof u->path)
+    /* The limit applies to the path as stored (with its leading and
+     * trailing '/'), so that the formatted URL parses again. */
+    size_t stored = pl + (*p != '/') + (pl == 0 || p[pl - 1] != '/');
+    if (stored + 2 >= sizeof u->path)
         return err_set(e, ERR_USAGE, "'%s': path too long", qs);
     size_t at = 0;
     if (*p != '/')

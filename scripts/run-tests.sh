@@ -5,9 +5,13 @@
 # 2. integration tests (Python unittest) that run the programs against the
 #    fake servers in scripts/, on loopback only;
 # 3. schema conformance of the fixture org's graph (node; a visible SKIP
-#    when node/npm or the npm registry are unavailable).
+#    when node/npm or the npm registry are unavailable);
+# 4. fuzz replay: every fuzz target's entry function, built with the normal
+#    compiler, over its seed corpus and every input that ever crashed it
+#    (fuzz/corpus/, fuzz/crashes/; see fuzz/README.md). No clang needed.
 #
-# Environment (set by the Makefile): J1NPM_BIN, J1NPM_UNIT, J1NPM_SAN.
+# Environment (set by the Makefile): J1NPM_BIN, J1NPM_UNIT, J1NPM_SAN,
+# J1NPM_FUZZ_REPLAY, J1NPM_FUZZ_TARGETS.
 set -u
 cd "$(dirname "$0")/.." || exit 2
 : "${J1NPM_BIN:=bin}"
@@ -34,6 +38,13 @@ if [ $rc -eq 77 ]; then
     echo "SKIP: schema conformance (see the reason above)"
 elif [ $rc -ne 0 ]; then
     failed=1
+fi
+
+echo "== fuzz replay"
+if [ -n "${J1NPM_FUZZ_TARGETS:-}" ]; then
+    fuzz/replay.sh || failed=1
+else
+    echo "SKIP: fuzz replay (J1NPM_FUZZ_TARGETS not set; run it through make test)"
 fi
 
 if [ $failed -ne 0 ]; then

@@ -165,6 +165,8 @@
     X(test_url_parse_rejects_query_and_fragment)                                                   \
     X(test_url_parse_rejects_other_schemes_and_bad_ports)                                          \
     X(test_url_format_round_trips)                                                                 \
+    X(test_url_parse_accepts_only_paths_whose_formatted_url_parses)                                \
+    X(test_url_parse_refuses_a_bracketed_host_that_is_not_ipv6)                                    \
     X(test_url_loopback_hosts)                                                                     \
     X(test_url_non_loopback_hosts)                                                                 \
     /* timeutil */                                                                                 \
@@ -207,6 +209,7 @@
     X(test_err_redacts_before_cutting_to_fit)                                                      \
     X(test_log_redacts_short_secrets)                                                              \
     X(test_redact_stream_finds_secrets_split_across_pieces)                                        \
+    X(test_redact_stream_leaves_no_tail_of_overlapping_secrets)                                    \
     X(test_log_json_lines_parse_as_json)                                                           \
     X(test_log_levels_filter_messages)                                                             \
     X(test_log_hooks_run_around_each_line)                                                         \

@@ -604,3 +604,42 @@ TEST(test_redact_stream_finds_secrets_split_across_pieces)
     T_FALSE(log_has_secret(want, strlen(want)));
     log_clear_redactions();
 }
+
+/* Found by fuzz/redact.c: the streaming redactor replaced one secret and
+ * went on after it, so the tail of a secret overlapping it ("aba" then
+ * "ba" in "ababa") or of a self-overlapping one ("aa" in "aaa") was
+ * written out, where log_redact leaves no tail. Whatever the pieces, it
+ * now writes what log_redact writes. */
+TEST(test_redact_stream_leaves_no_tail_of_overlapping_secrets)
+{
+    static const char *const secrets[] = {"aba", "ba", "xx"};
+    static const char text[] = "<ababa|xxx|abaxxba|ab>";
+    log_clear_redactions();
+    for (size_t k = 0; k < 3; k++)
+        log_add_redaction(secrets[k], strlen(secrets[k]));
+    struct buf want = BUF_INIT;
+    log_redact(text, strlen(text), &want);
+    T_STR("<[REDACTED]|[REDACTED]|[REDACTED]|ab>", want.p);
+    size_t n = strlen(text);
+    bool all_ok = true;
+    for (size_t a = 0; a <= n && all_ok; a++) {
+        for (size_t b = a; b <= n && all_ok; b++) {
+            struct redact_stream rs = REDACT_STREAM_INIT;
+            struct buf out = BUF_INIT;
+            struct err e = {0};
+            int rc = redact_feed(&rs, text, a, put_to_buf, &out, &e);
+            rc |= redact_feed(&rs, text + a, b - a, put_to_buf, &out, &e);
+            rc |= redact_feed(&rs, text + b, n - b, put_to_buf, &out, &e);
+            rc |= redact_end(&rs, put_to_buf, &out, &e);
+            if (rc != 0 || strcmp(out.p, want.p) != 0 || rs.hits != 3) {
+                t_fail(__FILE__, __LINE__, NULL, "split at %zu,%zu: got %s (%lu hits)", a, b,
+                       out.p, rs.hits);
+                all_ok = false;
+            }
+            redact_free(&rs);
+            buf_free(&out);
+        }
+    }
+    buf_free(&want);
+    log_clear_redactions();
+}

@@ -181,6 +181,46 @@ TEST(test_url_format_round_trips)
     }
 }
 
+/* Found by fuzz/url.c: a path of 1021 bytes parsed, but its formatted
+ * form (one '/' longer) did not. */
+TEST(test_url_parse_accepts_only_paths_whose_formatted_url_parses)
+{
+    char s[1200];
+    for (size_t n = 1015; n <= 1025; n++) {
+        memcpy(s, "https://h/", 10);
+        memset(s + 10, 'p', n - 1);
+        s[10 + n - 1] = '\0'; /* path "/ppp...": n bytes, no trailing '/' */
+        struct url u, v;
+        struct err e = {0};
+        if (url_parse(s, &u, &e) < 0) {
+            T_RET(t_contains(e.msg, "path too long", __FILE__, __LINE__, s));
+            continue;
+        }
+        struct buf f = BUF_INIT;
+        url_format(&u, &f);
+        struct err e2 = {0};
+        int rc = url_parse(f.p, &v, &e2);
+        buf_free(&f);
+        T_RET(t_ok(rc, &e2, __FILE__, __LINE__, "the formatted URL parses"));
+        T_STR(u.path, v.path);
+    }
+}
+
+/* Found by fuzz/url.c: "https://[[[1]:8/" parsed with the host "[[1",
+ * which url_format wrote without brackets (it has no ':'), so the
+ * formatted URL did not parse. A bracketed host is an IPv6 address. */
+TEST(test_url_parse_refuses_a_bracketed_host_that_is_not_ipv6)
+{
+    T_REFUSED("https://[[[1]:8/", "bad IPv6 address");
+    T_REFUSED("https://[example.com]/", "bad IPv6 address");
+    T_REFUSED("https://[::1 x]/", "bad IPv6 address");
+    struct url u;
+    T_PARSE_URL("http://[::1]:8080/", &u);
+    T_STR("::1", u.host);
+    T_PARSE_URL("http://[fe80::1%25eth0]/", &u);
+    T_PARSE_URL("http://[::ffff:127.0.0.1]/", &u);
+}
+
 TEST(test_url_loopback_hosts)
 {
     static const char *const yes[] = {"127.0.0.1", "127.1.2.3", "127.255.255.255",

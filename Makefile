@@ -2,7 +2,7 @@
 #
 #   make            build bin/j1-npm-collect (and the other programs as they land)
 #   make demo       run the pipeline on the bundled fixture org (local fake servers)
-#   make test       unit + integration tests      (make SAN=1 test: under ASan+UBSan)
+#   make test       unit + integration tests, on the release build and under ASan+UBSan
 #   make bench      benchmarks, printing figures side by side
 #   make deps       install missing Debian packages (apt-get; run as root)
 #   make install PREFIX=/usr/local
@@ -144,10 +144,19 @@ fuzz-replay: $(FUZZ_REPLAY_BINS)
 deps:
 	@scripts/deps.sh
 
+# `make test` runs the whole suite twice: on the release build, then on the
+# ASan+UBSan build (leaks on), so CI (which runs exactly `make test`) holds
+# both. `make SAN=1 test` runs only the second; J1NPM_NO_SAN=1 skips it.
 test: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(FUZZ_REPLAY_BINS)
 	@J1NPM_BIN=$(BIN) J1NPM_UNIT=$(UNIT_BIN) J1NPM_SAN=$(SAN) J1NPM_FUZZ_REPLAY=$(BUILD)/fuzz \
 	  J1NPM_FUZZ_TARGETS="$(FUZZ_TARGETS)" scripts/run-tests.sh
+ifneq ($(SAN),1)
+ifneq ($(J1NPM_NO_SAN),1)
+	@echo "== the same suite under ASan+UBSan (make SAN=1 test)"
+	@$(MAKE) --no-print-directory SAN=1 test
+endif
+endif
 
 unit: $(UNIT_BIN)
 	$(UNIT_BIN)

@@ -155,7 +155,11 @@ static bool scan(const char *s, const char *end, struct parts *pt)
     const char *at = find_last(s, slash ? slash : end, '@');
     const char *h = at ? at + 1 : s;
     const char *colon = find(h, slash ? slash : end, ':');
-    if (colon && find(h, colon, '.')) {
+    /* Not "host://path": with a user before it that reads as scp, without
+     * one as a URL of scheme "host", so it names no repository for certain
+     * (and redacting the user would change what it names). */
+    bool url_like = colon && end - colon > 2 && colon[1] == '/' && colon[2] == '/';
+    if (colon && find(h, colon, '.') && !url_like) {
         pt->form = F_SCP;
         pt->ssh = true;
         pt->cred = s;

@@ -104,6 +104,12 @@ static const struct row rows[] = {
     MAP("github.com:foo/bar", "github.com", "foo",
         "bar"), /* scp without a user (git reads it so) */
     /* gists are not code repositories */
+    /* "host://path" after a user: scp or a URL of scheme "host"? It names
+     * nothing for certain, and redacting the user would change which
+     * (found by fuzz/repo, fuzz/crashes/repo/). */
+    NOMAP("git@github.com://owner/repo"),
+    NOMAP("t[@it.g://g/wp"),
+    NOMAP("@b.://///o/r"),
     GIST("gist:11081aaa281"),
     GIST("gist:user:password@foo/feedbeef"),
     GIST("https://gist.github.com/foo/feedbeef"),

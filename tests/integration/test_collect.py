@@ -856,6 +856,20 @@ class InterruptTest(CollectCase):
                          (p.returncode, err.decode()))
         return err
 
+    def test_a_signal_during_a_retry_after_wait_stops_within_a_second(self):
+        # Every answer a 429 with Retry-After: 60: the run is waiting out the
+        # gate when SIGTERM comes.
+        out = self.path("d")
+        p = self.start(out, server_args=("--fault-rate", "1", "--faults", "429",
+                                         "--retry-after", "60"), requests=1)
+        time.sleep(1.0)
+        t0 = time.time()
+        p.send_signal(signal.SIGTERM)
+        _, err = p.communicate(timeout=10)
+        self.assertLess(time.time() - t0, 1.5, err.decode())
+        self.assertEqual(p.returncode, 143, err.decode())
+        self.assertFalse(os.path.exists(os.path.join(out, "manifest.json")))
+
     def test_an_interrupted_run_stops_promptly_and_leaves_no_dump(self):
         out = self.path("d")
         err = self.interrupt(self.start(out))

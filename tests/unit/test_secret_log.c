@@ -569,6 +569,19 @@ static int put_to_buf(void *ctx, const char *p, size_t n, struct err *e)
     return buf_append(ctx, p, n);
 }
 
+/* text[0..n) through the streaming redactor in three pieces, split at a
+ * and b, into out. */
+static int redact_in_three(struct redact_stream *rs, const char *text, size_t n, size_t a,
+                           size_t b, struct buf *out)
+{
+    struct err e = {0};
+    int rc = redact_feed(rs, text, a, put_to_buf, out, &e);
+    rc |= redact_feed(rs, text + a, b - a, put_to_buf, out, &e);
+    rc |= redact_feed(rs, text + b, n - b, put_to_buf, out, &e);
+    rc |= redact_end(rs, put_to_buf, out, &e);
+    return rc;
+}
+
 /* A body streamed in pieces is redacted as if whole: a secret split at any
  * point between two pieces is still found, and nothing else changes. */
 TEST(test_redact_stream_finds_secrets_split_across_pieces)
@@ -586,11 +599,7 @@ TEST(test_redact_stream_finds_secrets_split_across_pieces)
         for (size_t b = a; b <= n && all_ok; b += 3) {
             struct redact_stream rs = REDACT_STREAM_INIT;
             struct buf out = BUF_INIT;
-            struct err e = {0};
-            int rc = redact_feed(&rs, text, a, put_to_buf, &out, &e);
-            rc |= redact_feed(&rs, text + a, b - a, put_to_buf, &out, &e);
-            rc |= redact_feed(&rs, text + b, n - b, put_to_buf, &out, &e);
-            rc |= redact_end(&rs, put_to_buf, &out, &e);
+            int rc = redact_in_three(&rs, text, n, a, b, &out);
             if (rc != 0 || strcmp(out.p, want) != 0 || rs.hits != 3) {
                 t_fail(__FILE__, __LINE__, NULL, "split at %zu,%zu: got %s (%lu hits)", a, b,
                        out.p, rs.hits);
@@ -626,11 +635,7 @@ TEST(test_redact_stream_leaves_no_tail_of_overlapping_secrets)
         for (size_t b = a; b <= n && all_ok; b++) {
             struct redact_stream rs = REDACT_STREAM_INIT;
             struct buf out = BUF_INIT;
-            struct err e = {0};
-            int rc = redact_feed(&rs, text, a, put_to_buf, &out, &e);
-            rc |= redact_feed(&rs, text + a, b - a, put_to_buf, &out, &e);
-            rc |= redact_feed(&rs, text + b, n - b, put_to_buf, &out, &e);
-            rc |= redact_end(&rs, put_to_buf, &out, &e);
+            int rc = redact_in_three(&rs, text, n, a, b, &out);
             if (rc != 0 || strcmp(out.p, want.p) != 0 || rs.hits != 3) {
                 t_fail(__FILE__, __LINE__, NULL, "split at %zu,%zu: got %s (%lu hits)", a, b,
                        out.p, rs.hits);

@@ -462,8 +462,8 @@ TEST(test_secret_from_file_skips_blank_crlf_lines)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct secret s = {0};
         struct err e = {0};
-        bool wrote = t_write_file(path, cases[i].text, strlen(cases[i].text)) &&
-                     chmod(path, 0600) == 0;
+        bool wrote =
+            t_write_file(path, cases[i].text, strlen(cases[i].text)) && chmod(path, 0600) == 0;
         int r = wrote ? secret_from_file(&s, path, "npm token", &e) : -2;
         if (cases[i].want) {
             if (r != 0 || strcmp(s.value, cases[i].want) != 0)
@@ -571,8 +571,8 @@ static int put_to_buf(void *ctx, const char *p, size_t n, struct err *e)
 
 /* text[0..n) through the streaming redactor in three pieces, split at a
  * and b, into out. */
-static int redact_in_three(struct redact_stream *rs, const char *text, size_t n, size_t a,
-                           size_t b, struct buf *out)
+static int redact_in_three(struct redact_stream *rs, const char *text, size_t n, size_t a, size_t b,
+                           struct buf *out)
 {
     struct err e = {0};
     int rc = redact_feed(rs, text, a, put_to_buf, out, &e);
@@ -587,8 +587,9 @@ static int redact_in_three(struct redact_stream *rs, const char *text, size_t n,
 TEST(test_redact_stream_finds_secrets_split_across_pieces)
 {
     static const char tok[] = "npm_StreamToken0123456789";
-    static const char text[] = "{\"auth\":\"Bearer npm_StreamToken0123456789\",\"x\":\"npm_Stre\","
-                               "\"_authToken\":\"npm_StreamToken0123456789\"}npm_StreamToken0123456789";
+    static const char text[] =
+        "{\"auth\":\"Bearer npm_StreamToken0123456789\",\"x\":\"npm_Stre\","
+        "\"_authToken\":\"npm_StreamToken0123456789\"}npm_StreamToken0123456789";
     static const char want[] = "{\"auth\":\"Bearer [REDACTED]\",\"x\":\"npm_Stre\","
                                "\"_authToken\":\"[REDACTED]\"}[REDACTED]";
     log_clear_redactions();
@@ -601,8 +602,8 @@ TEST(test_redact_stream_finds_secrets_split_across_pieces)
             struct buf out = BUF_INIT;
             int rc = redact_in_three(&rs, text, n, a, b, &out);
             if (rc != 0 || strcmp(out.p, want) != 0 || rs.hits != 3) {
-                t_fail(__FILE__, __LINE__, NULL, "split at %zu,%zu: got %s (%lu hits)", a, b,
-                       out.p, rs.hits);
+                t_fail(__FILE__, __LINE__, NULL, "split at %zu,%zu: got %s (%lu hits)", a, b, out.p,
+                       rs.hits);
                 all_ok = false;
             }
             redact_free(&rs);
@@ -637,8 +638,8 @@ TEST(test_redact_stream_leaves_no_tail_of_overlapping_secrets)
             struct buf out = BUF_INIT;
             int rc = redact_in_three(&rs, text, n, a, b, &out);
             if (rc != 0 || strcmp(out.p, want.p) != 0 || rs.hits != 3) {
-                t_fail(__FILE__, __LINE__, NULL, "split at %zu,%zu: got %s (%lu hits)", a, b,
-                       out.p, rs.hits);
+                t_fail(__FILE__, __LINE__, NULL, "split at %zu,%zu: got %s (%lu hits)", a, b, out.p,
+                       rs.hits);
                 all_ok = false;
             }
             redact_free(&rs);

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
+
 char buf_slop[1];
 
 /* A zeroed buffer (p NULL) becomes the empty one. */
@@ -21,7 +23,7 @@ int buf_reserve(struct buf *b, size_t extra)
 {
     settle(b);
     if (extra > SIZE_MAX - b->len - 1)
-        return -1;
+        oom_die(0);
     size_t need = b->len + extra + 1;
     if (need <= b->cap)
         return 0;
@@ -34,9 +36,7 @@ int buf_reserve(struct buf *b, size_t extra)
         cap *= 2;
     }
     /* buf_slop is not ours to realloc: a buffer without memory starts anew. */
-    char *p = b->cap ? realloc(b->p, cap) : malloc(cap);
-    if (!p)
-        return -1;
+    char *p = b->cap ? xrealloc(b->p, cap) : xmalloc(cap);
     b->p = p;
     b->cap = cap;
     b->p[b->len] = '\0';

@@ -9,8 +9,10 @@
  * never written). BUF_INIT and buf_free() leave a buffer so; a buffer zeroed
  * by calloc/memset is accepted by every buf_* call and holds the invariant
  * from its first one (initialise with BUF_INIT to read it before that).
- * Growth is geometric; every size computation is checked for overflow and a
- * failed allocation leaves the buffer unchanged and returns -1.
+ * Growth is geometric; every size computation is checked for overflow.
+ * Out of memory (or a size that overflows) ends the process (alloc.h): no
+ * buf_* call fails. The int results are always 0 while callers still test
+ * them; they become void once none does.
  */
 #ifndef J1NPM_BUF_H
 #define J1NPM_BUF_H

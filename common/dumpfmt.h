@@ -45,6 +45,53 @@ static const char *const dump_kind_files[K_COUNT] = {
     "packuments.ndjson.gz",
 };
 
+/* The fields of one record (one line): {"kind", "subject", "request":
+ * {"method", "path"}, "status", "headers": {...}, "fetched_at",
+ * "elapsed_ms", "attempts", then "error" (no answer), "body" (a JSON
+ * answer, verbatim) or "body_text" (any other answer, as a string)}. */
+#define DF_KIND "kind"
+#define DF_SUBJECT "subject"
+#define DF_REQUEST "request"
+#define DF_METHOD "method"
+#define DF_PATH "path"
+#define DF_STATUS "status"
+#define DF_HEADERS "headers"
+#define DF_H_CONTENT_TYPE "content-type"
+#define DF_H_ETAG "etag"
+#define DF_H_LAST_MODIFIED "last-modified"
+#define DF_H_DATE "date"
+#define DF_FETCHED_AT "fetched_at"
+#define DF_ELAPSED_MS "elapsed_ms"
+#define DF_ATTEMPTS "attempts"
+#define DF_ERROR "error"
+#define DF_BODY "body"
+#define DF_BODY_TEXT "body_text"
+#define DF_BODY_TEXT_TRUNCATED "body_text_truncated"
+#define DF_REDACTED "redacted"
+
+/* The manifest's fields (DIR/manifest.json, or the stream's last record
+ * {"manifest": {...}}). Per-file entries under "files" hold "kind",
+ * "file", "records", "bytes", "sha256"; per-kind "counts" hold "ok",
+ * "failed", "status" {class: n} and "redacted". */
+#define DM_STREAM_KEY "manifest"
+#define DM_FORMAT "format"
+#define DM_TOOL "tool"
+#define DM_VERSION "version"
+#define DM_ORG "org"
+#define DM_REGISTRY "registry"
+#define DM_STARTED_AT "started_at"
+#define DM_FINISHED_AT "finished_at"
+#define DM_COMPLETE "complete"
+#define DM_STOPPED "stopped"
+#define DM_FILES "files"
+#define DM_FILE "file"
+#define DM_RECORDS "records"
+#define DM_BYTES "bytes"
+#define DM_SHA256 "sha256"
+#define DM_COUNTS "counts"
+#define DM_OK "ok"
+#define DM_FAILED "failed"
+
 /* The kind named by [s, s+n), or -1. */
 static inline int dump_kind_from_name(const char *s, size_t n)
 {

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
+
 uint64_t strset_hash(const char *s, size_t n)
 {
     uint64_t h = 1469598103934665603ULL;
@@ -14,12 +16,10 @@ uint64_t strset_hash(const char *s, size_t n)
     return h ^ (h >> 29);
 }
 
-static int grow(struct strset *s)
+static void grow(struct strset *s)
 {
     size_t ncap = s->cap ? s->cap * 2 : 64;
-    struct strset_entry *ne = calloc(ncap, sizeof *ne);
-    if (!ne)
-        return -1;
+    struct strset_entry *ne = xcalloc(ncap, sizeof *ne);
     for (size_t i = 0; i < s->cap; i++) {
         if (!s->e[i].key)
             continue;
@@ -31,7 +31,6 @@ static int grow(struct strset *s)
     free(s->e);
     s->e = ne;
     s->cap = ncap;
-    return 0;
 }
 
 struct strset_entry *strset_get(const struct strset *s, const char *k, size_t n)
@@ -56,18 +55,13 @@ int strset_add(struct strset *s, const char *k, size_t n, struct strset_entry **
             *out = found;
         return 0;
     }
-    if ((s->n + 1) * 2 > s->cap && grow(s) < 0)
-        return -1;
+    if ((s->n + 1) * 2 > s->cap)
+        grow(s);
     uint64_t h = strset_hash(k, n);
     size_t j = h & (s->cap - 1);
     while (s->e[j].key)
         j = (j + 1) & (s->cap - 1);
-    char *copy = malloc(n + 1);
-    if (!copy)
-        return -1;
-    memcpy(copy, k, n);
-    copy[n] = '\0';
-    s->e[j].key = copy;
+    s->e[j].key = xmemdup0(k, n);
     s->e[j].len = n;
     s->e[j].hash = h;
     s->e[j].val = NULL;
@@ -90,9 +84,7 @@ static int cmp_entry(const void *a, const void *b)
 
 struct strset_entry **strset_sorted(const struct strset *s)
 {
-    struct strset_entry **v = malloc((s->n ? s->n : 1) * sizeof(struct strset_entry *));
-    if (!v)
-        return NULL;
+    struct strset_entry **v = xreallocarray(NULL, s->n ? s->n : 1, sizeof *v);
     size_t k = 0;
     for (size_t i = 0; i < s->cap; i++)
         if (s->e[i].key)

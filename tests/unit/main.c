@@ -33,9 +33,13 @@
     X(test_buf_reset_keeps_the_memory)                                                             \
     X(test_buf_detach_hands_over_the_memory)                                                       \
     X(test_buf_detach_of_an_empty_buffer_gives_an_empty_string)                                    \
-    X(test_buf_reserve_refuses_overflow_and_leaves_the_buffer_unchanged)                           \
     X(test_buf_is_always_a_terminated_string)                                                      \
     X(test_buf_empty_unescape_is_terminated)                                                       \
+    /* alloc, strlist */                                                                           \
+    X(test_out_of_memory_ends_the_process_with_status_1_and_says_so)                               \
+    X(test_grow_doubles_and_keeps_the_elements)                                                    \
+    X(test_memdup0_copies_embedded_nuls_and_terminates)                                            \
+    X(test_strlist_keeps_order_and_unique_drops_repeats)                                           \
     /* sha256 */                                                                                   \
     X(test_sha256_fips_empty_message)                                                              \
     X(test_sha256_fips_abc)                                                                        \

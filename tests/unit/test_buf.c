@@ -107,21 +107,6 @@ TEST(test_buf_detach_of_an_empty_buffer_gives_an_empty_string)
     free(p);
 }
 
-TEST(test_buf_reserve_refuses_overflow_and_leaves_the_buffer_unchanged)
-{
-    struct buf b = BUF_INIT;
-    T_INT(0, buf_puts(&b, "keep"));
-    char *p = b.p;
-    size_t cap = b.cap;
-    T_INT(-1, buf_reserve(&b, SIZE_MAX));
-    T_INT(-1, buf_reserve(&b, SIZE_MAX - 4));
-    T_INT(-1, buf_append(&b, "x", SIZE_MAX - 2));
-    T_TRUE(b.p == p);
-    T_UINT(cap, b.cap);
-    T_BUF("keep", b);
-    buf_free(&b);
-}
-
 /* The invariant: p is a terminated string at every moment, never NULL —
  * fresh, after an empty append or reserve, after a reset or free, and for a
  * buffer zeroed by calloc once it has been through any call. */
@@ -152,12 +137,6 @@ TEST(test_buf_is_always_a_terminated_string)
     memset(&z, 0, sizeof z);
     buf_free(&z); /* freeing a zeroed buffer is harmless */
     T_STR("", z.p);
-
-    /* A refused reserve leaves a usable empty string. */
-    struct buf r = BUF_INIT;
-    T_INT(-1, buf_reserve(&r, SIZE_MAX));
-    T_STR("", r.p);
-    buf_free(&r);
 }
 
 /* json_unescape of an empty string used to leave a fresh allocation

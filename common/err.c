@@ -76,3 +76,20 @@ const char *err_quote(const char *s, char *out)
     snprintf(out, ERR_QUOTE_MAX, "%.*s... (%zu bytes)", (int)k, s, n);
     return out;
 }
+
+bool err_vfirst(struct err *first, enum err_class cls, const char *fmt, va_list ap)
+{
+    if (first->cls != ERR_NONE)
+        return false;
+    err_vset(first, cls == ERR_NONE ? ERR_FAIL : cls, fmt, ap);
+    return true;
+}
+
+bool err_first(struct err *first, enum err_class cls, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    bool set = err_vfirst(first, cls, fmt, ap);
+    va_end(ap);
+    return set;
+}

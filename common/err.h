@@ -15,6 +15,7 @@
 #define J1NPM_ERR_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 
 enum err_class {
     ERR_NONE = 0,
@@ -38,6 +39,13 @@ int err_vset(struct err *e, enum err_class cls, const char *fmt, va_list ap);
 int err_wrap(struct err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 void err_clear(struct err *e);
+
+/* The first-error latch: sets `first` only while it holds no error
+ * (cls == ERR_NONE), so a run that stops reports why it stopped and not
+ * the last of the fallout. Returns true when this call set it. */
+bool err_first(struct err *first, enum err_class cls, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+bool err_vfirst(struct err *first, enum err_class cls, const char *fmt, va_list ap);
 
 /* s itself, or its first bytes and "... (N bytes)" when it is long: a
  * message that quotes an outside value (a URL, a name) keeps its reason

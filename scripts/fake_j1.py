@@ -203,7 +203,9 @@ import traceback
 import urllib.parse
 import uuid
 import zlib
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+import loopback
 
 JOBS = "/persister/synchronization/jobs"
 ROUTE_RE = re.compile(r"^/persister/synchronization/jobs(?:/([^/]+)(?:/([a-z]+))?)?/?$")
@@ -1298,11 +1300,7 @@ def gunzip(data, limit):
     return out[0] if len(out) == 1 else b"".join(out)
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-    request_queue_size = 1024
-    allow_reuse_address = True
+class Server(loopback.Server):
     rcvbuf = 0          # set by main() for a shaped link
 
     def server_bind(self):
@@ -1378,14 +1376,6 @@ class PacedReader:
 
     def __getattr__(self, name):
         return getattr(self.raw, name)
-
-
-def write_port_file(path, port):
-    d = os.path.dirname(os.path.abspath(path))
-    tmp = os.path.join(d, ".%s.%d.tmp" % (os.path.basename(path), os.getpid()))
-    with open(tmp, "w") as f:
-        f.write("%d\n" % port)
-    os.replace(tmp, path)
 
 
 def parse_faults(text, allow_ok):
@@ -1533,25 +1523,13 @@ def main(argv=None):
     except OSError as e:
         print("fake_j1: cannot listen on 127.0.0.1:%d: %s" % (args.port, e), file=sys.stderr)
         return 2
-    port = server.server_address[1]
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    t = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
-    t.start()
-    if args.port_file:
-        write_port_file(args.port_file, port)
     link = ""
     if args.rtt_ms or args.bandwidth_mbit:
         link = " behind a shaped link: RTT %g ms, %s, receive buffer %s" % (
             args.rtt_ms, "%g Mbit/s" % args.bandwidth_mbit if args.bandwidth_mbit else "no "
             "bandwidth limit", server.socket.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
             if args.bandwidth_mbit else "autotuned")
-    print("listening on http://127.0.0.1:%d%s" % (port, link), file=sys.stderr, flush=True)
-    while not stop.wait(0.5):
-        pass
-    server.shutdown()
-    server.server_close()
+    loopback.serve(server, args.port_file, link)
     if state.recorder:
         state.recorder.stop()
     if state.pool:

@@ -82,14 +82,15 @@ import json
 import os
 import random
 import re
-import signal
 import socket
 import struct
 import sys
 import threading
 import time
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from loopback import Server, serve
 
 ERR_NO_AUTH = ("This request requires auth credentials. "
                "Run `npm login` and repeat the request.")
@@ -613,21 +614,6 @@ class Handler(BaseHTTPRequestHandler):
         return nf()
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-    request_queue_size = 1024
-    allow_reuse_address = True
-
-
-def write_port_file(path, port):
-    d = os.path.dirname(os.path.abspath(path))
-    tmp = os.path.join(d, ".%s.%d.tmp" % (os.path.basename(path), os.getpid()))
-    with open(tmp, "w") as f:
-        f.write("%d\n" % port)
-    os.replace(tmp, path)
-
-
 def main(argv=None):
     p = argparse.ArgumentParser(
         description="Fake npm registry serving an org from a fixture directory "
@@ -688,20 +674,7 @@ def main(argv=None):
         print("preloaded %d package documents in %.1f s" % (len(fixture.files), time.time() - t0),
               file=sys.stderr, flush=True)
 
-    server = Server(("127.0.0.1", args.port), Handler)
-    port = server.server_address[1]
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    t = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
-    t.start()
-    if args.port_file:
-        write_port_file(args.port_file, port)
-    print("listening on http://127.0.0.1:%d" % port, file=sys.stderr, flush=True)
-    while not stop.wait(0.5):
-        pass
-    server.shutdown()
-    server.server_close()
+    serve(Server(("127.0.0.1", args.port), Handler), args.port_file)
     return 0
 
 

@@ -124,6 +124,11 @@ class Case(unittest.TestCase):
         p = subprocess.run([program(name)] + list(args), env=env or self.env(), stdin=stdin,
                            input=input, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            timeout=timeout)
+        # Under J1NPM_BIN=build/san/bin a sanitizer report fails the test,
+        # whatever the exit status.
+        report = sanitizer_report(p.stderr)
+        if report:
+            self.fail("sanitizer report from j1-npm-%s %s:\n%s" % (name, " ".join(args), report))
         return Result(args, p.returncode, p.stdout, p.stderr, time.time() - t0)
 
     def collect(self, server, out, *args, token=FIXTURE_TOKEN, env=None):

@@ -115,13 +115,6 @@ def overlap(log):
 
 
 class CollectCase(Case):
-    def run_prog(self, name, *args, **kw):
-        res = super().run_prog(name, *args, **kw)
-        report = harness.sanitizer_report(res.err)
-        if report:
-            self.fail("sanitizer report from j1-npm-%s %s:\n%s" % (name, " ".join(args), report))
-        return res
-
     def registry_with_log(self, *args):
         log = self.path("requests-%d.log" % len(self.servers))
         return self.registry("--log", log, *args), log

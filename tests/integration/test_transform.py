@@ -124,13 +124,6 @@ def step(summary, step_id):
 
 
 class TransformCase(Case):
-    def run_prog(self, name, *args, **kw):
-        res = super().run_prog(name, *args, **kw)
-        report = harness.sanitizer_report(res.err)
-        if report:
-            self.fail("sanitizer report from j1-npm-%s %s:\n%s" % (name, " ".join(args), report))
-        return res
-
     def transform(self, *args, input=None):
         return self.run_prog("transform", *args, input=input, env=self.env())
 

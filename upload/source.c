@@ -30,6 +30,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "fsutil.h"
+#include "graphfmt.h"
 #include "json.h"
 #include "log.h"
 #include "ndjson.h"
@@ -936,28 +937,29 @@ static int stream_next(struct source *s, struct source_obj *o, struct err *e)
         const char *val = NULL;
         size_t vlen = 0;
         int kind = -1; /* 0 entity, 1 relationship, 2 summary */
-        if (has_prefix(p, n, "{\"entity\":", 10) && p[n - 1] == '}') {
+        if (has_prefix(p, n, GF_HEAD_ENTITY, GF_HEAD_ENTITY_LEN) && p[n - 1] == '}') {
             kind = 0;
-            val = p + 10;
-            vlen = n - 11;
-        } else if (has_prefix(p, n, "{\"relationship\":", 16) && p[n - 1] == '}') {
+            val = p + GF_HEAD_ENTITY_LEN;
+            vlen = n - GF_HEAD_ENTITY_LEN - 1;
+        } else if (has_prefix(p, n, GF_HEAD_RELATIONSHIP, GF_HEAD_RELATIONSHIP_LEN) &&
+                   p[n - 1] == '}') {
             kind = 1;
-            val = p + 16;
-            vlen = n - 17;
-        } else if (has_prefix(p, n, "{\"summary\":", 11) && p[n - 1] == '}') {
+            val = p + GF_HEAD_RELATIONSHIP_LEN;
+            vlen = n - GF_HEAD_RELATIONSHIP_LEN - 1;
+        } else if (has_prefix(p, n, GF_HEAD_SUMMARY, GF_HEAD_SUMMARY_LEN) && p[n - 1] == '}') {
             kind = 2;
-            val = p + 11;
-            vlen = n - 12;
+            val = p + GF_HEAD_SUMMARY_LEN;
+            vlen = n - GF_HEAD_SUMMARY_LEN - 1;
         } else {
             struct env_walk w = {0, NULL, 0, NULL, 0};
             const char *q = json_each_member(p, p + n, env_member, &w, NULL);
             if (!q || json_skip_ws(q, p + n) != p + n)
                 return err_set(e, ERR_FAIL, "stdin:%lu: not a JSON object", ln);
             if (w.members == 1) {
-                kind = json_key_is(w.key, w.klen, "entity")         ? 0
-                       : json_key_is(w.key, w.klen, "relationship") ? 1
-                       : json_key_is(w.key, w.klen, "summary")      ? 2
-                                                                    : -1;
+                kind = json_key_is(w.key, w.klen, GF_ENTITY)         ? 0
+                       : json_key_is(w.key, w.klen, GF_RELATIONSHIP) ? 1
+                       : json_key_is(w.key, w.klen, GF_SUMMARY)      ? 2
+                                                                     : -1;
                 val = w.val;
                 vlen = w.vlen;
             }

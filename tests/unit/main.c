@@ -26,6 +26,23 @@
 #include <unistd.h>
 
 #define TESTS(X)                                                                                   \
+    /* settle (upload) */                                                                          \
+    X(test_settle_a_batch_joins_when_nothing_else_is_unknown)                                      \
+    X(test_settle_an_equal_count_may_not_join)                                                     \
+    X(test_settle_a_count_equal_to_a_sum_of_others_may_not_join)                                   \
+    X(test_settle_powers_of_two_always_keep_distinct_sums)                                         \
+    X(test_settle_every_join_it_allows_leaves_one_subset_per_sum)                                  \
+    X(test_settle_huge_batches_are_not_held_to_the_rule)                                           \
+    X(test_settle_none_arrived_when_the_counter_shows_no_excess)                                   \
+    X(test_settle_all_arrived_when_the_excess_is_their_total)                                      \
+    X(test_settle_names_exactly_the_batches_that_make_the_excess)                                  \
+    X(test_settle_an_excess_no_subset_makes_leaves_all_in_doubt)                                   \
+    X(test_settle_an_excess_two_subsets_make_leaves_all_in_doubt)                                  \
+    X(test_settle_a_counter_below_the_acknowledged_leaves_all_in_doubt_and_nothing_twice)          \
+    X(test_settle_an_excess_beyond_every_batch_leaves_all_in_doubt)                                \
+    X(test_settle_more_doubts_than_can_be_searched_are_all_sent_again)                             \
+    X(test_settle_nothing_in_doubt_settles_to_nothing)                                             \
+    X(test_settle_counts_kept_distinct_by_the_rule_always_decide)                                  \
     /* buf */                                                                                      \
     X(test_buf_append_grows_and_stays_nul_terminated)                                              \
     X(test_buf_holds_embedded_nul_bytes)                                                           \

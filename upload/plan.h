@@ -51,7 +51,7 @@ int planner_step(struct planner *p, struct batch **out, size_t budget, struct er
 void planner_set_level(struct planner *p, int level);
 /* An object that will not be sent: logged with why, counted, and its _type
  * (may be NULL or "") marked partial. */
-int planner_drop(struct planner *p, const char *why, const char *type);
+void planner_drop(struct planner *p, const char *why, const char *type);
 /* The partial datasets for finalize: the summary's, then the dropped
  * objects' types. Complete once planner_next gave 0. */
 size_t planner_partial_count(const struct planner *p);

@@ -245,7 +245,7 @@ int rd_key(struct rd *r, const char *name, char *key, size_t ksz, struct err *e)
     size_t kl = p && n >= 2 ? n - 2 : 0;
     if (kl >= ksz)
         kl = ksz - 1;
-    if (kl)
+    if (p && kl)
         memcpy(key, p + 1, kl);
     key[kl] = '\0';
     return 0;

@@ -27,7 +27,7 @@
 #include "graphobj.h"
 
 /* zlib level for batch bodies, where nothing better is known (the dry run,
- * splits, the first batches of a job; job.c then follows the link).
+ * splits, the first batches of a job; sched.c then follows the link).
  * Measured on 94 MB of npm graph JSON: level 1 shrinks it 8x at ~300 MB/s;
  * level 6 deflates ~3x slower for bodies ~10% smaller; level 0 stores
  * (still gzip, at memcpy speed) for a link faster than the compressor. */

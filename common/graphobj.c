@@ -559,11 +559,11 @@ static const char *member(void *ctx, const char *k, size_t kl, const char *v, co
     size_t nl = kl;
     if (memchr(k, '\\', kl)) { /* an escaped name: compare what it means */
         if (json_unescape(&dec, k, kl) < 0) {
-            problem(w, "out of memory");
+            problem(w, "has a member name with a broken escape");
             buf_free(&dec);
             return q;
         }
-        name = dec.p ? dec.p : "";
+        name = dec.p;
         nl = dec.len;
     }
     if (nl == 0 || name[0] != '_') {

@@ -60,7 +60,8 @@ struct gobj {
  * g->key / g->type are filled if they could be read. */
 int gobj_check(const char *p, size_t n, enum gobj_kind kind, struct gobj *g);
 
-/* Appends the decoded string to out (-1: out of memory). */
+/* Appends the decoded string to out (nothing when absent); -1 for an
+ * escape the text cannot hold, which a checked object never has. */
 int gstr_decode(const struct gstr *s, struct buf *out);
 /* Appends s for a human: decoded, control characters shown as '?', cut at
  * max bytes with "..." (a _key in a message must not forge log lines). */

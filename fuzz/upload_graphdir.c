@@ -1,7 +1,8 @@
 /*
  * upload_graphdir.c — j1-npm-upload's directory input (the JupiterOne SDK
- * storage layout: summary.json and graph/ files, upload/source.c) through
- * the checker and the batcher, as for the stream (pipeline.c).
+ * storage layout: summary.json and graph/ files; upload/source_dir.c and
+ * jsonrd.c) through the checker and the batcher, as for the stream
+ * (pipeline.c).
  *
  * The input is cut at each line "--": with two or more parts the first is
  * summary.json, the others graph files (entities and relationships files

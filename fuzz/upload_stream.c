@@ -1,7 +1,8 @@
 /*
- * upload_stream.c — j1-npm-upload's stream input (`--in -`: upload/source.c)
- * through the checker and the batcher (check.c, plan.c, batch.c), as
- * upload/main.c and job.c use them, without the network.
+ * upload_stream.c — j1-npm-upload's stream input (`--in -`:
+ * upload/source_stream.c) through the checker and the batcher (check.c,
+ * plan.c, batch.c), as upload/main.c and sched.c use them, without the
+ * network.
  *
  * Any bytes: the planner ends whole or broken with a message; each batch
  * holds only valid objects of one kind, entities before relationships, no

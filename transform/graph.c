@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "fsutil.h"
+#include "graphfmt.h"
 #include "json.h"
 #include "log.h"
 #include "ndjson.h"
@@ -735,15 +736,19 @@ static int write_stream(struct graph *g, const struct buf *summary, struct err *
     if (cursor_open(&c, g, e) < 0)
         goto out;
     while ((r = cursor_next(&c, &it, e)) > 0) {
-        const char *head = gtypes[it.type].relationship ? "{\"relationship\":" : "{\"entity\":";
-        if (read_obj(g, &it, &obj, e) < 0 || gzw_write(w, head, strlen(head), e) < 0 ||
-            gzw_write(w, obj.p, obj.len, e) < 0 || gzw_write(w, "}\n", 2, e) < 0)
+        bool rel = gtypes[it.type].relationship;
+        if (read_obj(g, &it, &obj, e) < 0 ||
+            gzw_write(w, rel ? GF_HEAD_RELATIONSHIP : GF_HEAD_ENTITY,
+                      rel ? GF_HEAD_RELATIONSHIP_LEN : GF_HEAD_ENTITY_LEN, e) < 0 ||
+            gzw_write(w, obj.p, obj.len, e) < 0 ||
+            gzw_write(w, GF_RECORD_END, GF_RECORD_END_LEN, e) < 0)
             goto out;
     }
     if (r < 0)
         goto out;
-    if (gzw_write(w, "{\"summary\":", 11, e) < 0 || gzw_write(w, summary->p, summary->len, e) < 0 ||
-        gzw_write(w, "}\n", 2, e) < 0 || gzw_finish(w, e) < 0)
+    if (gzw_write(w, GF_HEAD_SUMMARY, GF_HEAD_SUMMARY_LEN, e) < 0 ||
+        gzw_write(w, summary->p, summary->len, e) < 0 ||
+        gzw_write(w, GF_RECORD_END, GF_RECORD_END_LEN, e) < 0 || gzw_finish(w, e) < 0)
         goto out;
     rc = 0;
 out:

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "deflater.h"
 #include "json.h"
 
@@ -31,10 +32,7 @@ void batch_free(struct batch *b)
 
 static int run(struct batch_builder *bb, const char *p, size_t n, int flush, struct err *e)
 {
-    int rc = deflater_run(&bb->z, &bb->b->gz, p, n, flush);
-    if (rc == -1)
-        return err_set(e, ERR_FAIL, "out of memory compressing a batch");
-    if (rc < 0)
+    if (deflater_run(&bb->z, &bb->b->gz, p, n, flush) < 0)
         return err_set(e, ERR_FAIL, "zlib failed compressing a batch");
     return 0;
 }
@@ -44,8 +42,8 @@ static int run(struct batch_builder *bb, const char *p, size_t n, int flush, str
 static int hand_over(struct batch_builder *bb, int flush, struct err *e)
 {
     struct buf *c = &bb->chunk[bb->cur];
-    if (deflater_post(bb->w, &bb->z, &bb->b->gz, c->p ? c->p : "", c->len, flush) < 0)
-        return err_set(e, ERR_FAIL, "out of memory or a zlib error compressing a batch");
+    if (deflater_post(bb->w, &bb->z, &bb->b->gz, c->p, c->len, flush) < 0)
+        return err_set(e, ERR_FAIL, "zlib failed compressing a batch");
     bb->cur ^= 1;
     buf_reset(&bb->chunk[bb->cur]);
     return 0;
@@ -56,8 +54,7 @@ static int feed(struct batch_builder *bb, const char *p, size_t n, struct err *e
     if (!bb->w)
         return run(bb, p, n, Z_NO_FLUSH, e);
     struct buf *c = &bb->chunk[bb->cur];
-    if (buf_append(c, p, n) < 0)
-        return err_set(e, ERR_FAIL, "out of memory");
+    buf_append(c, p, n);
     return c->len >= CHUNK ? hand_over(bb, Z_NO_FLUSH, e) : 0;
 }
 
@@ -70,20 +67,13 @@ int bb_start(struct batch_builder *bb, enum gobj_kind kind, int level, struct er
 {
     bb->active = false;
     buf_reset(&bb->chunk[bb->cur]);
-    bb->b = calloc(1, sizeof *bb->b);
-    if (!bb->b) {
-        err_set(e, ERR_FAIL, "out of memory");
-        return -1;
-    }
+    bb->b = xcalloc(1, sizeof *bb->b);
+    bb->b->gz = (struct buf)BUF_INIT;
     bb->b->kind = kind;
     /* Room for a batch of BATCH_GZ_TARGET up front: one mapping a batch,
      * not a chain of doublings, each a mremap (and a TLB flush). Pages not
      * written to are never resident. */
-    if (buf_reserve(&bb->b->gz, BATCH_GZ_TARGET + BATCH_GZ_TARGET / 2) < 0) {
-        bb_discard(bb);
-        err_set(e, ERR_FAIL, "out of memory");
-        return -1;
-    }
+    buf_reserve(&bb->b->gz, BATCH_GZ_TARGET + BATCH_GZ_TARGET / 2);
     int zr;
     if (bb->z_ready) {
         zr = deflateReset(&bb->z);
@@ -101,11 +91,8 @@ int bb_start(struct batch_builder *bb, enum gobj_kind kind, int level, struct er
     }
     bb->active = true;
     struct buf head = BUF_INIT;
-    int rc = buf_printf(&head, "{\"%s\":[", batch_member(kind));
-    if (rc < 0)
-        err_set(e, ERR_FAIL, "out of memory");
-    else
-        rc = feed(bb, head.p, head.len, e);
+    buf_printf(&head, "{\"%s\":[", batch_member(kind));
+    int rc = feed(bb, head.p, head.len, e);
     if (rc == 0)
         bb->b->json_len = head.len;
     buf_free(&head);
@@ -150,7 +137,7 @@ struct batch *bb_finish(struct batch_builder *bb, struct err *e)
         if (rc == 0)
             rc = hand_over(bb, Z_FINISH, e);
         if (rc == 0 && deflater_wait(bb->w) < 0)
-            rc = err_set(e, ERR_FAIL, "out of memory or a zlib error compressing a batch");
+            rc = err_set(e, ERR_FAIL, "zlib failed compressing a batch");
     }
     if (rc < 0) {
         bb_discard(bb);
@@ -158,11 +145,8 @@ struct batch *bb_finish(struct batch_builder *bb, struct err *e)
     }
     bb->b->json_len += 2;
     struct batch *b = bb->b;
-    char *fit = realloc(b->gz.p, b->gz.len + 1); /* it waits a while: give back the slack */
-    if (fit) {
-        b->gz.p = fit;
-        b->gz.cap = b->gz.len + 1;
-    }
+    b->gz.p = xrealloc(b->gz.p, b->gz.len + 1); /* it waits a while: give back the slack */
+    b->gz.cap = b->gz.len + 1;
     bb->b = NULL;
     bb->active = false;
     return b;
@@ -190,10 +174,7 @@ int batch_inflate(const struct batch *b, struct buf *out, struct err *e)
     memset(&z, 0, sizeof z);
     if (inflateInit2(&z, 15 + 16) != Z_OK)
         return err_set(e, ERR_FAIL, "cannot initialise zlib");
-    if (buf_reserve(out, b->json_len + 1) < 0) {
-        inflateEnd(&z);
-        return err_set(e, ERR_FAIL, "out of memory");
-    }
+    buf_reserve(out, b->json_len + 1);
     z.next_in = (Bytef *)(uintptr_t)b->gz.p;
     z.avail_in = (uInt)b->gz.len;
     z.next_out = (Bytef *)out->p + out->len;
@@ -220,11 +201,9 @@ static int object_spans(const struct batch *b, const struct buf *json, struct sp
 {
     size_t hl = batch_overhead(b->kind) - 2;
     const char *p = json->p + hl, *end = json->p + json->len - 2;
-    sp->s = calloc(b->nobj ? b->nobj : 1, sizeof *sp->s);
-    sp->n = calloc(b->nobj ? b->nobj : 1, sizeof *sp->n);
+    sp->s = xcalloc(b->nobj ? b->nobj : 1, sizeof *sp->s);
+    sp->n = xcalloc(b->nobj ? b->nobj : 1, sizeof *sp->n);
     sp->cnt = 0;
-    if (!sp->s || !sp->n)
-        return err_set(e, ERR_FAIL, "out of memory");
     while (p < end && sp->cnt < b->nobj) {
         const char *q = json_skip(p, end, NULL);
         if (!q)
@@ -302,7 +281,7 @@ int batch_strip_lone(const struct batch *b, struct batch **out, struct buf *key,
     if (!g.has_raw_data)
         goto done;
     if (batch_strip_raw_data(sp.s[0], sp.n[0], &stripped) < 0) {
-        rc = err_set(e, ERR_FAIL, "out of memory");
+        rc = err_set(e, ERR_FAIL, "a batch's object is not a JSON object");
         goto done;
     }
     struct spans one = {NULL, NULL, 1};
@@ -343,10 +322,9 @@ static const char *string_end(const char *p, const char *end)
     }
 }
 
-int batch_minify(const char *p, size_t n, struct buf *out)
+void batch_minify(const char *p, size_t n, struct buf *out)
 {
-    if (buf_reserve(out, n + 1) < 0)
-        return -1;
+    buf_reserve(out, n + 1);
     char *o = out->p + out->len;
     const char *end = p + n;
     while (p < end) {
@@ -364,13 +342,11 @@ int batch_minify(const char *p, size_t n, struct buf *out)
     }
     out->len = (size_t)(o - out->p);
     out->p[out->len] = '\0';
-    return 0;
 }
 
 struct strip_ctx {
     struct buf *out;
     bool any;
-    int rc;
 };
 
 static int strip_member(void *ctx, const char *k, size_t kl, const char *v, size_t vl)
@@ -378,22 +354,22 @@ static int strip_member(void *ctx, const char *k, size_t kl, const char *v, size
     struct strip_ctx *s = ctx;
     if (json_key_is(k, kl, "_rawData"))
         return 0;
-    if ((s->any && buf_putc(s->out, ',') < 0) || buf_putc(s->out, '"') < 0 ||
-        buf_append(s->out, k, kl) < 0 || buf_puts(s->out, "\":") < 0 ||
-        buf_append(s->out, v, vl) < 0) {
-        s->rc = -1;
-        return -1;
-    }
+    if (s->any)
+        buf_putc(s->out, ',');
+    buf_putc(s->out, '"');
+    buf_append(s->out, k, kl);
+    buf_puts(s->out, "\":");
+    buf_append(s->out, v, vl);
     s->any = true;
     return 0;
 }
 
 int batch_strip_raw_data(const char *p, size_t n, struct buf *out)
 {
-    struct strip_ctx s = {out, false, 0};
-    if (buf_putc(out, '{') < 0)
+    struct strip_ctx s = {out, false};
+    buf_putc(out, '{');
+    if (!json_each_member(p, p + n, strip_member, &s, NULL))
         return -1;
-    if (!json_each_member(p, p + n, strip_member, &s, NULL) || s.rc < 0)
-        return -1;
-    return buf_putc(out, '}');
+    buf_putc(out, '}');
+    return 0;
 }

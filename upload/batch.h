@@ -27,7 +27,7 @@
 #include "graphobj.h"
 
 /* zlib level for batch bodies, where nothing better is known (the dry run,
- * splits, the first batches of a job; job.c then follows the link).
+ * splits, the first batches of a job; sched.c then follows the link).
  * Measured on 94 MB of npm graph JSON: level 1 shrinks it 8x at ~300 MB/s;
  * level 6 deflates ~3x slower for bodies ~10% smaller; level 0 stores
  * (still gzip, at memcpy speed) for a link faster than the compressor. */
@@ -95,9 +95,10 @@ int batch_split(const struct batch *b, struct batch **first, struct batch **seco
 int batch_strip_lone(const struct batch *b, struct batch **out, struct buf *key, struct buf *type,
                      struct err *e);
 
-/* Copies a valid JSON text without the whitespace outside strings. */
-int batch_minify(const char *p, size_t n, struct buf *out);
-/* Copies a valid JSON object without its "_rawData" member. */
+/* Appends a valid JSON text without the whitespace outside strings. */
+void batch_minify(const char *p, size_t n, struct buf *out);
+/* Appends a valid JSON object without its "_rawData" member; -1 when p is
+ * not a JSON object (then out holds a part of it). */
 int batch_strip_raw_data(const char *p, size_t n, struct buf *out);
 
 #endif

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "log.h"
 #include "siphash.h"
 
@@ -76,21 +77,17 @@ static void slot_put(struct segment *g, uint32_t i, uint64_t v)
 
 static unsigned char *table(uint32_t cap)
 {
-    return calloc((size_t)cap * SLOT + 1, 1);
+    return xcalloc((size_t)cap * SLOT + 1, 1);
 }
 
-struct checker *checker_new(struct err *e)
+struct checker *checker_new(void)
 {
-    struct checker *c = calloc(1, sizeof *c);
-    bool ok = c && (c->seg = calloc(SEGMENTS, sizeof *c->seg)) != NULL;
-    for (size_t i = 0; ok && i < SEGMENTS; i++) {
+    struct checker *c = xcalloc(1, sizeof *c);
+    c->scratch = (struct buf)BUF_INIT;
+    c->seg = xcalloc(SEGMENTS, sizeof *c->seg);
+    for (size_t i = 0; i < SEGMENTS; i++) {
         c->seg[i].cap = SEGMENT_MIN;
-        ok = (c->seg[i].t = table(SEGMENT_MIN)) != NULL;
-    }
-    if (!ok) {
-        checker_free(c);
-        err_set(e, ERR_FAIL, "out of memory");
-        return NULL;
+        c->seg[i].t = table(SEGMENT_MIN);
     }
     siphash_random_key(&c->sk);
     return c;
@@ -120,7 +117,7 @@ static struct digest digest(struct checker *c, const struct gstr *s)
     if (s->esc) {
         buf_reset(&c->scratch);
         if (gstr_decode(s, &c->scratch) == 0) {
-            p = c->scratch.p ? c->scratch.p : "";
+            p = c->scratch.p;
             n = c->scratch.len;
         }
     }
@@ -146,14 +143,12 @@ static uint32_t find(const struct segment *g, uint64_t fp)
     }
 }
 
-static int grow(struct segment *g)
+static void grow(struct segment *g)
 {
     uint32_t ocap = g->cap, ncap = ocap + ocap / 8;
+    if (ncap < ocap)
+        oom_die(0); /* a segment past 2^32 slots: a size that overflows (alloc.h) */
     unsigned char *nt = table(ncap), *old = g->t;
-    if (!nt || ncap < ocap) {
-        free(nt);
-        return -1;
-    }
     struct segment o = {old, ocap, 0};
     g->t = nt;
     g->cap = ncap;
@@ -163,7 +158,6 @@ static int grow(struct segment *g)
             slot_put(g, find(g, v & ~(uint64_t)1), v);
     }
     free(old);
-    return 0;
 }
 
 void checker_where(const struct source_obj *o, const struct gobj *g, struct buf *out)
@@ -187,7 +181,7 @@ static void warn_limited(uint64_t n, const char *what, const struct source_obj *
     struct buf w = BUF_INIT;
     checker_where(o, g, &w);
     enum log_level lvl = n <= MAX_WARNINGS ? LOG_WARN : LOG_DEBUG;
-    log_msg(lvl, "%s %s: %s", what, w.p ? w.p : "", detail);
+    log_msg(lvl, "%s %s: %s", what, w.p, detail);
     if (n == MAX_WARNINGS)
         log_warn("more %s warnings are counted in the summary (--verbose lists them)", what);
     buf_free(&w);
@@ -205,7 +199,7 @@ static void check_end(struct checker *c, const struct source_obj *o, const struc
     buf_printf(&msg, "%s \"", which);
     gstr_display(end, 200, &msg);
     buf_puts(&msg, "\" is not the _key of any entity in this input");
-    warn_limited(c->st.dangling, "dangling relationship", o, g, msg.p ? msg.p : "");
+    warn_limited(c->st.dangling, "dangling relationship", o, g, msg.p);
     buf_free(&msg);
 }
 
@@ -225,10 +219,8 @@ enum check_verdict checker_check(struct checker *c, const struct source_obj *o, 
     }
     struct digest d = digest(c, &g->key);
     struct segment *sg = &c->seg[d.seg];
-    if (((uint64_t)sg->n + 1) * 20 > (uint64_t)sg->cap * 17 && grow(sg) < 0) {
-        buf_puts(why, "out of memory");
-        return CHECK_FATAL;
-    }
+    if (((uint64_t)sg->n + 1) * 20 > (uint64_t)sg->cap * 17)
+        grow(sg);
     uint32_t at = find(sg, d.fp);
     uint64_t v = slot_get(sg, at);
     if (v) {
@@ -247,7 +239,7 @@ enum check_verdict checker_check(struct checker *c, const struct source_obj *o, 
             buf_puts(&msg, "_class \"");
             gstr_display(&g->cls, 64, &msg);
             buf_puts(&msg, "\" is not a relationship class of the JupiterOne data model");
-            warn_limited(c->st.unknown_class, "relationship class", o, g, msg.p ? msg.p : "");
+            warn_limited(c->st.unknown_class, "relationship class", o, g, msg.p);
             buf_free(&msg);
         }
         if (g->from.p && g->to.p) {

@@ -42,7 +42,7 @@ struct check_stats {
 
 struct checker;
 
-struct checker *checker_new(struct err *e);
+struct checker *checker_new(void);
 /* why: for DROP and FATAL, "FILE entities[3] (_key "..."): reason". */
 enum check_verdict checker_check(struct checker *c, const struct source_obj *o, struct gobj *g,
                                  struct buf *why);

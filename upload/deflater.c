@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "alloc.h"
+
 #define OUT_STEP ((size_t)64 << 10)
 #define STACK ((size_t)256 << 10) /* zlib needs little; the default is 8 MB */
 
@@ -33,8 +35,7 @@ int deflater_run(z_stream *z, struct buf *out, const char *in, size_t n, int flu
         z->next_in = (Bytef *)(uintptr_t)in;
         z->avail_in = (uInt)k;
         for (;;) {
-            if (buf_reserve(out, OUT_STEP) < 0)
-                return -1;
+            buf_reserve(out, OUT_STEP);
             z->next_out = (Bytef *)out->p + out->len;
             z->avail_out = (uInt)(out->cap - out->len - 1);
             size_t before = z->avail_out;
@@ -42,7 +43,7 @@ int deflater_run(z_stream *z, struct buf *out, const char *in, size_t n, int flu
             out->len += before - z->avail_out;
             out->p[out->len] = '\0';
             if (rc == Z_STREAM_ERROR)
-                return -2;
+                return -1;
             if (f == Z_FINISH ? rc == Z_STREAM_END : (z->avail_in == 0 && z->avail_out > 0))
                 break;
         }
@@ -75,9 +76,7 @@ static void *main_loop(void *arg)
 
 struct deflater *deflater_new(void)
 {
-    struct deflater *d = calloc(1, sizeof *d);
-    if (!d)
-        return NULL;
+    struct deflater *d = xcalloc(1, sizeof *d);
     if (pthread_mutex_init(&d->mu, NULL) != 0) {
         free(d);
         return NULL;

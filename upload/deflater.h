@@ -28,7 +28,7 @@ struct deflater *deflater_new(void);
 /* Waits for the job before, then starts deflate(z, flush) over in[0, n)
  * appending to out. in, z and out must stay untouched until the next
  * deflater_post or deflater_wait returns. 0, or -1 when the job before
- * failed (out of memory, or a zlib error). */
+ * failed (a zlib error; memory cannot fail, alloc.h). */
 int deflater_post(struct deflater *d, z_stream *z, struct buf *out, const char *in, size_t n,
                   int flush);
 /* Waits until no job runs; 0, or -1 when the last job failed. */
@@ -36,7 +36,7 @@ int deflater_wait(struct deflater *d);
 void deflater_free(struct deflater *d);
 
 /* deflate(z, flush) over all of in, into out, growing it: the step both the
- * thread and a caller without one run. 0, -1 (out of memory), -2 (zlib). */
+ * thread and a caller without one run. 0, or -1 (a zlib error). */
 int deflater_run(z_stream *z, struct buf *out, const char *in, size_t n, int flush);
 
 #endif

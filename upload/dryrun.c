@@ -26,7 +26,7 @@ static void print_keys(const struct batch *b, FILE *out)
         gobj_check(p, (size_t)(q - p), b->kind, &g);
         buf_reset(&k);
         gstr_display(&g.key, 300, &k);
-        fprintf(out, "    %s\n", k.p ? k.p : "");
+        fprintf(out, "    %s\n", k.p);
         p = q < end && *q == ',' ? q + 1 : q;
     }
     buf_free(&k);
@@ -47,7 +47,7 @@ int dryrun_run(const struct dryrun_opts *o, struct planner *pl, FILE *out, struc
     jw_obj_end(&w);
     const char *jobs = "persister/synchronization/jobs";
     fprintf(out, "# dry run: nothing is sent; these are the requests a real run would make\n");
-    fprintf(out, "POST %s%s %s\n", o->base_url, jobs, body.p ? body.p : "{}");
+    fprintf(out, "POST %s%s %s\n", o->base_url, jobs, body.p);
     int rc = 0;
     for (;;) {
         struct batch *b;
@@ -58,7 +58,7 @@ int dryrun_run(const struct dryrun_opts *o, struct planner *pl, FILE *out, struc
             jw_obj(&w);
             jw_kstr(&w, "reason", e->msg);
             jw_obj_end(&w);
-            fprintf(out, "POST %s%s/<job id>/abort %s\n", o->base_url, jobs, body.p ? body.p : "");
+            fprintf(out, "POST %s%s/<job id>/abort %s\n", o->base_url, jobs, body.p);
             rc = -1;
             break;
         }
@@ -88,8 +88,7 @@ int dryrun_run(const struct dryrun_opts *o, struct planner *pl, FILE *out, struc
             fprintf(out, "GET %s%s/<job id>  (--skip-finalize: the job stays open)\n", o->base_url,
                     jobs);
         else
-            fprintf(out, "POST %s%s/<job id>/finalize %s\n", o->base_url, jobs,
-                    body.p ? body.p : "");
+            fprintf(out, "POST %s%s/<job id>/finalize %s\n", o->base_url, jobs, body.p);
     }
     buf_free(&body);
     if (fflush(out) != 0 && rc == 0)

@@ -6,7 +6,8 @@
 
 #include "deflater.h"
 #include "log.h"
-#include "strset.h"
+#include "alloc.h"
+#include "strlist.h"
 
 #define MAX_DROP_WARNINGS 100
 #define VERBOSE_BODY_MAX 2000
@@ -24,69 +25,43 @@ struct planner {
     bool have_obj;
     bool ended;
     struct buf why, stripped;
-    struct strset ptype_set;
-    char **ptypes;
-    size_t nptypes;
+    struct strlist ptypes; /* the partial datasets, unique, in order */
     bool summary_merged;
     struct plan_stats st;
 };
 
-static int add_ptype(struct planner *p, const char *t)
+static void add_ptype(struct planner *p, const char *t)
 {
-    size_t n = strlen(t);
-    if (n == 0)
-        return 0;
-    int r = strset_add(&p->ptype_set, t, n, NULL);
-    if (r <= 0)
-        return r;
-    char **nv = realloc(p->ptypes, (p->nptypes + 1) * sizeof *nv);
-    if (!nv)
-        return -1;
-    p->ptypes = nv;
-    if (!(p->ptypes[p->nptypes] = strdup(t)))
-        return -1;
-    p->nptypes++;
-    return 1;
+    if (*t)
+        strlist_add_unique(&p->ptypes, t, strlen(t));
 }
 
 /* The summary's types come first; a directory's are known at open. */
-static int merge_summary(struct planner *p)
+static void merge_summary(struct planner *p)
 {
     if (p->summary_merged)
-        return 0;
-    char **dropped = p->ptypes;
-    size_t nd = p->nptypes;
-    p->ptypes = NULL;
-    p->nptypes = 0;
-    strset_free(&p->ptype_set, NULL);
-    int rc = 0;
-    for (size_t i = 0; i < source_partial_count(p->src) && rc >= 0; i++)
-        rc = add_ptype(p, source_partial_type(p->src, i));
-    for (size_t i = 0; i < nd; i++) {
-        if (rc >= 0)
-            rc = add_ptype(p, dropped[i]);
-        free(dropped[i]);
-    }
-    free(dropped);
+        return;
+    struct strlist dropped = p->ptypes;
+    p->ptypes = (struct strlist)STRLIST_INIT;
+    for (size_t i = 0; i < source_partial_count(p->src); i++)
+        add_ptype(p, source_partial_type(p->src, i));
+    for (size_t i = 0; i < dropped.n; i++)
+        add_ptype(p, dropped.v[i]);
+    strlist_free(&dropped);
     p->summary_merged = true;
-    return rc < 0 ? -1 : 0;
 }
 
 struct planner *planner_new(struct source *src, size_t batch_bytes, struct err *e)
 {
-    struct planner *p = calloc(1, sizeof *p);
-    if (!p) {
-        err_set(e, ERR_FAIL, "out of memory");
-        return NULL;
-    }
+    (void)e; /* nothing can fail now: memory ends the process (alloc.h) */
+    struct planner *p = xcalloc(1, sizeof *p);
+    p->ptypes = (struct strlist)STRLIST_INIT;
+    p->obj = p->why = p->stripped = (struct buf)BUF_INIT;
     p->src = src;
     p->limit = batch_bytes;
     p->json_cap = BATCH_GZ_TARGET * 4; /* until a batch shows the ratio */
     p->level = BATCH_GZIP_LEVEL;
-    if (!(p->chk = checker_new(e))) {
-        free(p);
-        return NULL;
-    }
+    p->chk = checker_new();
     /* Without the thread (it could not start), the builder compresses here. */
     if ((p->w = deflater_new()))
         bb_use_deflater(&p->bb, p->w);
@@ -103,14 +78,11 @@ void planner_free(struct planner *p)
     buf_free(&p->obj);
     buf_free(&p->why);
     buf_free(&p->stripped);
-    for (size_t i = 0; i < p->nptypes; i++)
-        free(p->ptypes[i]);
-    free(p->ptypes);
-    strset_free(&p->ptype_set, NULL);
+    strlist_free(&p->ptypes);
     free(p);
 }
 
-int planner_drop(struct planner *p, const char *why, const char *type)
+void planner_drop(struct planner *p, const char *why, const char *type)
 {
     p->st.dropped++;
     enum log_level lvl = p->st.dropped <= MAX_DROP_WARNINGS ? LOG_WARN : LOG_DEBUG;
@@ -118,11 +90,9 @@ int planner_drop(struct planner *p, const char *why, const char *type)
     if (p->st.dropped == MAX_DROP_WARNINGS)
         log_warn("more objects are not sent; the summary counts them (--verbose lists them)");
     if (type && *type) {
-        if (add_ptype(p, type) < 0)
-            return -1;
+        add_ptype(p, type);
         log_debug("%s is marked a partial dataset: JupiterOne keeps what it has of it", type);
     }
-    return 0;
 }
 
 static void log_body(const struct source_obj *o)
@@ -133,17 +103,14 @@ static void log_body(const struct source_obj *o)
                   o->len > VERBOSE_BODY_MAX ? "..." : "");
 }
 
-static int drop_obj(struct planner *p, const struct source_obj *o, const struct gobj *g,
-                    const char *why, struct err *e)
+static void drop_obj(struct planner *p, const struct source_obj *o, const struct gobj *g,
+                     const char *why)
 {
     struct buf t = BUF_INIT;
     gstr_decode(&g->type, &t);
     log_body(o);
-    int rc = planner_drop(p, why, t.p);
+    planner_drop(p, why, t.p);
     buf_free(&t);
-    if (rc < 0)
-        return err_set(e, ERR_FAIL, "out of memory");
-    return 0;
 }
 
 /* Reads the next object into p->obj (minified, stripped if it must be).
@@ -162,22 +129,24 @@ static int next_object(struct planner *p, struct err *e)
             return err_set(e, ERR_FAIL,
                            "%s. Without a usable _type it cannot be left out safely "
                            "(JupiterOne could not be told to keep its old copy)",
-                           p->why.p ? p->why.p : "an invalid object");
+                           p->why.len ? p->why.p : "an invalid object");
         }
         if (v == CHECK_DROP) {
-            if (drop_obj(p, &o, &g, p->why.p ? p->why.p : "an invalid object", e) < 0)
-                return -1;
+            drop_obj(p, &o, &g, p->why.len ? p->why.p : "an invalid object");
             continue;
         }
         buf_reset(&p->obj);
-        if ((o.minified ? buf_append(&p->obj, o.text, o.len)
-                        : batch_minify(o.text, o.len, &p->obj)) < 0)
-            return err_set(e, ERR_FAIL, "out of memory");
+        if (o.minified)
+            buf_append(&p->obj, o.text, o.len);
+        else
+            batch_minify(o.text, o.len, &p->obj);
         size_t room = p->limit - batch_overhead(o.kind);
         if (p->obj.len > room && g.has_raw_data) {
             buf_reset(&p->stripped);
             if (batch_strip_raw_data(p->obj.p, p->obj.len, &p->stripped) < 0)
-                return err_set(e, ERR_FAIL, "out of memory");
+                return err_set(
+                    e, ERR_FAIL,
+                    "internal error: an object that was checked could not be read again");
             buf_reset(&p->why);
             checker_where(&o, &g, &p->why);
             if (p->stripped.len <= room)
@@ -199,8 +168,7 @@ static int next_object(struct planner *p, struct err *e)
             if (g.has_raw_data)
                 p->st.stripped--;
             p->st.too_large++;
-            if (drop_obj(p, &o, &g, p->why.p, e) < 0)
-                return -1;
+            drop_obj(p, &o, &g, p->why.p);
             continue;
         }
         p->obj_kind = o.kind;
@@ -244,8 +212,7 @@ int planner_step(struct planner *p, struct batch **out, size_t budget, struct er
             if (r < 0)
                 return -1;
             if (r == 0) {
-                if (merge_summary(p) < 0)
-                    return err_set(e, ERR_FAIL, "out of memory");
+                merge_summary(p);
                 if (bb_active(&p->bb))
                     return close_batch(p, out, e);
                 p->ended = true;
@@ -274,12 +241,12 @@ void planner_set_level(struct planner *p, int level)
 
 size_t planner_partial_count(const struct planner *p)
 {
-    return p->nptypes;
+    return p->ptypes.n;
 }
 
 const char *planner_partial_type(const struct planner *p, size_t i)
 {
-    return i < p->nptypes ? p->ptypes[i] : NULL;
+    return i < p->ptypes.n ? p->ptypes.v[i] : NULL;
 }
 
 const struct plan_stats *planner_stats(const struct planner *p)

@@ -35,6 +35,8 @@ struct plan_stats {
 
 struct planner;
 
+/* Never NULL now that memory cannot fail (alloc.h); e stays until
+ * upload/main.c stops testing the result. */
 struct planner *planner_new(struct source *src, size_t batch_bytes, struct err *e);
 /* 1: *out is the next batch (the caller owns it); 0: no more (the input
  * ended whole); -1: the input is broken (e says why) and the job must not be
@@ -51,7 +53,7 @@ int planner_step(struct planner *p, struct batch **out, size_t budget, struct er
 void planner_set_level(struct planner *p, int level);
 /* An object that will not be sent: logged with why, counted, and its _type
  * (may be NULL or "") marked partial. */
-int planner_drop(struct planner *p, const char *why, const char *type);
+void planner_drop(struct planner *p, const char *why, const char *type);
 /* The partial datasets for finalize: the summary's, then the dropped
  * objects' types. Complete once planner_next gave 0. */
 size_t planner_partial_count(const struct planner *p);

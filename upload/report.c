@@ -161,7 +161,7 @@ int report_outcome(const struct report *r, const struct planner *pl, const struc
                        (unsigned long long)j->uploaded[0], (unsigned long long)j->uploaded[1]);
     }
     notes(pl, j, &t);
-    log_summary(f.p, "%s", t.p ? t.p : "");
+    log_summary(f.p, "%s", t.p);
     buf_free(&f);
     buf_free(&t);
     return status;

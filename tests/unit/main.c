@@ -26,6 +26,47 @@
 #include <unistd.h>
 
 #define TESTS(X)                                                                                   \
+    /* settle (upload) */                                                                          \
+    X(test_settle_a_batch_joins_when_nothing_else_is_unknown)                                      \
+    X(test_settle_an_equal_count_may_not_join)                                                     \
+    X(test_settle_a_count_equal_to_a_sum_of_others_may_not_join)                                   \
+    X(test_settle_powers_of_two_always_keep_distinct_sums)                                         \
+    X(test_settle_every_join_it_allows_leaves_one_subset_per_sum)                                  \
+    X(test_settle_huge_batches_are_not_held_to_the_rule)                                           \
+    X(test_settle_none_arrived_when_the_counter_shows_no_excess)                                   \
+    X(test_settle_all_arrived_when_the_excess_is_their_total)                                      \
+    X(test_settle_names_exactly_the_batches_that_make_the_excess)                                  \
+    X(test_settle_an_excess_no_subset_makes_leaves_all_in_doubt)                                   \
+    X(test_settle_an_excess_two_subsets_make_leaves_all_in_doubt)                                  \
+    X(test_settle_a_counter_below_the_acknowledged_leaves_all_in_doubt_and_nothing_twice)          \
+    X(test_settle_an_excess_beyond_every_batch_leaves_all_in_doubt)                                \
+    X(test_settle_more_doubts_than_can_be_searched_are_all_sent_again)                             \
+    X(test_settle_nothing_in_doubt_settles_to_nothing)                                             \
+    X(test_settle_counts_kept_distinct_by_the_rule_always_decide)                                  \
+    /* graphobj */                                                                                 \
+    X(test_graphobj_accepts_an_entity_and_reads_its_key_and_type)                                  \
+    X(test_graphobj_accepts_an_entity_class_list_but_not_a_relationship_one)                       \
+    X(test_graphobj_refuses_a_missing_or_empty_key_type_or_class)                                  \
+    X(test_graphobj_refuses_nested_and_mixed_property_values)                                      \
+    X(test_graphobj_refuses_reserved_names_and_repeated_system_members)                            \
+    X(test_graphobj_checks_raw_data_entries)                                                       \
+    X(test_graphobj_a_relationship_needs_exactly_one_way_to_its_ends)                              \
+    X(test_graphobj_checks_a_mapped_relationship)                                                  \
+    X(test_graphobj_refuses_what_is_not_one_json_object)                                           \
+    X(test_graphobj_a_refused_object_can_still_be_named)                                           \
+    X(test_graphobj_decodes_and_displays_escaped_keys_safely)                                      \
+    X(test_graphobj_knows_the_data_model_relationship_classes)                                     \
+    /* batch (upload) */                                                                           \
+    X(test_batch_minify_drops_whitespace_outside_strings_only)                                     \
+    X(test_batch_minify_ends_a_string_after_an_even_run_of_backslashes)                            \
+    X(test_batch_minify_appends_to_what_the_buffer_holds)                                          \
+    X(test_batch_strip_raw_data_removes_that_member_only)                                          \
+    X(test_batch_body_is_the_wrapped_objects_and_counts_its_bytes)                                 \
+    X(test_batch_compressed_on_the_deflater_thread_is_the_same_json)                               \
+    X(test_batch_split_halves_a_batch_by_object_count)                                             \
+    X(test_batch_split_refuses_a_lone_object)                                                      \
+    X(test_batch_strip_lone_rebuilds_the_object_without_its_raw_data)                              \
+    X(test_batch_strip_lone_of_an_object_without_raw_data_gives_nothing)                           \
     /* buf */                                                                                      \
     X(test_buf_append_grows_and_stays_nul_terminated)                                              \
     X(test_buf_holds_embedded_nul_bytes)                                                           \

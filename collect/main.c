@@ -25,16 +25,9 @@ static struct {
     long concurrency, timeout, retries, max_retry_wait;
 } a = {.concurrency = 16, .timeout = 30, .retries = 8, .max_retry_wait = 120};
 
-static int set_org(char *v, struct err *e)
-{
-    (void)e;
-    a.org = v[0] == '@' ? v + 1 : v;
-    return 0;
-}
-
 static const struct cli_opt opts[] = {
-    CLI_FN("org", "ORG", set_org,
-           "the npm organization (scope) to collect; a leading @ is ignored"),
+    CLI_STR("org", "ORG", &a.org,
+            "the npm organization (scope) to collect; a leading @ is ignored"),
     CLI_STR("out", "DIR|-", &a.out,
             "dump directory (must be new or empty), or - for one gzip NDJSON stream on stdout",
             .def = "npm-dump-ORG"),
@@ -62,11 +55,13 @@ static int check(struct err *e)
 {
     if (!a.org)
         return err_set(e, ERR_USAGE, "--org ORG is required (see --help)");
+    a.org += a.org[0] == '@';
     size_t n = strlen(a.org);
-    bool ok = n > 0 && n <= 214;
-    for (size_t i = 0; ok && i < n; i++)
-        ok = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.", a.org[i]);
-    return ok ? 0 : err_set(e, ERR_USAGE, "'%s' is not an npm organization name", a.org);
+    if (n == 0 || n > 214 ||
+        strspn(a.org, "abcdefghijklmnopqrstuvwxyz"
+                      "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != n)
+        return err_set(e, ERR_USAGE, "'%s' is not an npm organization name", a.org);
+    return 0;
 }
 
 static int report(const struct crawl_summary *s, int rc, const struct err *e)

@@ -65,21 +65,22 @@ int cli_parse_long(const char *flag, const char *s, long min, long max, long *ou
 
 /* ---- the option table ---------------------------------------------------- */
 
-/* getopt_long's value for the program's option i, and for the shared ones. */
+/* getopt_long's values: OPT_BASE + i for the program's option i,
+ * OPT_COMMON + i for the shared option i. */
 #define OPT_BASE 1000
-enum { OPT_QUIET = 900, OPT_VERBOSE, OPT_LOG_FORMAT, OPT_HELP, OPT_VERSION };
+#define OPT_COMMON 900
+enum { C_QUIET, C_VERBOSE, C_LOG_FORMAT, C_HELP, C_VERSION, C_COUNT };
 
-/* The shared options, for --help (cli_parse handles them). */
-static const struct cli_opt common_opts[] = {
-    {.name = "quiet", .help = "warnings only (and the summary at the end)"},
-    {.name = "verbose", .help = "debug detail as well"},
-    {.name = "log-format",
-     .arg = "text|json",
-     .help = "messages on stderr as text or as JSON lines",
-     .def = "text"},
-    {.name = "help", .help = "print this text and exit"},
-    {.name = "version", .help = "print the version and exit"},
-    {0},
+/* The options every program has (apply_common does what they say). */
+static const struct cli_opt common_opts[C_COUNT + 1] = {
+    [C_QUIET] = {.name = "quiet", .help = "warnings only (and the summary at the end)"},
+    [C_VERBOSE] = {.name = "verbose", .help = "debug detail as well"},
+    [C_LOG_FORMAT] = {.name = "log-format",
+                      .arg = "text|json",
+                      .help = "messages on stderr as text or as JSON lines",
+                      .def = "text"},
+    [C_HELP] = {.name = "help", .help = "print this text and exit"},
+    [C_VERSION] = {.name = "version", .help = "print the version and exit"},
 };
 
 static size_t count(const struct cli_opt *o)
@@ -94,7 +95,7 @@ static size_t count(const struct cli_opt *o)
 static struct option *getopt_table(const struct cli_program *p, char **shorts)
 {
     size_t n = count(p->opts), k = 0;
-    struct option *t = xcalloc(2 * n + 6, sizeof *t);
+    struct option *t = xcalloc(2 * n + C_COUNT + 1, sizeof *t);
     struct buf s = BUF_INIT;
     buf_putc(&s, ':'); /* ':' for a missing value, '?' for an unknown option */
     for (size_t i = 0; i < n; i++) {
@@ -108,11 +109,11 @@ static struct option *getopt_table(const struct cli_program *p, char **shorts)
         if (o->short_name)
             buf_printf(&s, "%c%s", o->short_name, o->arg ? ":" : "");
     }
-    t[k++] = (struct option){"quiet", no_argument, NULL, OPT_QUIET};
-    t[k++] = (struct option){"verbose", no_argument, NULL, OPT_VERBOSE};
-    t[k++] = (struct option){"log-format", required_argument, NULL, OPT_LOG_FORMAT};
-    t[k++] = (struct option){"help", no_argument, NULL, OPT_HELP};
-    t[k++] = (struct option){"version", no_argument, NULL, OPT_VERSION};
+    for (int i = 0; i < C_COUNT; i++) {
+        const struct cli_opt *o = &common_opts[i];
+        t[k++] = (struct option){o->name, o->arg ? required_argument : no_argument, NULL,
+                                 OPT_COMMON + i};
+    }
     *shorts = buf_detach(&s);
     return t;
 }
@@ -150,32 +151,32 @@ static int apply_common(const struct cli_program *p, int opt, char **argv, struc
                         struct err *e)
 {
     char name[80];
-    switch (opt) {
-    case OPT_QUIET:
+    switch (opt - OPT_COMMON) {
+    case C_QUIET:
         c->quiet = true;
         c->log_level = LOG_WARN;
         return 1;
-    case OPT_VERBOSE:
+    case C_VERBOSE:
         c->quiet = false;
         c->log_level = LOG_DEBUG;
         return 1;
-    case OPT_LOG_FORMAT:
+    case C_LOG_FORMAT:
         if (log_parse_format(optarg, &c->log_format) < 0)
             return err_set(e, ERR_USAGE, "--log-format expects 'text' or 'json', not '%s'", optarg);
         return 1;
-    case OPT_HELP: {
+    case C_HELP: {
         struct buf u = BUF_INIT;
         cli_usage(p, &u);
         fputs(u.p, stdout);
         buf_free(&u);
         return 0;
     }
-    case OPT_VERSION: printf("%s %s\n", p->name, J1NPM_VERSION); return 0;
-    case ':':
-        typed_option(argv, name, sizeof name);
-        return err_set(e, ERR_USAGE, "%s needs a value (see --help)", name);
+    case C_VERSION: printf("%s %s\n", p->name, J1NPM_VERSION); return 0;
     default:
+        /* getopt's own complaints: ':' a missing value, '?' an unknown option */
         typed_option(argv, name, sizeof name);
+        if (opt == ':')
+            return err_set(e, ERR_USAGE, "%s needs a value (see --help)", name);
         return err_set(e, ERR_USAGE, "unknown option '%s' (see --help)", name);
     }
 }

@@ -298,7 +298,8 @@ int cli_main(const struct cli_program *p, int argc, char **argv)
     log_setup(p->name, c.log_format, c.log_level);
     int status = p->run(&c, &e);
     if (status == CLI_INTERRUPTED) {
-        log_error("interrupted: %s", p->interrupted);
+        log_error("interrupted%s%s", p->interrupted ? ": " : "",
+                  p->interrupted ? p->interrupted : "");
         status = cli_interrupt_status();
     } else if (status < 0) {
         log_error("%s", e.msg);

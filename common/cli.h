@@ -120,7 +120,7 @@ struct cli_program {
     /* The program's work, with logging set up: an exit status, CLI_FAILED
      * or CLI_INTERRUPTED. */
     int (*run)(const struct cli_common *c, struct err *e);
-    const char *interrupted; /* what an interrupted run leaves behind */
+    const char *interrupted; /* what an interrupted run leaves behind (or NULL) */
 };
 
 /* The whole of main(): returns the exit status. */

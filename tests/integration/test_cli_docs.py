@@ -18,12 +18,11 @@ the flags it is about (`--in DIR` / `--in -`: one flag, two rows).
 """
 import os
 import re
-import subprocess
 import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import ROOT, program  # noqa: E402
+from harness import ROOT, Case  # noqa: E402
 
 PROGRAMS = ("collect", "transform", "upload")
 SHARED_SECTION = "Options of all three programs"
@@ -70,12 +69,10 @@ def synopsis(section):
     return m.group(1) if m else None
 
 
-def help_options(name):
-    """{flag: default or None} from `j1-npm-<name> --help`: option lines start
-    with "  -", the names end at two spaces, the description runs on over
-    the lines indented below it."""
-    out = subprocess.run([program(name), "--help"], stdout=subprocess.PIPE, check=True,
-                         timeout=30).stdout.decode()
+def help_options(out):
+    """{flag: default or None} from a --help text: option lines start with
+    "  -", the names end at two spaces, the description runs on over the
+    lines indented below it."""
     entries = []  # [names, description]
     current = None
     for line in out.splitlines():
@@ -95,11 +92,16 @@ def help_options(name):
     return opts
 
 
-class ReadmeFlagTablesMatchHelp(unittest.TestCase):
+class ReadmeFlagTablesMatchHelp(Case):
     @classmethod
     def setUpClass(cls):
         cls.sections = readme_sections()
         cls.shared = flag_table(cls.sections.get(SHARED_SECTION, ""))
+
+    def help_options(self, name):
+        res = self.run_prog(name, "--help")
+        self.assertEqual(res.rc, 0, "j1-npm-%s --help: %r" % (name, res))
+        return help_options(res.out.decode())
 
     def program_docs(self, name):
         section = self.sections.get("j1-npm-" + name)
@@ -116,7 +118,7 @@ class ReadmeFlagTablesMatchHelp(unittest.TestCase):
             with self.subTest(program=name):
                 table, _ = self.program_docs(name)
                 documented = set().union(*(f for f, _ in table + self.shared))
-                shown = set(help_options(name))
+                shown = set(self.help_options(name))
                 self.assertEqual(
                     sorted(shown - documented), [],
                     "j1-npm-%s --help shows flags README's tables do not list" % name)
@@ -128,7 +130,7 @@ class ReadmeFlagTablesMatchHelp(unittest.TestCase):
         for name in PROGRAMS:
             with self.subTest(program=name):
                 table, syn = self.program_docs(name)
-                shown = set(help_options(name))
+                shown = set(self.help_options(name))
                 self.assertEqual(sorted(flags(syn) - shown), [],
                                  "README's j1-npm-%s synopsis names flags --help does not "
                                  "show" % name)
@@ -140,7 +142,7 @@ class ReadmeFlagTablesMatchHelp(unittest.TestCase):
         for name in PROGRAMS:
             with self.subTest(program=name):
                 table, _ = self.program_docs(name)
-                for flag, default in help_options(name).items():
+                for flag, default in self.help_options(name).items():
                     if default is None:
                         continue
                     cells_of_flag = [d for f, d in table + self.shared if flag in f]

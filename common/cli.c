@@ -9,6 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alloc.h"
+#include "exitcode.h"
+
 volatile sig_atomic_t cli_interrupted;
 static volatile sig_atomic_t last_signal;
 
@@ -60,6 +63,61 @@ int cli_parse_long(const char *flag, const char *s, long min, long max, long *ou
     return 0;
 }
 
+/* ---- the option table ---------------------------------------------------- */
+
+/* getopt_long's values: OPT_BASE + i for the program's option i,
+ * OPT_COMMON + i for the shared option i. */
+#define OPT_BASE 1000
+#define OPT_COMMON 900
+enum { C_QUIET, C_VERBOSE, C_LOG_FORMAT, C_HELP, C_VERSION, C_COUNT };
+
+/* The options every program has (apply_common does what they say). */
+static const struct cli_opt common_opts[C_COUNT + 1] = {
+    [C_QUIET] = {.name = "quiet", .help = "warnings only (and the summary at the end)"},
+    [C_VERBOSE] = {.name = "verbose", .help = "debug detail as well"},
+    [C_LOG_FORMAT] = {.name = "log-format",
+                      .arg = "text|json",
+                      .help = "messages on stderr as text or as JSON lines",
+                      .def = "text"},
+    [C_HELP] = {.name = "help", .help = "print this text and exit"},
+    [C_VERSION] = {.name = "version", .help = "print the version and exit"},
+};
+
+static size_t count(const struct cli_opt *o)
+{
+    size_t n = 0;
+    while (o[n].name)
+        n++;
+    return n;
+}
+
+/* The getopt_long table and short option string for p; free both. */
+static struct option *getopt_table(const struct cli_program *p, char **shorts)
+{
+    size_t n = count(p->opts), k = 0;
+    struct option *t = xcalloc(2 * n + C_COUNT + 1, sizeof *t);
+    struct buf s = BUF_INIT;
+    buf_putc(&s, ':'); /* ':' for a missing value, '?' for an unknown option */
+    for (size_t i = 0; i < n; i++) {
+        const struct cli_opt *o = &p->opts[i];
+        int has = o->arg ? required_argument : no_argument;
+        /* The alias gets the same value: getopt then takes an abbreviation
+         * of both ("--integration") as one option, not an ambiguous one. */
+        t[k++] = (struct option){o->name, has, NULL, OPT_BASE + (int)i};
+        if (o->alias)
+            t[k++] = (struct option){o->alias, has, NULL, OPT_BASE + (int)i};
+        if (o->short_name)
+            buf_printf(&s, "%c%s", o->short_name, o->arg ? ":" : "");
+    }
+    for (int i = 0; i < C_COUNT; i++) {
+        const struct cli_opt *o = &common_opts[i];
+        t[k++] = (struct option){o->name, o->arg ? required_argument : no_argument, NULL,
+                                 OPT_COMMON + i};
+    }
+    *shorts = buf_detach(&s);
+    return t;
+}
+
 /* The option getopt just looked at, as typed, without any "=value". */
 static void typed_option(char **argv, char *out, size_t n)
 {
@@ -70,35 +128,183 @@ static void typed_option(char **argv, char *out, size_t n)
     snprintf(out, n, "%.*s", (int)l, arg);
 }
 
-enum cli_verdict cli_getopt_common(int opt, char **argv, const char *program, const char *usage,
-                                   struct cli_common *c, struct err *e)
+static int apply(const struct cli_opt *o, char *value, struct err *e)
+{
+    char flag[80];
+    snprintf(flag, sizeof flag, "--%s", o->name);
+    if (o->secret)
+        return err_set(e, ERR_USAGE, "%s is not accepted: other users can read command lines. %s",
+                       flag, o->secret);
+    if (o->str)
+        *o->str = value;
+    else if (o->set)
+        *o->set = true;
+    else if (o->num)
+        return cli_parse_long(flag, value, o->min, o->max, o->num, e);
+    else if (o->fn)
+        return o->fn(value, e);
+    return 0;
+}
+
+/* 1 handled, 0 done (help or version printed), -1 error. */
+static int apply_common(const struct cli_program *p, int opt, char **argv, struct cli_common *c,
+                        struct err *e)
 {
     char name[80];
-    switch (opt) {
-    case CLI_OPT_QUIET:
+    switch (opt - OPT_COMMON) {
+    case C_QUIET:
         c->quiet = true;
         c->log_level = LOG_WARN;
-        return CLI_HANDLED;
-    case CLI_OPT_VERBOSE:
+        return 1;
+    case C_VERBOSE:
         c->quiet = false;
         c->log_level = LOG_DEBUG;
-        return CLI_HANDLED;
-    case CLI_OPT_LOG_FORMAT:
-        if (log_parse_format(optarg, &c->log_format) < 0) {
-            err_set(e, ERR_USAGE, "--log-format expects 'text' or 'json', not '%s'", optarg);
-            return CLI_ERROR;
-        }
-        return CLI_HANDLED;
-    case CLI_OPT_HELP: fputs(usage, stdout); return CLI_EXIT;
-    case CLI_OPT_VERSION: printf("%s %s\n", program, J1NPM_VERSION); return CLI_EXIT;
-    case ':':
-        typed_option(argv, name, sizeof name);
-        err_set(e, ERR_USAGE, "%s needs a value (see --help)", name);
-        return CLI_ERROR;
-    case '?':
-        typed_option(argv, name, sizeof name);
-        err_set(e, ERR_USAGE, "unknown option '%s' (see --help)", name);
-        return CLI_ERROR;
-    default: return CLI_NOT_MINE;
+        return 1;
+    case C_LOG_FORMAT:
+        if (log_parse_format(optarg, &c->log_format) < 0)
+            return err_set(e, ERR_USAGE, "--log-format expects 'text' or 'json', not '%s'", optarg);
+        return 1;
+    case C_HELP: {
+        struct buf u = BUF_INIT;
+        cli_usage(p, &u);
+        fputs(u.p, stdout);
+        buf_free(&u);
+        return 0;
     }
+    case C_VERSION: printf("%s %s\n", p->name, J1NPM_VERSION); return 0;
+    default:
+        /* getopt's own complaints: ':' a missing value, '?' an unknown option */
+        typed_option(argv, name, sizeof name);
+        if (opt == ':')
+            return err_set(e, ERR_USAGE, "%s needs a value (see --help)", name);
+        return err_set(e, ERR_USAGE, "unknown option '%s' (see --help)", name);
+    }
+}
+
+static const struct cli_opt *find(const struct cli_program *p, int opt)
+{
+    size_t n = count(p->opts);
+    if (opt >= OPT_BASE && (size_t)(opt - OPT_BASE) < n)
+        return &p->opts[opt - OPT_BASE];
+    for (size_t i = 0; opt > 0 && opt < 128 && i < n; i++)
+        if (p->opts[i].short_name == opt)
+            return &p->opts[i];
+    return NULL;
+}
+
+int cli_parse(const struct cli_program *p, int argc, char **argv, struct cli_common *c,
+              struct err *e)
+{
+    char *shorts;
+    struct option *table = getopt_table(p, &shorts);
+    int rc = 1, opt;
+    c->log_format = LOG_TEXT;
+    c->log_level = LOG_INFO;
+    c->quiet = false;
+    opterr = 0;
+    optind = 0; /* glibc: start afresh (a test parses more than once) */
+    while (rc == 1 && (opt = getopt_long(argc, argv, shorts, table, NULL)) != -1) {
+        const struct cli_opt *o = find(p, opt);
+        if (o)
+            rc = apply(o, optarg, e) < 0 ? -1 : 1;
+        else
+            rc = apply_common(p, opt, argv, c, e);
+    }
+    if (rc == 1 && optind < argc)
+        rc = err_set(e, ERR_USAGE, "unexpected argument '%s' (see --help)", argv[optind]);
+    if (rc == 1 && p->check && p->check(e) < 0)
+        rc = -1;
+    free(table);
+    free(shorts);
+    return rc;
+}
+
+/* ---- --help -------------------------------------------------------------- */
+
+#define HELP_COL 26   /* where the descriptions start */
+#define HELP_WIDTH 79 /* where they wrap */
+
+/* words, wrapped from column `at` (where the line already is) to HELP_WIDTH,
+ * continuation lines indented to HELP_COL. */
+static void wrap(struct buf *out, const char *words, size_t at)
+{
+    const char *p = words;
+    while (*p) {
+        size_t n = strcspn(p, " ");
+        if (at > HELP_COL && at + 1 + n > HELP_WIDTH) {
+            buf_printf(out, "\n%*s", HELP_COL, "");
+            at = HELP_COL;
+        } else if (at > HELP_COL) {
+            buf_putc(out, ' ');
+            at++;
+        }
+        buf_append(out, p, n);
+        at += n;
+        p += n;
+        p += strspn(p, " ");
+    }
+    buf_putc(out, '\n');
+}
+
+static void usage_lines(const struct cli_opt *opts, struct buf *out)
+{
+    for (const struct cli_opt *o = opts; o->name; o++) {
+        if (!o->help)
+            continue;
+        size_t start = out->len;
+        buf_puts(out, "  ");
+        if (o->short_name)
+            buf_printf(out, "-%c, ", o->short_name);
+        buf_printf(out, "--%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+        if (o->alias)
+            buf_printf(out, ", --%s%s%s", o->alias, o->arg ? " " : "", o->arg ? o->arg : "");
+        size_t at = out->len - start;
+        if (at + 2 > HELP_COL) { /* a long name: the description goes below */
+            buf_putc(out, '\n');
+            at = 0;
+        }
+        buf_printf(out, "%*s", (int)(HELP_COL - at), "");
+        struct buf text = BUF_INIT;
+        buf_puts(&text, o->help);
+        if (o->def)
+            buf_printf(&text, " (default %s)", o->def);
+        wrap(out, text.p, HELP_COL);
+        buf_free(&text);
+    }
+}
+
+void cli_usage(const struct cli_program *p, struct buf *out)
+{
+    buf_printf(out, "usage: %s %s\n\n%s\n", p->name, p->synopsis, p->about);
+    usage_lines(p->opts, out);
+    usage_lines(common_opts, out);
+    buf_printf(out, "\n%s", p->exit_status);
+}
+
+/* ---- the driver ---------------------------------------------------------- */
+
+int cli_main(const struct cli_program *p, int argc, char **argv)
+{
+    struct cli_common c;
+    struct err e = {0};
+    cli_setup();
+    log_setup(p->name, LOG_TEXT, LOG_INFO);
+    int pr = cli_parse(p, argc, argv, &c, &e);
+    if (pr <= 0) {
+        if (pr < 0)
+            log_error("%s", e.msg);
+        return pr < 0 ? exit_code_for(e.cls) : EXIT_OK;
+    }
+    log_setup(p->name, c.log_format, c.log_level);
+    int status = p->run(&c, &e);
+    if (status == CLI_INTERRUPTED) {
+        log_error("interrupted%s%s", p->interrupted ? ": " : "",
+                  p->interrupted ? p->interrupted : "");
+        status = cli_interrupt_status();
+    } else if (status < 0) {
+        log_error("%s", e.msg);
+        status = exit_code_for(e.cls == ERR_NONE ? ERR_FAIL : e.cls);
+    }
+    log_clear_redactions();
+    return status;
 }

@@ -9,75 +9,56 @@
 #include "exitcode.h"
 #include "json.h"
 #include "log.h"
+#include "summary.h"
 
-/* The summary's JSON members ("summary": {...}) for --log-format json. */
-static void fields(const struct report *r, const struct planner *pl, struct buf *out)
+/* The summary's figures for --log-format json (summary.h). */
+static void fields(const struct report *r, const struct planner *pl, struct summary *sum)
 {
     const struct plan_stats *ps = planner_stats(pl);
     const struct check_stats *cs = planner_check_stats(pl);
     const struct job_result *j = &r->job;
-    struct buf tmp = BUF_INIT;
-    struct jw w;
-    jw_init(&w, &tmp);
-    jw_obj(&w);
-    jw_key(&w, "summary");
-    jw_obj(&w);
-    jw_kstr(&w, "in", r->in);
-    jw_kbool(&w, "dryRun", r->dry_run);
-    jw_kbool(&w, "ok", r->rc == 0);
+    struct jw *w = summary_begin(sum);
+    jw_kstr(w, "in", r->in);
+    jw_kbool(w, "dryRun", r->dry_run);
+    jw_kbool(w, "ok", r->rc == 0);
     if (!r->dry_run) {
-        jw_key(&w, "job");
-        if (j->created)
-            jw_str(&w, j->id);
-        else
-            jw_null(&w);
-        jw_kstr(&w, "status", j->status[0] ? j->status : NULL);
-        jw_kbool(&w, "finalized", j->finalized);
-        jw_kbool(&w, "aborted", j->aborted);
-        jw_kint(&w, "entitiesSent", (long long)j->sent[GOBJ_ENTITY]);
-        jw_kint(&w, "relationshipsSent", (long long)j->sent[GOBJ_RELATIONSHIP]);
+        jw_kstr(w, "job", j->created ? j->id : NULL);
+        jw_kstr(w, "status", j->status[0] ? j->status : NULL);
+        jw_kbool(w, "finalized", j->finalized);
+        jw_kbool(w, "aborted", j->aborted);
+        summary_count(w, "entitiesSent", j->sent[GOBJ_ENTITY]);
+        summary_count(w, "relationshipsSent", j->sent[GOBJ_RELATIONSHIP]);
         if (j->have_counters) {
-            jw_kint(&w, "numEntitiesUploaded", (long long)j->uploaded[GOBJ_ENTITY]);
-            jw_kint(&w, "numRelationshipsUploaded", (long long)j->uploaded[GOBJ_RELATIONSHIP]);
+            summary_count(w, "numEntitiesUploaded", j->uploaded[GOBJ_ENTITY]);
+            summary_count(w, "numRelationshipsUploaded", j->uploaded[GOBJ_RELATIONSHIP]);
         }
-        jw_kint(&w, "requests", (long long)j->requests);
-        jw_kint(&w, "retries", (long long)j->retries);
-        jw_kint(&w, "splits", (long long)j->splits);
-        jw_kint(&w, "lostAnswers", (long long)j->doubts);
-        jw_kint(&w, "resent", (long long)j->resent);
-        jw_kint(&w, "mayHaveArrivedTwice", (long long)j->maybe_twice);
+        summary_count(w, "requests", j->requests);
+        summary_count(w, "retries", j->retries);
+        summary_count(w, "splits", j->splits);
+        summary_count(w, "lostAnswers", j->doubts);
+        summary_count(w, "resent", j->resent);
+        summary_count(w, "mayHaveArrivedTwice", j->maybe_twice);
     }
-    jw_kint(&w, "entities", (long long)ps->objects[GOBJ_ENTITY]);
-    jw_kint(&w, "relationships", (long long)ps->objects[GOBJ_RELATIONSHIP]);
-    uint64_t batches = ps->batches[0] + ps->batches[1];
-    uint64_t stripped = ps->stripped + j->stripped_413;
-    jw_kint(&w, "batches", (long long)batches);
-    jw_kint(&w, "jsonBytes", (long long)ps->json_bytes);
-    jw_kint(&w, "gzipBytes", (long long)ps->gz_bytes);
-    jw_kint(&w, "inputBytes", (long long)r->bytes_in);
-    jw_kint(&w, "notSent", (long long)ps->dropped);
-    jw_kint(&w, "tooLarge", (long long)ps->too_large);
-    jw_kint(&w, "rawDataStripped", (long long)stripped);
-    jw_kint(&w, "invalid", (long long)cs->invalid);
-    jw_kint(&w, "duplicateKeys", (long long)cs->duplicates);
-    jw_kint(&w, "danglingRelationships", (long long)cs->dangling);
-    jw_kint(&w, "unknownRelationshipClasses", (long long)cs->unknown_class);
-    jw_key(&w, "partialDatasets");
-    jw_arr(&w);
+    summary_count(w, "entities", ps->objects[GOBJ_ENTITY]);
+    summary_count(w, "relationships", ps->objects[GOBJ_RELATIONSHIP]);
+    summary_count(w, "batches", ps->batches[0] + ps->batches[1]);
+    summary_count(w, "jsonBytes", ps->json_bytes);
+    summary_count(w, "gzipBytes", ps->gz_bytes);
+    summary_count(w, "inputBytes", r->bytes_in);
+    summary_count(w, "notSent", ps->dropped);
+    summary_count(w, "tooLarge", ps->too_large);
+    summary_count(w, "rawDataStripped", ps->stripped + j->stripped_413);
+    summary_count(w, "invalid", cs->invalid);
+    summary_count(w, "duplicateKeys", cs->duplicates);
+    summary_count(w, "danglingRelationships", cs->dangling);
+    summary_count(w, "unknownRelationshipClasses", cs->unknown_class);
+    jw_key(w, "partialDatasets");
+    jw_arr(w);
     for (size_t i = 0; i < planner_partial_count(pl); i++)
-        jw_str(&w, planner_partial_type(pl, i));
-    jw_arr_end(&w);
-    if (!r->dry_run) {
-        char secs[32];
-        snprintf(secs, sizeof secs, "%.3f", (double)j->wall_ms / 1000.0);
-        jw_key(&w, "seconds");
-        jw_raw(&w, secs, strlen(secs));
-    }
-    jw_obj_end(&w);
-    jw_obj_end(&w);
-    if (!w.err && tmp.len > 2)
-        buf_append(out, tmp.p + 1, tmp.len - 2);
-    buf_free(&tmp);
+        jw_str(w, planner_partial_type(pl, i));
+    jw_arr_end(w);
+    if (!r->dry_run)
+        summary_seconds(w, "seconds", (double)j->wall_ms / 1000.0);
 }
 
 static void notes(const struct planner *pl, const struct job_result *j, struct buf *t)
@@ -124,8 +105,9 @@ int report_outcome(const struct report *r, const struct planner *pl, const struc
         status = ps->dropped ? EXIT_PARTIAL : EXIT_OK;
     }
 
-    struct buf f = BUF_INIT, t = BUF_INIT;
-    fields(r, pl, &f);
+    struct summary sum;
+    struct buf t = BUF_INIT;
+    fields(r, pl, &sum);
     if (r->dry_run) {
         buf_printf(&t,
                    "dry run of %s: %llu entities and %llu relationships would go in %llu "
@@ -161,8 +143,8 @@ int report_outcome(const struct report *r, const struct planner *pl, const struc
                        (unsigned long long)j->uploaded[0], (unsigned long long)j->uploaded[1]);
     }
     notes(pl, j, &t);
-    log_summary(f.p, "%s", t.p);
-    buf_free(&f);
+    log_summary(summary_members(&sum), "%s", t.p);
+    summary_free(&sum);
     buf_free(&t);
     return status;
 }

@@ -52,8 +52,7 @@ static FILE *temp_file(void)
 {
     const char *dir = getenv("TMPDIR");
     struct buf p = BUF_INIT;
-    if (buf_printf(&p, "%s/j1-npm-graph-XXXXXX", dir && *dir ? dir : "/tmp") < 0)
-        return NULL;
+    buf_printf(&p, "%s/j1-npm-graph-XXXXXX", dir && *dir ? dir : "/tmp");
     int fd = mkstemp(p.p);
     if (fd >= 0)
         unlink(p.p);
@@ -537,7 +536,7 @@ static int write_graph_files(struct graph *g, const char *root, struct err *e)
 {
     struct cursor c;
     struct buf dir = BUF_INIT, path = BUF_INIT, file = BUF_INIT, obj = BUF_INIT;
-    struct item it;
+    struct item it = {0}; /* read only when cursor_next filled it; the analyzer cannot tell */
     int rc = -1, seq = 0, r;
     size_t in_file = 0;
     uint32_t type = UINT32_MAX;

@@ -30,8 +30,8 @@ static bool local_part_ok(const char *s, size_t ll)
         if (c == '.') {
             if (i == 0 || i == ll - 1 || s[i - 1] == '.')
                 return false;
-        } else if (!isalnum(c) && !strchr(local_ok, c)) {
-            return false;
+        } else if (c == '\0' || (!isalnum(c) && !strchr(local_ok, c))) {
+            return false; /* a NUL first: strchr would find local_ok's own */
         }
     }
     return true;

@@ -76,6 +76,9 @@ TEST(test_npm_email_lengths_are_bounded)
     memcpy(addr + n, "abc", 3);
     T_CHECK_BOOL(true, npm_email_normalize(addr, n + 2, &out));
     T_CHECK_BOOL(false, npm_email_normalize(addr, n + 3, &out));
+    /* a NUL is no byte of an address (it would cut the address short when written) */
+    T_CHECK_BOOL(false, npm_email_normalize("a\0b@x.example", 13, &out));
+    T_CHECK_BOOL(false, npm_email_normalize("ab@x.exam\0ple", 14, &out));
     buf_free(&out);
 }
 

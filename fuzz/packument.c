@@ -4,7 +4,10 @@
  *
  * pkgdoc_scan accepts exactly the valid JSON objects; every span it hands
  * out lies inside the document and is valid JSON; a latest version it names
- * is one of the versions and has a non-empty, terminated name. Then the
+ * is one of the versions and has a non-empty, terminated name. The facts
+ * read from it (pkgfacts_read) name maintainers by valid names, unique,
+ * each with a valid email or none, and the trimmed copy for _rawData is
+ * valid JSON. Then the
  * document goes through the whole of transform as the body of a packuments
  * record in a small dump (pipeline.c): transform may refuse a malformed
  * field (with a message), and what it writes must be taken whole by
@@ -16,6 +19,7 @@
 #include "fuzz.h"
 #include "json.h"
 #include "pipeline.h"
+#include "transform/npmvalue.h"
 #include "transform/packument.h"
 
 static const char prefix[] =
@@ -38,6 +42,41 @@ static const char prefix[] =
 static const char suffix[] =
     "}\n{\"manifest\":{\"format\":\"j1-npm-dump/1\",\"org\":\"acme\","
     "\"registry\":\"https://registry.npmjs.org/\",\"complete\":true,\"stopped\":null}}\n";
+
+static void check_email(const char *s)
+{
+    struct buf b = BUF_INIT;
+    FUZZ_CHECK(npm_email_normalize(s, strlen(s), &b) && strcmp(b.p, s) == 0);
+    buf_free(&b);
+}
+
+/* The facts and the trimmed copy of a scanned document. */
+static void check_facts(const struct pkgdoc *d)
+{
+    struct pkgfacts f;
+    pkgfacts_init(&f);
+    pkgfacts_read(d, "fuzz", &f);
+    FUZZ_CHECK(f.maintainers.n == f.maintainer_email.n);
+    for (size_t i = 0; i < f.maintainers.n; i++) {
+        FUZZ_CHECK(npm_name_ok(f.maintainers.v[i], strlen(f.maintainers.v[i])));
+        for (size_t k = 0; k < i; k++)
+            FUZZ_CHECK(strcmp(f.maintainers.v[k], f.maintainers.v[i]) != 0);
+        if (f.maintainer_email.v[i][0])
+            check_email(f.maintainer_email.v[i]);
+    }
+    if (f.publisher_email.len)
+        check_email(f.publisher_email.p);
+    FUZZ_CHECK(f.keywords.n <= 100);
+    FUZZ_CHECK(f.malformed == (f.versions_bad || f.maintainers_bad || f.deprecated_bad));
+    pkgfacts_free(&f);
+
+    struct buf out = BUF_INIT;
+    struct jw w;
+    jw_init(&w, &out);
+    pkgdoc_write_trimmed(&w, d);
+    FUZZ_CHECK(!w.err && json_validate(out.p, out.len, NULL));
+    buf_free(&out);
+}
 
 static void check_span(const struct span *s, const char *p, size_t n)
 {
@@ -75,6 +114,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             FUZZ_CHECK(d.latest >= d.vers && d.latest < d.vers + d.nvers);
             FUZZ_CHECK(d.latest_name.len > 0 && d.latest_name.p[d.latest_name.len] == '\0');
         }
+        check_facts(&d);
     } else {
         FUZZ_CHECK(e.msg[0] != '\0');
     }

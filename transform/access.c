@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "strset.h"
 
 struct grant {
@@ -27,7 +28,7 @@ struct access_grants {
 
 struct access {
     struct list *users; /* by user id */
-    size_t nusers;
+    size_t nusers;      /* the capacity of users: every slot is initialized */
     struct strset pkgs; /* name -> struct access_grants */
 };
 
@@ -42,60 +43,40 @@ int perm_parse(const char *s)
 
 struct access *access_new(void)
 {
-    return calloc(1, sizeof(struct access));
+    return xcalloc(1, sizeof(struct access));
 }
 
 static struct access_grants *grants_of(struct strset *set, const char *name, size_t n)
 {
     struct strset_entry *en = NULL;
-    if (strset_add(set, name, n, &en) < 0)
-        return NULL;
+    strset_add(set, name, n, &en);
     if (!en->val)
-        en->val = calloc(1, sizeof(struct access_grants));
+        en->val = xcalloc(1, sizeof(struct access_grants));
     return en->val;
 }
 
-static int list_add(struct list *l, uint32_t team, uint32_t perm)
+static void list_add(struct list *l, uint32_t team, uint32_t perm)
 {
-    if (l->n == l->cap) {
-        size_t nc = l->cap ? l->cap * 2 : 4;
-        if (nc > SIZE_MAX / sizeof *l->v)
-            return -1;
-        struct grant *nv = realloc(l->v, nc * sizeof *nv);
-        if (!nv)
-            return -1;
-        l->v = nv;
-        l->cap = nc;
-    }
+    GROW(l->v, l->n + 1, l->cap);
     l->v[l->n].team = team;
     l->v[l->n].perm = perm;
     l->n++;
     l->sorted = false;
-    return 0;
 }
 
-int access_member(struct access *a, uint32_t team, uint32_t user)
+void access_member(struct access *a, uint32_t team, uint32_t user)
 {
     if (user >= a->nusers) {
-        size_t nn = a->nusers ? a->nusers : 64;
-        while (nn <= user)
-            nn *= 2;
-        if (nn > SIZE_MAX / sizeof *a->users)
-            return -1;
-        struct list *nu = realloc(a->users, nn * sizeof *nu);
-        if (!nu)
-            return -1;
-        memset(nu + a->nusers, 0, (nn - a->nusers) * sizeof *nu);
-        a->users = nu;
-        a->nusers = nn;
+        size_t old = a->nusers;
+        GROW(a->users, (size_t)user + 1, a->nusers);
+        memset(a->users + old, 0, (a->nusers - old) * sizeof *a->users);
     }
-    return list_add(&a->users[user], team, PERM_NONE);
+    list_add(&a->users[user], team, PERM_NONE);
 }
 
-int access_grant(struct access *a, uint32_t team, const char *pkg, size_t n, enum perm perm)
+void access_grant(struct access *a, uint32_t team, const char *pkg, size_t n, enum perm perm)
 {
-    struct access_grants *g = grants_of(&a->pkgs, pkg, n);
-    return g ? list_add(&g->l, team, perm) : -1;
+    list_add(&grants_of(&a->pkgs, pkg, n)->l, team, perm);
 }
 
 static int by_team(const void *x, const void *y)
@@ -114,7 +95,7 @@ static void sort_list(struct list *l)
 const struct access_grants *access_package(struct access *a, const char *pkg)
 {
     struct strset_entry *pe = strset_get(&a->pkgs, pkg, strlen(pkg));
-    struct access_grants *g = pe ? pe->val : NULL; /* NULL val: its allocation failed */
+    struct access_grants *g = pe ? pe->val : NULL;
     if (g)
         sort_list(&g->l);
     return g;
@@ -148,8 +129,7 @@ enum perm access_team_perm(struct access *a, const struct access_grants *grants,
 static void free_grants(void *v)
 {
     struct access_grants *g = v;
-    if (g)
-        free(g->l.v);
+    free(g->l.v);
     free(g);
 }
 

@@ -37,10 +37,10 @@ struct access_grants; /* the team grants on one package */
 
 struct access *access_new(void);
 /* Team `team` has user `user` as a member (both the caller's small integer
- * ids, dense from 0: users are held in an array by id). -1: OOM. */
-int access_member(struct access *a, uint32_t team, uint32_t user);
-/* Team `team` grants `perm` on package `pkg`. -1: OOM. */
-int access_grant(struct access *a, uint32_t team, const char *pkg, size_t n, enum perm perm);
+ * ids, dense from 0: users are held in an array by id). */
+void access_member(struct access *a, uint32_t team, uint32_t user);
+/* Team `team` grants `perm` on package `pkg`. */
+void access_grant(struct access *a, uint32_t team, const char *pkg, size_t n, enum perm perm);
 /* The grants on `pkg` (NULL if no team grants it): looked up once for a
  * whole collaborator list. */
 const struct access_grants *access_package(struct access *a, const char *pkg);

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "buf.h"
 #include "cli.h"
 #include "fsutil.h"
@@ -52,8 +53,7 @@ static FILE *temp_file(void)
 {
     const char *dir = getenv("TMPDIR");
     struct buf p = BUF_INIT;
-    if (buf_printf(&p, "%s/j1-npm-graph-XXXXXX", dir && *dir ? dir : "/tmp") < 0)
-        return NULL;
+    buf_printf(&p, "%s/j1-npm-graph-XXXXXX", dir && *dir ? dir : "/tmp");
     int fd = mkstemp(p.p);
     if (fd >= 0)
         unlink(p.p);
@@ -68,8 +68,9 @@ static FILE *temp_file(void)
 
 struct graph *graph_new(struct err *e)
 {
-    struct graph *g = calloc(1, sizeof *g);
-    if (!g || !(g->spool = temp_file())) {
+    struct graph *g = xcalloc(1, sizeof *g);
+    g->keys = (struct buf)BUF_INIT;
+    if (!(g->spool = temp_file())) {
         free(g);
         err_set(e, ERR_FAIL, "cannot create a temporary file: %s", strerror(errno));
         return NULL;
@@ -172,14 +173,7 @@ static int spill_run(struct graph *g, struct err *e)
         return 0;
     if (!g->runs && !(g->runs = temp_file()))
         return err_set(e, ERR_FAIL, "cannot create a temporary file: %s", strerror(errno));
-    if (g->nruns == g->caprun) {
-        size_t nc = g->caprun ? g->caprun * 2 : 16;
-        struct run *nr = realloc(g->rv, nc * sizeof *nr);
-        if (!nr)
-            return err_set(e, ERR_FAIL, "out of memory");
-        g->rv = nr;
-        g->caprun = nc;
-    }
+    GROW(g->rv, g->nruns + 1, g->caprun);
     sort_run(g);
     uint64_t start = g->runs_len;
     for (size_t i = 0; i < g->n; i++) {
@@ -205,22 +199,14 @@ int graph_add(struct graph *g, enum gtype t, const char *key, size_t klen, const
     if (g->n && (g->keys.len + klen + (g->n + 1) * sizeof *g->ix) > g->run_budget &&
         spill_run(g, e) < 0)
         return -1;
-    if (g->n == g->cap) {
-        size_t nc = g->cap ? g->cap * 2 : 1024;
-        struct ientry *nx = realloc(g->ix, nc * sizeof *nx);
-        if (!nx)
-            return err_set(e, ERR_FAIL, "out of memory");
-        g->ix = nx;
-        g->cap = nc;
-    }
+    GROW(g->ix, g->n + 1, g->cap);
     struct ientry *x = &g->ix[g->n];
     x->off = g->spool_len;
     x->len = (uint32_t)n;
     x->keyoff = (uint32_t)g->keys.len;
     x->klen = (uint32_t)klen;
     x->type = (uint32_t)t;
-    if (buf_append(&g->keys, key, klen) < 0)
-        return err_set(e, ERR_FAIL, "out of memory");
+    buf_append(&g->keys, key, klen);
     if (fwrite(json, 1, n, g->spool) != n)
         return err_set(e, ERR_FAIL, "cannot write a temporary file: %s", strerror(errno));
     g->spool_len += n;
@@ -285,12 +271,11 @@ static int rr_next(struct run_reader *r)
         if (rr_fill(r, 1) < 0)
             return -1;
         size_t take = r->have - r->at < left ? r->have - r->at : left;
-        if (buf_append(&r->key, r->buf + r->at, take) < 0)
-            return -1;
+        buf_append(&r->key, r->buf + r->at, take);
         r->at += take;
         left -= take;
     }
-    r->cur.key = r->key.p ? r->key.p : "";
+    r->cur.key = r->key.p;
     return 1;
 }
 
@@ -351,10 +336,8 @@ static int merge_open(struct cursor *c, struct graph *g, struct err *e)
     c->g = g;
     if (fflush(g->runs) != 0)
         return err_set(e, ERR_FAIL, "cannot write a temporary file: %s", strerror(errno));
-    c->rr = calloc(g->nruns, sizeof *c->rr);
-    c->heap = calloc(g->nruns, sizeof *c->heap);
-    if (!c->rr || !c->heap)
-        return err_set(e, ERR_FAIL, "out of memory");
+    c->rr = xcalloc(g->nruns, sizeof *c->rr);
+    c->heap = xcalloc(g->nruns, sizeof *c->heap);
     for (size_t i = 0; i < g->nruns; i++) {
         c->rr[i].fd = fileno(g->runs);
         c->rr[i].pos = g->rv[i].start;
@@ -404,8 +387,7 @@ static int cursor_next(struct cursor *c, struct item *it, struct err *e)
             size_t top = c->heap[0];
             *it = c->rr[top].cur;
             buf_reset(&c->cur);
-            if (buf_append(&c->cur, it->key, it->klen) < 0)
-                return err_set(e, ERR_FAIL, "out of memory");
+            buf_append(&c->cur, it->key, it->klen);
             it->key = c->cur.p;
             int r = rr_next(&c->rr[top]);
             if (r < 0)
@@ -421,8 +403,7 @@ static int cursor_next(struct cursor *c, struct item *it, struct err *e)
             continue;
         }
         buf_reset(&c->last);
-        if (buf_append(&c->last, it->key, it->klen) < 0)
-            return err_set(e, ERR_FAIL, "out of memory");
+        buf_append(&c->last, it->key, it->klen);
         c->last_type = it->type;
         c->have_last = true;
         return 1;
@@ -466,8 +447,7 @@ static int compact_runs(struct graph *g, struct err *e)
 static int read_obj(struct graph *g, const struct item *x, struct buf *b, struct err *e)
 {
     buf_reset(b);
-    if (buf_reserve(b, x->len) < 0)
-        return err_set(e, ERR_FAIL, "out of memory");
+    buf_reserve(b, x->len);
     ssize_t r = pread(fileno(g->spool), b->p, x->len, (off_t)x->off);
     if (r != (ssize_t)x->len)
         return err_set(e, ERR_FAIL, "cannot read back a temporary file");
@@ -557,7 +537,7 @@ static int write_graph_files(struct graph *g, const char *root, struct err *e)
 {
     struct cursor c;
     struct buf dir = BUF_INIT, path = BUF_INIT, file = BUF_INIT, obj = BUF_INIT;
-    struct item it;
+    struct item it = {0}; /* read only when cursor_next filled it; the analyzer cannot tell */
     int rc = -1, seq = 0, r;
     size_t in_file = 0;
     uint32_t type = UINT32_MAX;
@@ -573,10 +553,7 @@ static int write_graph_files(struct graph *g, const char *root, struct err *e)
         if (in_file && (r == 0 || switch_type || full)) {
             buf_reset(&path);
             buf_printf(&path, "%s/%s-%04d.json", dir.p, gtypes[type].type, ++seq);
-            if (buf_puts(&file, "\n]}\n") < 0) {
-                err_set(e, ERR_FAIL, "out of memory");
-                goto out;
-            }
+            buf_puts(&file, "\n]}\n");
             if (write_file(path.p, &file, e) < 0)
                 goto out;
             in_file = 0;
@@ -588,23 +565,19 @@ static int write_graph_files(struct graph *g, const char *root, struct err *e)
             type = it.type;
             seq = 0;
             buf_reset(&dir);
-            if (buf_printf(&dir, "%s/graph/%s/%s", root, gsteps[gtypes[type].step].id, kind) < 0 ||
-                mkdir_p(dir.p, 0700, e) < 0)
+            buf_printf(&dir, "%s/graph/%s/%s", root, gsteps[gtypes[type].step].id, kind);
+            if (mkdir_p(dir.p, 0700, e) < 0)
                 goto out;
         }
         if (in_file == 0) {
             buf_reset(&file);
             buf_printf(&file, "{\"%s\":[\n", kind);
-        } else if (buf_puts(&file, ",\n") < 0) {
-            err_set(e, ERR_FAIL, "out of memory");
-            goto out;
+        } else {
+            buf_puts(&file, ",\n");
         }
         if (read_obj(g, &it, &obj, e) < 0)
             goto out;
-        if (buf_append(&file, obj.p, obj.len) < 0) {
-            err_set(e, ERR_FAIL, "out of memory");
-            goto out;
-        }
+        buf_append(&file, obj.p, obj.len);
         in_file++;
     }
     rc = 0;
@@ -656,16 +629,14 @@ static int write_dir_at(struct graph *g, const char *out, const struct buf *summ
         return -1;
 
     /* Build beside the target, then swap. */
-    char *copy = strdup(out);
+    char *copy = xstrdup(out);
     struct buf tmp = BUF_INIT, old = BUF_INIT, p = BUF_INIT;
     int rc = -1;
-    if (!copy)
-        return err_set(e, ERR_FAIL, "out of memory");
     char *parent = dirname(copy);
     if (mkdir_p(parent, 0755, e) < 0)
         goto out;
     buf_printf(&tmp, "%s.tmp-XXXXXX", out);
-    if (!tmp.p || !mkdtemp(tmp.p)) {
+    if (!mkdtemp(tmp.p)) {
         err_set(e, ERR_FAIL, "cannot create a directory beside %s: %s", out, strerror(errno));
         goto out;
     }
@@ -682,7 +653,7 @@ static int write_dir_at(struct graph *g, const char *out, const struct buf *summ
         goto fail;
     if (exists) {
         buf_printf(&old, "%s.old-XXXXXX", out);
-        if (!old.p || !mkdtemp(old.p) || rmdir(old.p) < 0 || rename(out, old.p) < 0) {
+        if (!mkdtemp(old.p) || rmdir(old.p) < 0 || rename(out, old.p) < 0) {
             err_set(e, ERR_FAIL, "cannot move the old %s aside: %s", out, strerror(errno));
             goto fail;
         }
@@ -712,9 +683,7 @@ out:
  * inside it: drop trailing slashes first. */
 static int write_dir(struct graph *g, const char *out, const struct buf *summary, struct err *e)
 {
-    char *base = strdup(out);
-    if (!base)
-        return err_set(e, ERR_FAIL, "out of memory");
+    char *base = xstrdup(out);
     for (size_t n = strlen(base); n > 1 && base[n - 1] == '/'; n--)
         base[n - 1] = '\0';
     int rc = write_dir_at(g, base, summary, e);
@@ -763,7 +732,7 @@ int graph_write(struct graph *g, const char *out, unsigned partial, struct err *
     struct buf summary = BUF_INIT;
     if (summary_json(g, partial, &summary) < 0) {
         buf_free(&summary);
-        return err_set(e, ERR_FAIL, "out of memory");
+        return err_set(e, ERR_FAIL, "internal error: the summary is not valid JSON");
     }
     int rc = strcmp(out, "-") == 0 ? write_stream(g, &summary, e) : write_dir(g, out, &summary, e);
     buf_free(&summary);

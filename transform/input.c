@@ -53,7 +53,7 @@ static int read_manifest_doc(struct reader *rd, const char *text, size_t n, bool
         err_set(e, ERR_FAIL, "%s: not a JSON object", what);
         goto out;
     }
-    int f = jdoc_get(&d, 0, "format");
+    int f = jdoc_get(&d, 0, DM_FORMAT);
     if (f < 0 || !jdoc_streq(&d, f, DUMP_FORMAT)) {
         err_set(e, ERR_FAIL, "%s: not a j1-npm-collect dump manifest (format is not %s)", what,
                 DUMP_FORMAT);
@@ -61,41 +61,42 @@ static int read_manifest_doc(struct reader *rd, const char *text, size_t n, bool
     }
     struct input_info *info = rd->info;
     info->have_manifest = true;
-    int c = jdoc_get(&d, 0, "complete");
+    int c = jdoc_get(&d, 0, DM_COMPLETE);
     if (c < 0 || jdoc_bool(&d, c, &info->complete) < 0) {
-        err_set(e, ERR_FAIL, "%s: \"complete\" must be true or false", what);
+        err_set(e, ERR_FAIL, "%s: \"" DM_COMPLETE "\" must be true or false", what);
         goto out;
     }
-    int st = jdoc_get(&d, 0, "stopped");
+    int st = jdoc_get(&d, 0, DM_STOPPED);
     info->stopped = st >= 0 && !jdoc_is_null(&d, st);
-    int o = jdoc_get(&d, 0, "org");
+    int o = jdoc_get(&d, 0, DM_ORG);
     if (o >= 0 && jdoc_str(&d, o, &s) == 0)
         snprintf(info->org, sizeof info->org, "%s", s.p);
     buf_reset(&s);
-    int r = jdoc_get(&d, 0, "registry");
+    int r = jdoc_get(&d, 0, DM_REGISTRY);
     if (r >= 0 && jdoc_str(&d, r, &s) == 0)
         snprintf(info->registry, sizeof info->registry, "%s", s.p);
-    int counts = jdoc_get(&d, 0, "counts");
+    int counts = jdoc_get(&d, 0, DM_COUNTS);
     if (jdoc_is(&d, counts, JT_OBJECT)) {
         for (int k = jdoc_first(&d, counts); k > 0; k = jdoc_after_member(&d, counts, k)) {
             size_t kl;
             const char *kn = jdoc_raw(&d, k, &kl);
             int kind = dump_kind_from_name(kn, kl);
             long long v;
-            int fv = jdoc_get(&d, k + 1, "failed");
+            int fv = jdoc_get(&d, k + 1, DM_FAILED);
             if (kind >= 0 && fv >= 0 && jdoc_i64(&d, fv, &v) == 0 && v >= 0)
                 info->failed[kind] = (uint64_t)v;
         }
     }
     if (with_files) {
-        int files = jdoc_get(&d, 0, "files");
+        int files = jdoc_get(&d, 0, DM_FILES);
         if (!jdoc_is(&d, files, JT_ARRAY)) {
-            err_set(e, ERR_FAIL, "%s: \"files\" must be an array", what);
+            err_set(e, ERR_FAIL, "%s: \"" DM_FILES "\" must be an array", what);
             goto out;
         }
         for (int x = jdoc_first(&d, files); x > 0; x = jdoc_after_elem(&d, files, x)) {
-            int kk = jdoc_get(&d, x, "kind"), rr = jdoc_get(&d, x, "records"),
-                bb = jdoc_get(&d, x, "bytes"), hh = jdoc_get(&d, x, "sha256");
+            /* a file entry's "kind" is spelled as a record's */
+            int kk = jdoc_get(&d, x, DF_KIND), rr = jdoc_get(&d, x, DM_RECORDS),
+                bb = jdoc_get(&d, x, DM_BYTES), hh = jdoc_get(&d, x, DM_SHA256);
             size_t kl;
             const char *kn = jdoc_is(&d, kk, JT_STRING) ? jdoc_raw(&d, kk, &kl) : NULL;
             int kind = kn ? dump_kind_from_name(kn, kl) : -1;
@@ -103,7 +104,7 @@ static int read_manifest_doc(struct reader *rd, const char *text, size_t n, bool
             buf_reset(&s);
             if (kind < 0 || jdoc_i64(&d, rr, &rv) < 0 || jdoc_i64(&d, bb, &bv) < 0 || rv < 0 ||
                 bv < 0 || jdoc_str(&d, hh, &s) < 0 || s.len != 64) {
-                err_set(e, ERR_FAIL, "%s: a \"files\" entry is malformed", what);
+                err_set(e, ERR_FAIL, "%s: a \"" DM_FILES "\" entry is malformed", what);
                 goto out;
             }
             struct manifest_file *mf = &rd->files[kind];
@@ -136,12 +137,12 @@ static int env_member(void *vctx, const char *k, size_t kl, const char *v, size_
         en->field##_n = vn;                                                                        \
         return 0;                                                                                  \
     }
-    TAKE("kind", kind)
-    TAKE("subject", subject)
-    TAKE("status", status)
-    TAKE("body", body)
-    TAKE("body_text", body_text)
-    TAKE("error", error)
+    TAKE(DF_KIND, kind)
+    TAKE(DF_SUBJECT, subject)
+    TAKE(DF_STATUS, status)
+    TAKE(DF_BODY, body)
+    TAKE(DF_BODY_TEXT, body_text)
+    TAKE(DF_ERROR, error)
 #undef TAKE
     return 0;
 }
@@ -164,7 +165,7 @@ static int handle_line(struct reader *rd, const char *line, size_t n, int expect
         return bad_record(rd, e, why);
     }
     if (!en.kind || en.kind[0] != '"')
-        return bad_record(rd, e, "record without a \"kind\" string");
+        return bad_record(rd, e, "record without a \"" DF_KIND "\" string");
     int kind = dump_kind_from_name(en.kind + 1, en.kind_n - 2);
     if (kind < 0)
         return bad_record(rd, e, "unknown record kind");
@@ -176,11 +177,11 @@ static int handle_line(struct reader *rd, const char *line, size_t n, int expect
                           "packuments last)");
     rd->last_kind = kind;
     if (!en.subject || en.subject[0] != '"')
-        return bad_record(rd, e, "record without a \"subject\" string");
+        return bad_record(rd, e, "record without a \"" DF_SUBJECT "\" string");
     buf_reset(&rd->subject);
-    if (json_unescape(&rd->subject, en.subject + 1, en.subject_n - 2) < 0 || !rd->subject.p ||
+    if (json_unescape(&rd->subject, en.subject + 1, en.subject_n - 2) < 0 ||
         strlen(rd->subject.p) != rd->subject.len || rd->subject.len == 0)
-        return bad_record(rd, e, "record with an empty or unusable \"subject\"");
+        return bad_record(rd, e, "record with an empty or unusable \"" DF_SUBJECT "\"");
     struct record r = {0};
     r.kind = (enum dump_kind)kind;
     r.subject = rd->subject.p;
@@ -189,27 +190,29 @@ static int handle_line(struct reader *rd, const char *line, size_t n, int expect
     if (en.status && !(en.status_n == 4 && memcmp(en.status, "null", 4) == 0)) {
         char tmp[16];
         if (en.status_n >= sizeof tmp)
-            return bad_record(rd, e, "\"status\" is not an HTTP status");
+            return bad_record(rd, e, "\"" DF_STATUS "\" is not an HTTP status");
         memcpy(tmp, en.status, en.status_n);
         tmp[en.status_n] = '\0';
         char *ep;
         long st = strtol(tmp, &ep, 10);
         if (*ep || st < 100 || st > 599)
-            return bad_record(rd, e, "\"status\" is not an HTTP status");
+            return bad_record(rd, e, "\"" DF_STATUS "\" is not an HTTP status");
         r.status = st;
     }
     if (en.error) {
         if (en.error[0] != '"')
-            return bad_record(rd, e, "\"error\" must be a string");
+            return bad_record(rd, e, "\"" DF_ERROR "\" must be a string");
         r.failed = true;
     } else if (en.body) {
         r.body = en.body;
         r.body_len = en.body_n;
     } else if (!en.body_text) {
-        return bad_record(rd, e, "record with neither \"body\", \"body_text\" nor \"error\"");
+        return bad_record(rd, e,
+                          "record with neither \"" DF_BODY "\", \"" DF_BODY_TEXT
+                          "\" nor \"" DF_ERROR "\"");
     }
     if (!r.failed && r.status < 0)
-        return bad_record(rd, e, "an answer record must have a \"status\"");
+        return bad_record(rd, e, "an answer record must have a \"" DF_STATUS "\"");
     if (kind == K_PACKUMENTS && !rd->announced) {
         rd->announced = true;
         if (rd->fn(rd->ctx, NULL, e) < 0)
@@ -235,7 +238,7 @@ static int read_stream(struct reader *rd, struct ndr *nr, int expect_kind, bool 
         if (saw_manifest) {
             if (*saw_manifest)
                 return err_set(e, ERR_FAIL, "%s: data after the manifest record", rd->where);
-            static const char mkey[] = "{\"manifest\":";
+            static const char mkey[] = "{\"" DM_STREAM_KEY "\":";
             if (n > sizeof mkey && memcmp(line, mkey, sizeof mkey - 1) == 0) {
                 const char *p = line + sizeof mkey - 1, *end = line + n, *bad = NULL;
                 const char *q = json_skip(p, end, &bad);
@@ -259,8 +262,6 @@ static int read_dir(struct reader *rd, const char *dir, bool allow_incomplete, s
     struct buf m = BUF_INIT;
     char *mp = path_join(dir, DUMP_MANIFEST);
     struct err me = {0};
-    if (!mp)
-        return err_set(e, ERR_FAIL, "out of memory");
     struct stat st;
     if (stat(dir, &st) < 0) {
         free(mp);
@@ -274,7 +275,7 @@ static int read_dir(struct reader *rd, const char *dir, bool allow_incomplete, s
                        dir, dir);
     }
     if (read_file(mp, 16 << 20, &m, &me) == 0) {
-        int rc = read_manifest_doc(rd, m.p ? m.p : "", m.len, true, mp, e);
+        int rc = read_manifest_doc(rd, m.p, m.len, true, mp, e);
         buf_free(&m);
         if (rc < 0) {
             free(mp);
@@ -293,8 +294,6 @@ static int read_dir(struct reader *rd, const char *dir, bool allow_incomplete, s
     free(mp);
     for (int k = 0; k < K_COUNT; k++) {
         char *p = path_join(dir, dump_kind_files[k]);
-        if (!p)
-            return err_set(e, ERR_FAIL, "out of memory");
         int fd = open(p, O_RDONLY | O_CLOEXEC);
         if (fd < 0) {
             int errn = errno;

@@ -19,6 +19,11 @@
  * is missing from the dump marks the types it feeds (schema.h) as partial,
  * so JupiterOne deletes nothing it could not see. Entities are still made
  * from what is known.
+ *
+ * The model is several files, one concern each (modelint.h lists them):
+ * its life (model.c), the record handlers (records.c), the join tables
+ * (join.c), the entity emitters (emit*.c) and the package facts
+ * (packument.c).
  */
 #ifndef J1NPM_TRANSFORM_MODEL_H
 #define J1NPM_TRANSFORM_MODEL_H

@@ -10,15 +10,25 @@
  * dist-tags.latest — is tokenised with jsmn, as are the small members
  * (dist-tags, time, maintainers, repository). Nothing is copied: spans
  * point into the caller's line.
+ *
+ * From the scanned document, pkgfacts_read() takes the facts the package
+ * entity says (description, license, keywords, times, maintainers, the
+ * latest version's publisher and deprecation, the repository and its
+ * mapping), and pkgdoc_write_trimmed() writes the document as _rawData
+ * holds it: without what makes it big, and without credentials.
  */
 #ifndef J1NPM_TRANSFORM_PACKUMENT_H
 #define J1NPM_TRANSFORM_PACKUMENT_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 #include "err.h"
+#include "json.h"
+#include "repo.h"
+#include "strlist.h"
 
 struct span {
     const char *p;
@@ -46,5 +56,35 @@ struct pkgdoc {
  * offset of invalid JSON or a document that is not an object. */
 int pkgdoc_scan(struct pkgdoc *d, const char *p, size_t n, struct err *e);
 void pkgdoc_free(struct pkgdoc *d);
+
+/* What one document says. A field present with the wrong shape says
+ * nothing (absent and malformed are different): its *_bad flag is set, a
+ * warning naming the record's place is logged and `malformed` is set, so
+ * the caller can mark the package's facts incomplete. Fields from the
+ * latest version fill what the top level leaves empty. */
+struct pkgfacts {
+    struct buf description, homepage, license, repo_url, repo_dir, deprecation, publisher,
+        publisher_email;
+    bool deprecated, have_repo_url;
+    bool versions_bad, maintainers_bad, deprecated_bad, malformed;
+    int64_t created, modified, published; /* epoch ms; -1: unknown */
+    /* The current maintainers (the top-level list), unique by name in
+     * document order, each with its email ("" when none is valid). */
+    struct strlist maintainers, maintainer_email;
+    struct strlist maintainer_emails, keywords; /* unique; keywords at most 100 */
+    struct repo repo; /* repo.kind REPO_NONE: the document names no repository */
+    bool repo_redacted, repo_bad_shape;
+};
+
+void pkgfacts_init(struct pkgfacts *f);
+/* Reads the facts of a scanned document into f (made by pkgfacts_init);
+ * `where` names the record in warnings. */
+void pkgfacts_read(const struct pkgdoc *doc, const char *where, struct pkgfacts *f);
+void pkgfacts_free(struct pkgfacts *f);
+
+/* The document without readme and stars ("users"), without every version
+ * object but the latest, with time cut to created, modified and the
+ * latest, and with its repository URLs without credentials. */
+void pkgdoc_write_trimmed(struct jw *w, const struct pkgdoc *doc);
 
 #endif

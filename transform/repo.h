@@ -57,8 +57,7 @@ enum repo_kind repo_parse(const char *url, size_t n, struct repo *out);
 /* Appends the value to out as it was given, but without its credentials:
  * a user name with a password, any user name in an http(s) or git:// URL
  * (where tokens go), and the query string. A bare user name on an ssh URL
- * (git@…) is kept. Returns 1 if something was left out, 0 if not, -1 if
- * memory ran out. */
+ * (git@…) is kept. Returns 1 if something was left out, 0 if not. */
 int repo_redact(const char *url, size_t n, struct buf *out);
 
 #endif

@@ -8,7 +8,8 @@
  * repo_published_npm_package), so an account can switch integrations without
  * its entities being deleted and recreated; the rest follow the SDK's
  * generateRelationshipType rule (from type, class, to type minus the shared
- * prefix).
+ * prefix). The table below is the one place a _type, a _class or a _key
+ * prefix is spelled.
  */
 #ifndef J1NPM_TRANSFORM_SCHEMA_H
 #define J1NPM_TRANSFORM_SCHEMA_H
@@ -39,24 +40,30 @@ struct gtype_info {
     const char *type;
     enum gstep step;
     bool relationship;
-    const char *cls; /* relationships: the _class, and its _key spelling */
-    const char *verb;
+    const char *cls;    /* the _class (a relationship's, upper case) */
+    const char *verb;   /* relationships: the _class as its _key spells it */
+    const char *prefix; /* the _key's prefix: "npm-user:" + name; NULL for a
+                           direct relationship, whose _key is from|verb|to */
 };
 
 static const struct gtype_info gtypes[T_COUNT] = {
-    [T_ACCOUNT] = {"npm_account", S_ACCOUNT, false},
-    [T_USER] = {"npm_user", S_USERS, false},
-    [T_ACCOUNT_HAS_USER] = {"npm_account_has_user", S_USERS, true, "HAS", "has"},
-    [T_TEAM] = {"npm_team", S_TEAMS, false},
-    [T_TEAM_HAS_USER] = {"npm_team_has_user", S_TEAMS, true, "HAS", "has"},
-    [T_ACCOUNT_HAS_TEAM] = {"npm_account_has_team", S_TEAMS, true, "HAS", "has"},
-    [T_TEAM_ALLOWS_PACKAGE] = {"npm_team_allows_package", S_TEAMS, true, "ALLOWS", "allows"},
-    [T_PACKAGE] = {"npm_package", S_PACKAGES, false},
-    [T_ACCOUNT_HAS_PACKAGE] = {"npm_account_has_package", S_PACKAGES, true, "HAS", "has"},
-    [T_USER_MANAGES_PACKAGE] = {"npm_user_manages_package", S_PACKAGES, true, "MANAGES", "manages"},
-    [T_PACKAGE_ALLOWS_USER] = {"npm_package_allows_user", S_PACKAGES, true, "ALLOWS", "allows"},
+    [T_ACCOUNT] = {"npm_account", S_ACCOUNT, false, "Account", NULL, "npm-account:"},
+    [T_USER] = {"npm_user", S_USERS, false, "User", NULL, "npm-user:"},
+    [T_ACCOUNT_HAS_USER] = {"npm_account_has_user", S_USERS, true, "HAS", "has", NULL},
+    [T_TEAM] = {"npm_team", S_TEAMS, false, "UserGroup", NULL, "npm-team:"},
+    [T_TEAM_HAS_USER] = {"npm_team_has_user", S_TEAMS, true, "HAS", "has", NULL},
+    [T_ACCOUNT_HAS_TEAM] = {"npm_account_has_team", S_TEAMS, true, "HAS", "has", NULL},
+    [T_TEAM_ALLOWS_PACKAGE] = {"npm_team_allows_package", S_TEAMS, true, "ALLOWS", "allows", NULL},
+    [T_PACKAGE] = {"npm_package", S_PACKAGES, false, "CodeModule", NULL, "npm-package:"},
+    [T_ACCOUNT_HAS_PACKAGE] = {"npm_account_has_package", S_PACKAGES, true, "HAS", "has", NULL},
+    [T_USER_MANAGES_PACKAGE] = {"npm_user_manages_package", S_PACKAGES, true, "MANAGES", "manages",
+                                NULL},
+    [T_PACKAGE_ALLOWS_USER] = {"npm_package_allows_user", S_PACKAGES, true, "ALLOWS", "allows",
+                               NULL},
+    /* a mapped relationship (to a CodeRepo another integration made): its
+     * _key is the prefix and the package's _key */
     [T_REPO_PUBLISHED_PACKAGE] = {"repo_published_npm_package", S_PACKAGES, true, "PUBLISHED",
-                                  "published"},
+                                  "published", "repo:published:"},
 };
 
 struct gstep_info {

@@ -100,6 +100,31 @@
     X(test_repo_redact_never_writes_a_credential_of_any_row)                                       \
     X(test_repo_redact_keeps_everything_but_the_credentials)                                       \
     X(test_repo_random_values_keep_the_invariants)                                                 \
+    X(test_repo_readme_spellings_each_map_as_the_readme_says)                                      \
+    /* npmvalue (transform) */                                                                     \
+    X(test_npm_name_is_1_to_428_bytes_without_control_bytes)                                       \
+    X(test_npm_email_is_trimmed_and_lower_cased_when_valid)                                        \
+    X(test_npm_email_lengths_are_bounded)                                                          \
+    X(test_npm_person_string_gives_the_name_and_a_valid_email)                                     \
+    X(test_npm_person_object_needs_a_name_and_keeps_a_valid_email)                                 \
+    X(test_npm_perm_read_and_write_become_read_only_and_read_write)                                \
+    X(test_npm_weblink_encodes_all_but_the_characters_of_npm_names)                                \
+    /* packument (transform) */                                                                    \
+    X(test_packument_facts_of_a_full_document)                                                     \
+    X(test_packument_latest_falls_back_to_the_last_version_listed)                                 \
+    X(test_packument_deprecation_message_and_repository_from_the_latest_version)                   \
+    X(test_packument_no_repository_is_none_and_a_bad_one_is_unknown)                               \
+    X(test_packument_malformed_fields_say_nothing_and_are_flagged)                                 \
+    X(test_packument_scan_refuses_what_is_not_a_json_object)                                       \
+    X(test_packument_trimmed_document_drops_the_bulk_and_the_credentials)                          \
+    /* names (transform) */                                                                        \
+    X(test_names_an_object_hands_each_name_and_value_in_order)                                     \
+    X(test_names_an_array_hands_each_name)                                                         \
+    X(test_names_an_empty_name_is_skipped_with_one_warning)                                        \
+    X(test_names_bad_shapes_and_invalid_json_name_the_record)                                      \
+    /* join (transform) */                                                                         \
+    X(test_join_a_name_is_one_entry_with_a_dense_id)                                               \
+    X(test_join_a_team_name_is_org_colon_team_or_belongs_to_the_org)                               \
     /* graph (transform) */                                                                        \
     X(test_graph_sorts_and_deduplicates_through_many_runs_and_merges)                              \
     /* strset */                                                                                   \

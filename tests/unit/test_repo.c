@@ -309,3 +309,83 @@ TEST(test_repo_random_values_keep_the_invariants)
         }
     }
 }
+
+/* README's "Repository mapping" paragraph, phrase by phrase: each spelling
+ * it names, and each case it says gets no mapping. */
+TEST(test_repo_readme_spellings_each_map_as_the_readme_says)
+{
+    static const struct row readme[] = {
+        /* "in any of npm's spellings" */
+        MAP("git+https://github.com/Owner/Repo.git", "github.com", "Owner", "Repo"),
+        MAP("git+ssh://git@github.com/o/r.git", "github.com", "o", "r"),
+        MAP("https://github.com/o/r", "github.com", "o", "r"),
+        MAP("git://github.com/o/r.git", "github.com", "o", "r"),
+        MAP("ssh://git@host.example:2222/o/r.git", "host.example", "o", "r"),
+        MAP("git@host.example:o/r.git", "host.example", "o", "r"),
+        MAP("git+ssh://git@host.example:o/r.git", "host.example", "o", "r"),
+        MAP("github:o/r", "github.com", "o", "r"),
+        MAP("gitlab:g/r", "gitlab.com", "g", "r"),
+        MAP("bitbucket:o/r", "bitbucket.org", "o", "r"),
+        MAP("sourcehut:~u/r", "git.sr.ht", "~u", "r"),
+        MAP("o/r", "github.com", "o", "r"),
+        /* the bare shorthand: one slash, not first or last, no '@' or ':',
+         * not starting with '.' */
+        NOMAP("/o/r"),
+        NOMAP("o/r/"),
+        NOMAP("o/r/x"),
+        NOMAP(".o/r"),
+        /* "the host is lower-cased"; owner and name keep their case */
+        MAP("https://GITHUB.com/Owner/Repo", "github.com", "Owner", "Repo"),
+        /* "a deeper path is a link into the repository only in a web URL" */
+        MAP("https://github.com/o/r/tree/main/pkg", "github.com", "o", "r"),
+        NOMAP("git+ssh://git@github.com/o/r/x.git"),
+        NOMAP("github:o/r/x"),
+        /* "On GitLab and self-hosted hosts the owner is the whole group path" */
+        MAP("https://gitlab.com/group/sub/r.git", "gitlab.com", "group/sub", "r"),
+        MAP("https://git.example/group/sub/r", "git.example", "group/sub", "r"),
+        MAP("https://gitlab.com/group/sub/r/-/tree/main", "gitlab.com", "group/sub", "r"),
+        /* "A trailing .git and trailing slashes are dropped; a fragment and a
+         * query never change the repository" */
+        MAP("https://github.com/o/r.git//", "github.com", "o", "r"),
+        MAP("https://github.com/o/r#branch", "github.com", "o", "r"),
+        MAP("https://github.com/o/r?private_token=x", "github.com", "o", "r"),
+        /* "another form (TBD, a local path, file:), a host without
+         * owner/name, a space, a control character or a NUL, %-escapes" */
+        NOMAP("TBD"),
+        NOMAP("../repo"),
+        NOMAP("file:../repo"),
+        NOMAP("https://github.com/"),
+        NOMAP("https://github.com/o /r"),
+        NOMAP("https://github.com/o/r\x01"),
+        NOMAP("https://github.com/o/r\0"),
+        NOMAP("https://github.com/o%2Fx/r"),
+        /* gists */
+        GIST("gist:feedbeef"),
+        GIST("https://gist.github.com/o/feedbeef"),
+        /* "(none, or an empty one)" */
+        NONE(""),
+        /* credentials never reach an owner or a name */
+        MAP("https://user:pass@github.com/o/r", "github.com", "o", "r"),
+        MAP("https://ghp_token@github.com/o/r", "github.com", "o", "r"),
+        MAP("github:user:pass@o/r", "github.com", "o", "r"),
+        MAP("user:pass@host.example:o/r", "host.example", "o", "r"),
+    };
+    for (size_t i = 0; i < sizeof readme / sizeof readme[0]; i++) {
+        const struct row *w = &readme[i];
+        struct repo r;
+        struct buf in = BUF_INIT;
+        enum repo_kind k = repo_parse(w->url, w->n, &r);
+        bool ok = k == w->kind && (k != REPO_MAPPED || (strcmp(r.host, w->host) == 0 &&
+                                                        strcmp(r.owner, w->owner) == 0 &&
+                                                        strcmp(r.name, w->name) == 0));
+        if (!ok) {
+            t_escape(&in, w->url, w->n, 200);
+            t_fail(__FILE__, __LINE__, NULL, "%s: expected kind %d %s/%s, got kind %d %s/%s", in.p,
+                   (int)w->kind, w->owner ? w->owner : "", w->name ? w->name : "", (int)k,
+                   k == REPO_MAPPED ? r.owner : "", k == REPO_MAPPED ? r.name : "");
+        }
+        buf_free(&in);
+        if (!ok)
+            return;
+    }
+}

@@ -81,8 +81,7 @@ int fuzz_upload(const char *in, const char *p, size_t n, size_t batch_bytes,
         FUZZ_CHECK(e.msg[0] != '\0');
         return -1;
     }
-    struct planner *pl = planner_new(src, batch_bytes, &e);
-    FUZZ_CHECK(pl != NULL);
+    struct planner *pl = planner_new(src, batch_bytes);
     int rc;
     struct batch *b;
     int kind_seen = -1;
@@ -115,8 +114,7 @@ bool fuzz_transform(const char *p, size_t n, bool allow_incomplete)
     unsigned partial = 0;
     struct graph *g = graph_new(&e);
     FUZZ_CHECK(g != NULL);
-    struct model *m = model_new(&mo, g, &e);
-    FUZZ_CHECK(m != NULL);
+    struct model *m = model_new(&mo, g);
     bool ok = input_read("-", allow_incomplete, model_record, m, &info, &e) == 0 &&
               model_finish(m, &info, &partial, &e) == 0;
     if (!ok)

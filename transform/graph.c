@@ -502,11 +502,11 @@ static int summary_json(const struct graph *g, unsigned partial, struct buf *out
         jw_obj_end(&w);
     }
     jw_arr_end(&w);
-    jw_key(&w, "metadata");
+    jw_key(&w, GF_SUMMARY_METADATA);
     jw_obj(&w);
-    jw_key(&w, "partialDatasets");
+    jw_key(&w, GF_SUMMARY_PARTIAL);
     jw_obj(&w);
-    jw_key(&w, "types");
+    jw_key(&w, GF_SUMMARY_TYPES);
     jw_arr(&w);
     for (int t = 0; t < T_COUNT; t++)
         if (partial & TB(t))
@@ -560,12 +560,12 @@ static int write_graph_files(struct graph *g, const char *root, struct err *e)
         }
         if (r == 0)
             break;
-        const char *kind = gtypes[it.type].relationship ? "relationships" : "entities";
+        const char *kind = gtypes[it.type].relationship ? GF_RELATIONSHIPS : GF_ENTITIES;
         if (switch_type) {
             type = it.type;
             seq = 0;
             buf_reset(&dir);
-            buf_printf(&dir, "%s/graph/%s/%s", root, gsteps[gtypes[type].step].id, kind);
+            buf_printf(&dir, "%s/" GF_GRAPH_DIR "/%s/%s", root, gsteps[gtypes[type].step].id, kind);
             if (mkdir_p(dir.p, 0700, e) < 0)
                 goto out;
         }
@@ -597,7 +597,7 @@ static int check_replaceable(const char *out, struct err *e)
     DIR *d = opendir(out);
     if (!d)
         return err_set(e, ERR_USAGE, "cannot open %s: %s", out, strerror(errno));
-    static const char *const ok[] = {"graph", "index", "summary.json", "logs", "cache", NULL};
+    static const char *const ok[] = {GF_GRAPH_DIR, GF_INDEX_DIR, GF_SUMMARY_FILE, "logs", "cache", NULL};
     struct dirent *de;
     int rc = 0;
     while ((de = readdir(d))) {
@@ -643,7 +643,7 @@ static int write_dir_at(struct graph *g, const char *out, const struct buf *summ
     chmod(tmp.p, 0700); /* the graph holds emails: only the owner reads it */
     if (write_graph_files(g, tmp.p, e) < 0)
         goto fail;
-    buf_printf(&p, "%s/summary.json", tmp.p);
+    buf_printf(&p, "%s/" GF_SUMMARY_FILE, tmp.p);
     struct buf sj = BUF_INIT;
     buf_append(&sj, summary->p, summary->len);
     buf_putc(&sj, '\n');

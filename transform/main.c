@@ -142,7 +142,7 @@ static int run(const struct cli_common *c, struct err *e)
     unsigned partial = 0;
     int status;
     struct graph *g = graph_new(e);
-    struct model *m = g ? model_new(&mo, g, e) : NULL;
+    struct model *m = g ? model_new(&mo, g) : NULL;
     if (!m || input_read(a.in, a.allow_incomplete, model_record, m, &info, e) < 0 ||
         model_finish(m, &info, &partial, e) < 0 || cli_interrupted ||
         graph_write(g, a.out, partial, e) < 0)

@@ -130,9 +130,8 @@ int model_finish(struct model *m, const struct input_info *info, unsigned *parti
     return 0;
 }
 
-struct model *model_new(const struct model_opts *o, struct graph *g, struct err *e)
+struct model *model_new(const struct model_opts *o, struct graph *g)
 {
-    (void)e; /* nothing can fail: memory follows alloc.h */
     struct model *m = xcalloc(1, sizeof *m);
     m->o = *o;
     m->g = g;

@@ -47,7 +47,8 @@ struct model_opts {
 
 struct model;
 
-struct model *model_new(const struct model_opts *o, struct graph *g, struct err *e);
+/* Never fails (memory follows alloc.h). */
+struct model *model_new(const struct model_opts *o, struct graph *g);
 /* The input_read() callback. */
 int model_record(void *ctx, const struct record *r, struct err *e);
 /* After the input: makes the remaining objects; *partial gets the bit set

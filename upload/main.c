@@ -117,9 +117,9 @@ static int run(const struct cli_common *c, struct err *e)
      * back, which cost 2-4 MB of peak RSS here. */
     mallopt(M_MMAP_THRESHOLD, 64 << 10);
     memset(&cfg, 0, sizeof cfg);
-    if (upcfg_resolve(&a.f, &cfg, e) < 0 || !(src = source_open(a.in, e)) ||
-        !(pl = planner_new(src, (size_t)a.batch_bytes, e)))
+    if (upcfg_resolve(&a.f, &cfg, e) < 0 || !(src = source_open(a.in, e)))
         goto out;
+    pl = planner_new(src, (size_t)a.batch_bytes);
     /* An empty upload that declares nothing partial tells JupiterOne to
      * delete everything of every type this integration ever sent. A
      * directory says so before any job exists; a stream only at its end

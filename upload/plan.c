@@ -51,9 +51,8 @@ static void merge_summary(struct planner *p)
     p->summary_merged = true;
 }
 
-struct planner *planner_new(struct source *src, size_t batch_bytes, struct err *e)
+struct planner *planner_new(struct source *src, size_t batch_bytes)
 {
-    (void)e; /* nothing can fail now: memory ends the process (alloc.h) */
     struct planner *p = xcalloc(1, sizeof *p);
     p->ptypes = (struct strlist)STRLIST_INIT;
     p->obj = p->why = p->stripped = (struct buf)BUF_INIT;

@@ -35,9 +35,8 @@ struct plan_stats {
 
 struct planner;
 
-/* Never NULL now that memory cannot fail (alloc.h); e stays until
- * upload/main.c stops testing the result. */
-struct planner *planner_new(struct source *src, size_t batch_bytes, struct err *e);
+/* Never fails (memory follows alloc.h). */
+struct planner *planner_new(struct source *src, size_t batch_bytes);
 /* 1: *out is the next batch (the caller owns it); 0: no more (the input
  * ended whole); -1: the input is broken (e says why) and the job must not be
  * finalized. */

@@ -52,6 +52,10 @@
     X(test_npm_walker_stops_when_the_callback_says_so)                                             \
     X(test_npm_shapes_describe_themselves)                                                         \
     X(test_npm_request_paths_escape_names_as_the_npm_cli_does)                                     \
+    /* workq */                                                                                    \
+    X(test_workq_runs_every_job_in_order_within_its_bounds)                                        \
+    X(test_workq_first_failure_stops_the_work_and_is_reported)                                     \
+    X(test_workq_stop_with_discard_drops_what_is_queued)                                           \
     /* sha256 */                                                                                   \
     X(test_sha256_fips_empty_message)                                                              \
     X(test_sha256_fips_abc)                                                                        \

@@ -20,11 +20,10 @@ char *path_join(const char *dir, const char *name)
 {
     struct buf b = BUF_INIT;
     size_t dl = strlen(dir);
-    if (buf_puts(&b, dir) < 0 || ((dl == 0 || dir[dl - 1] != '/') && buf_putc(&b, '/') < 0) ||
-        buf_puts(&b, name) < 0) {
-        buf_free(&b);
-        return NULL;
-    }
+    buf_puts(&b, dir);
+    if (dl == 0 || dir[dl - 1] != '/')
+        buf_putc(&b, '/');
+    buf_puts(&b, name);
     return buf_detach(&b);
 }
 

@@ -189,6 +189,7 @@
     X(test_url_parse_refuses_a_bracketed_host_that_is_not_ipv6)                                    \
     X(test_url_loopback_hosts)                                                                     \
     X(test_url_non_loopback_hosts)                                                                 \
+    X(test_url_plain_http_carries_a_secret_only_to_loopback_or_when_allowed)                       \
     /* timeutil */                                                                                 \
     X(test_time_parse_iso8601_utc)                                                                 \
     X(test_time_parse_iso8601_offsets)                                                             \

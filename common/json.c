@@ -19,6 +19,8 @@
 
 #include "json.h"
 
+#include "alloc.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -71,8 +73,8 @@ int json_escape(struct buf *b, const char *s, size_t n)
         const unsigned char *run = p;
         while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
             p++;
-        if (p > run && buf_append(b, run, (size_t)(p - run)) < 0)
-            return -1;
+        if (p > run)
+            buf_append(b, run, (size_t)(p - run));
         if (p >= end)
             break;
         unsigned char c = *p;
@@ -99,18 +101,15 @@ int json_escape(struct buf *b, const char *s, size_t n)
         } else {
             size_t ul = utf8_len(p, end);
             if (ul) {
-                if (buf_append(b, p, ul) < 0)
-                    return -1;
+                buf_append(b, p, ul);
                 p += ul;
             } else {
-                if (buf_append(b, "\xEF\xBF\xBD", 3) < 0) /* U+FFFD */
-                    return -1;
+                buf_append(b, "\xEF\xBF\xBD", 3); /* U+FFFD */
                 p++;
             }
             continue;
         }
-        if (buf_append(b, esc, elen) < 0)
-            return -1;
+        buf_append(b, esc, elen);
         p++;
     }
     return 0;
@@ -118,8 +117,9 @@ int json_escape(struct buf *b, const char *s, size_t n)
 
 int json_quote(struct buf *b, const char *s, size_t n)
 {
-    if (buf_putc(b, '"') < 0 || json_escape(b, s, n) < 0 || buf_putc(b, '"') < 0)
-        return -1;
+    buf_putc(b, '"');
+    json_escape(b, s, n);
+    buf_putc(b, '"');
     return 0;
 }
 
@@ -148,8 +148,11 @@ static void jw_sep_as(struct jw *w, bool key)
         return;
     }
     if (!w->first[w->depth]) {
-        if (w->depth == 0 || buf_putc(w->b, ',') < 0)
+        if (w->depth == 0) {
             w->err = true;
+            return;
+        }
+        buf_putc(w->b, ',');
     }
     w->first[w->depth] = 0;
 }
@@ -164,10 +167,11 @@ static void jw_open(struct jw *w, char c)
     jw_sep(w);
     if (w->err)
         return;
-    if (w->depth >= JSON_MAX_DEPTH || buf_putc(w->b, c) < 0) {
+    if (w->depth >= JSON_MAX_DEPTH) {
         w->err = true;
         return;
     }
+    buf_putc(w->b, c);
     w->first[++w->depth] = 1;
     w->is_obj[w->depth] = c == '{';
 }
@@ -176,11 +180,11 @@ static void jw_close(struct jw *w, char c)
 {
     if (w->err)
         return;
-    if (w->depth <= 0 || w->after_key || w->is_obj[w->depth] != (c == '}') ||
-        buf_putc(w->b, c) < 0) {
+    if (w->depth <= 0 || w->after_key || w->is_obj[w->depth] != (c == '}')) {
         w->err = true;
         return;
     }
+    buf_putc(w->b, c);
     w->depth--;
 }
 
@@ -206,8 +210,8 @@ void jw_keyn(struct jw *w, const char *k, size_t n)
     jw_sep_as(w, true);
     if (w->err)
         return;
-    if (json_quote(w->b, k, n) < 0 || buf_putc(w->b, ':') < 0)
-        w->err = true;
+    json_quote(w->b, k, n);
+    buf_putc(w->b, ':');
     w->after_key = true;
 }
 
@@ -216,8 +220,9 @@ void jw_key_raw(struct jw *w, const char *k, size_t n)
     jw_sep_as(w, true);
     if (w->err)
         return;
-    if (buf_putc(w->b, '"') < 0 || buf_append(w->b, k, n) < 0 || buf_puts(w->b, "\":") < 0)
-        w->err = true;
+    buf_putc(w->b, '"');
+    buf_append(w->b, k, n);
+    buf_puts(w->b, "\":");
     w->after_key = true;
 }
 
@@ -229,8 +234,8 @@ void jw_key(struct jw *w, const char *k)
 void jw_strn(struct jw *w, const char *s, size_t n)
 {
     jw_sep(w);
-    if (!w->err && json_quote(w->b, s, n) < 0)
-        w->err = true;
+    if (!w->err)
+        json_quote(w->b, s, n);
 }
 
 void jw_str(struct jw *w, const char *s)
@@ -244,8 +249,8 @@ void jw_str(struct jw *w, const char *s)
 void jw_int(struct jw *w, long long v)
 {
     jw_sep(w);
-    if (!w->err && buf_printf(w->b, "%lld", v) < 0)
-        w->err = true;
+    if (!w->err)
+        buf_printf(w->b, "%lld", v);
 }
 
 void jw_bool(struct jw *w, bool v)
@@ -261,8 +266,8 @@ void jw_null(struct jw *w)
 void jw_raw(struct jw *w, const char *json, size_t n)
 {
     jw_sep(w);
-    if (!w->err && buf_append(w->b, json, n) < 0)
-        w->err = true;
+    if (!w->err)
+        buf_append(w->b, json, n);
 }
 
 void jw_kstr(struct jw *w, const char *k, const char *v)
@@ -923,11 +928,7 @@ int jdoc_parse(struct jdoc *d, const char *js, size_t len, struct err *e)
     jsmn_init(&p);
     if (!d->cap) {
         d->cap = 64;
-        d->t = malloc(d->cap * sizeof *d->t);
-        if (!d->t) {
-            d->cap = 0;
-            return err_set(e, ERR_FAIL, "out of memory");
-        }
+        d->t = xmalloc(d->cap * sizeof *d->t);
     }
     for (;;) {
         int r = jsmn_parse(&p, js, len, d->t, d->cap);
@@ -938,10 +939,7 @@ int jdoc_parse(struct jdoc *d, const char *js, size_t len, struct err *e)
         if (r != JSMN_ERROR_NOMEM || d->cap > (unsigned)INT_MAX / 2)
             return err_set(e, ERR_FAIL, "JSON could not be tokenised (%d)", r);
         /* jsmn resumes where it stopped once given a larger array. */
-        jsmntok_t *t = realloc(d->t, (size_t)d->cap * 2 * sizeof *t);
-        if (!t)
-            return err_set(e, ERR_FAIL, "out of memory tokenising %zu bytes of JSON", len);
-        d->t = t;
+        d->t = xreallocarray(d->t, (size_t)d->cap * 2, sizeof *d->t);
         d->cap *= 2;
     }
     if (d->n < 1)
@@ -1044,7 +1042,7 @@ static unsigned hexval(char c)
     return (unsigned)(c - 'A' + 10);
 }
 
-static int put_utf8(struct buf *out, unsigned cp)
+static void put_utf8(struct buf *out, unsigned cp)
 {
     char u[4];
     size_t n;
@@ -1067,20 +1065,20 @@ static int put_utf8(struct buf *out, unsigned cp)
         u[3] = (char)(0x80 | (cp & 0x3F));
         n = 4;
     }
-    return buf_append(out, u, n);
+    buf_append(out, u, n);
 }
 
 int json_unescape(struct buf *out, const char *p, size_t n)
 {
     const char *end = p + n;
-    if (buf_reserve(out, n) < 0)
-        return -1;
+    buf_reserve(out, n);
     while (p < end) {
         const char *bs = memchr(p, '\\', (size_t)(end - p));
-        if (!bs)
-            return buf_append(out, p, (size_t)(end - p));
-        if (buf_append(out, p, (size_t)(bs - p)) < 0)
-            return -1;
+        if (!bs) {
+            buf_append(out, p, (size_t)(end - p));
+            return 0;
+        }
+        buf_append(out, p, (size_t)(bs - p));
         p = bs + 1;
         if (p >= end)
             return -1;
@@ -1106,14 +1104,12 @@ int json_unescape(struct buf *out, const char *p, size_t n)
             }
             if (cp >= 0xD800 && cp <= 0xDFFF)
                 cp = 0xFFFD; /* a lone surrogate cannot be UTF-8 */
-            if (put_utf8(out, cp) < 0)
-                return -1;
+            put_utf8(out, cp);
             continue;
         }
         default: r = c; /* " \ / */
         }
-        if (buf_putc(out, r) < 0)
-            return -1;
+        buf_putc(out, r);
     }
     return 0;
 }

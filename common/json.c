@@ -19,12 +19,12 @@
 
 #include "json.h"
 
-#include "alloc.h"
-
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "alloc.h"
 
 /* ---- UTF-8 --------------------------------------------------------------
  * Length of the valid UTF-8 sequence that starts at p (1..4), or 0 if the

@@ -370,73 +370,115 @@ static int writer_start(struct dump *d, struct err *e)
     return workq_start(&d->w, &o, e) < 0 ? err_wrap(e, "the dump writer") : 0;
 }
 
+/* The record up to its body: kind, subject, request, status, headers,
+ * timing. */
+static void record_head(struct jw *w, enum dump_kind k, const char *subject, const char *path,
+                        const struct http_req *r)
+{
+    char ts[32];
+    jw_obj(w);
+    jw_kstr(w, DF_KIND, dump_kind_names[k]);
+    jw_kstr(w, DF_SUBJECT, subject);
+    jw_key(w, DF_REQUEST);
+    jw_obj(w);
+    jw_kstr(w, DF_METHOD, r->method ? r->method : "GET");
+    jw_kstr(w, DF_PATH, path);
+    jw_obj_end(w);
+    jw_key(w, DF_STATUS);
+    if (r->status)
+        jw_int(w, r->status);
+    else
+        jw_null(w);
+    if (r->outcome == HTTP_ANSWER) {
+        jw_key(w, DF_HEADERS);
+        jw_obj(w);
+        if (r->content_type[0])
+            jw_kstr(w, DF_H_CONTENT_TYPE, r->content_type);
+        if (r->etag[0])
+            jw_kstr(w, DF_H_ETAG, r->etag);
+        if (r->last_modified[0])
+            jw_kstr(w, DF_H_LAST_MODIFIED, r->last_modified);
+        if (r->date[0])
+            jw_kstr(w, DF_H_DATE, r->date);
+        jw_obj_end(w);
+    }
+    time_iso8601(r->started_wall_ms ? r->started_wall_ms : time_wall_ms(), ts);
+    jw_kstr(w, DF_FETCHED_AT, ts);
+    jw_kint(w, DF_ELAPSED_MS, r->elapsed_ms);
+    jw_kint(w, DF_ATTEMPTS, r->attempts);
+}
+
+/* A body that is not JSON, as a string (redacted, then cut to
+ * BODY_TEXT_MAX); *redacted counts the tokens replaced. */
+static int record_body_text(struct jw *w, struct http_req *r, unsigned long *redacted,
+                            struct err *e)
+{
+    struct buf text = BUF_INIT;
+    struct text_copy tc = {&text, false, REDACT_STREAM_INIT};
+    int rc = -1;
+    if (http_body_foreach(&r->body, copy_text, &tc, e) == 0 &&
+        redact_end(&tc.rs, keep_text, &tc, e) == 0) {
+        *redacted += tc.rs.hits;
+        jw_key(w, DF_BODY_TEXT);
+        jw_strn(w, text.p, text.len);
+        if (tc.truncated)
+            jw_kbool(w, DF_BODY_TEXT_TRUNCATED, true);
+        rc = 0;
+    }
+    redact_free(&tc.rs);
+    buf_free(&text);
+    return rc;
+}
+
+/* A JSON body is copied by the writer; whether it holds the token is found
+ * here (a fast pass), so the record says so and the warning comes from this
+ * thread. */
+static int count_body_secrets(struct http_req *r, unsigned long *redacted, struct err *e)
+{
+    struct redact_stream rs = REDACT_STREAM_INIT;
+    int rc = http_body_foreach(&r->body, count_secrets, &rs, e) < 0 ||
+                     redact_end(&rs, discard, NULL, e) < 0
+                 ? -1
+                 : 0;
+    *redacted += rs.hits;
+    redact_free(&rs);
+    return rc;
+}
+
+static void warn_redacted(struct dump *d, const struct http_req *r, const char *path)
+{
+    /* Said for the first few; an echoing proxy echoes every answer. */
+    if (++d->redacted_records <= 3)
+        log_warn("the answer to %s %s held the npm token; it is replaced by [REDACTED] in "
+                 "the dump, and the record says \"redacted\": true. A registry or proxy that "
+                 "echoes credentials is a risk of its own%s",
+                 r->method ? r->method : "GET", path,
+                 d->redacted_records == 3 ? " (further such answers are only counted, in "
+                                            "the manifest's counts)"
+                                          : "");
+}
+
 int dump_record(struct dump *d, enum dump_kind k, const char *subject, const char *path,
                 struct http_req *r, bool usable, struct err *e)
 {
     struct dump_counts *c = &d->counts[k];
     struct jw w;
-    char ts[32];
     bool answered = r->outcome == HTTP_ANSWER;
+    bool json_body = answered && http_body_is_json(&r->body);
     unsigned long redacted = 0;
     struct job *j = xcalloc(1, sizeof *j);
     j->k = k;
     jpush_init(&j->body.json);
 
     jw_init(&w, &j->head);
-    jw_obj(&w);
-    jw_kstr(&w, DF_KIND, dump_kind_names[k]);
-    jw_kstr(&w, DF_SUBJECT, subject);
-    jw_key(&w, DF_REQUEST);
-    jw_obj(&w);
-    jw_kstr(&w, DF_METHOD, r->method ? r->method : "GET");
-    jw_kstr(&w, DF_PATH, path);
-    jw_obj_end(&w);
-    jw_key(&w, DF_STATUS);
-    if (r->status)
-        jw_int(&w, r->status);
-    else
-        jw_null(&w);
-    if (answered) {
-        jw_key(&w, DF_HEADERS);
-        jw_obj(&w);
-        if (r->content_type[0])
-            jw_kstr(&w, DF_H_CONTENT_TYPE, r->content_type);
-        if (r->etag[0])
-            jw_kstr(&w, DF_H_ETAG, r->etag);
-        if (r->last_modified[0])
-            jw_kstr(&w, DF_H_LAST_MODIFIED, r->last_modified);
-        if (r->date[0])
-            jw_kstr(&w, DF_H_DATE, r->date);
-        jw_obj_end(&w);
-    }
-    time_iso8601(r->started_wall_ms ? r->started_wall_ms : time_wall_ms(), ts);
-    jw_kstr(&w, DF_FETCHED_AT, ts);
-    jw_kint(&w, DF_ELAPSED_MS, r->elapsed_ms);
-    jw_kint(&w, DF_ATTEMPTS, r->attempts);
-
-    bool json_body = answered && http_body_is_json(&r->body);
+    record_head(&w, k, subject, path, r);
     if (!answered) {
         jw_kstr(&w, DF_ERROR, r->error[0] ? r->error : "no answer");
     } else if (json_body) {
-        jw_key(&w, DF_BODY);
-        /* the body itself follows, written by the writer */
-    } else {
-        struct buf text = BUF_INIT;
-        struct text_copy tc = {&text, false, REDACT_STREAM_INIT};
-        if (http_body_foreach(&r->body, copy_text, &tc, e) < 0 ||
-            redact_end(&tc.rs, keep_text, &tc, e) < 0) {
-            redact_free(&tc.rs);
-            buf_free(&text);
-            job_free(j);
-            return -1;
-        }
-        redacted += tc.rs.hits;
-        redact_free(&tc.rs);
-        jw_key(&w, DF_BODY_TEXT);
-        jw_strn(&w, text.p, text.len);
-        if (tc.truncated)
-            jw_kbool(&w, DF_BODY_TEXT_TRUNCATED, true);
-        buf_free(&text);
+        jw_key(&w, DF_BODY); /* the body itself follows, written by the writer */
+    } else if (record_body_text(&w, r, &redacted, e) < 0) {
+        job_free(j);
+        return -1;
     }
     /* Headers, the error text, a subject from the server: anything in the
      * head that echoes the token is replaced too. */
@@ -447,46 +489,25 @@ int dump_record(struct dump *d, enum dump_kind k, const char *subject, const cha
         j->head = clean;
         redacted++;
     }
-    /* A JSON body is copied by the writer; whether it holds the token is
-     * found here (a fast pass), so the record says so and the warning
-     * comes from this thread. */
     if (json_body) {
-        struct redact_stream rs = REDACT_STREAM_INIT;
-        int rc = http_body_foreach(&r->body, count_secrets, &rs, e) < 0 ||
-                         redact_end(&rs, discard, NULL, e) < 0
-                     ? -1
-                     : 0;
-        redacted += rs.hits;
-        j->redact = redacted > 0; /* also for a head that held it: the record says so */
-        redact_free(&rs);
-        if (rc < 0) {
+        if (count_body_secrets(r, &redacted, e) < 0) {
             job_free(j);
             return -1;
         }
-    }
-    if (!json_body) {
+        j->redact = redacted > 0; /* also for a head that held it: the record says so */
+        /* The body moves to the job; the request keeps an empty one. */
+        j->has_body = true;
+        j->body = r->body;
+        memset(&r->body, 0, sizeof r->body);
+        jpush_init(&r->body.json);
+    } else {
         if (redacted)
             buf_puts(&j->head, REDACTED_MEMBER);
         buf_puts(&j->head, "}\n");
     }
     if (redacted) {
         c->redacted++;
-        /* Said for the first few; an echoing proxy echoes every answer. */
-        if (++d->redacted_records <= 3)
-            log_warn("the answer to %s %s held the npm token; it is replaced by [REDACTED] in "
-                     "the dump, and the record says \"redacted\": true. A registry or proxy that "
-                     "echoes credentials is a risk of its own%s",
-                     r->method ? r->method : "GET", path,
-                     d->redacted_records == 3 ? " (further such answers are only counted, in "
-                                                "the manifest's counts)"
-                                              : "");
-    }
-    if (json_body) {
-        /* The body moves to the job; the request keeps an empty one. */
-        j->has_body = true;
-        j->body = r->body;
-        memset(&r->body, 0, sizeof r->body);
-        jpush_init(&r->body.json);
+        warn_redacted(d, r, path);
     }
     if (workq_put(&d->w, j, j->head.len + j->body.mem.len, e) < 0)
         return -1;

@@ -24,6 +24,9 @@
  *     accepted it — jsmn alone is lenient, so it never sees unvalidated input.
  *     Helpers find object members, decode strings and numbers, and skip
  *     subtrees; every accessor checks the token type and bounds.
+ *
+ * One file each: json_write.c (1), json_scan.c and json_push.c (2),
+ * json_doc.c (3); json_bytes.h holds the byte classes they share.
  */
 #ifndef J1NPM_JSON_H
 #define J1NPM_JSON_H

@@ -132,10 +132,10 @@ bool jpush_finish(struct jpush *v);
 
 /* ---- reader over jsmn --------------------------------------------------- */
 
-/* json.c holds jsmn's implementation; everyone else sees its declarations. */
+/* json_doc.c holds jsmn's implementation; everyone else sees its declarations. */
 #ifndef JSMN_H
 #define JSMN_HEADER
-#define JSMN_PARENT_LINKS /* as in json.c: it changes jsmntok_t */
+#define JSMN_PARENT_LINKS /* as in json_doc.c: it changes jsmntok_t */
 #include <jsmn.h>
 #endif
 

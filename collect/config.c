@@ -32,13 +32,10 @@ int config_registry(const char *flag, bool allow_insecure, struct buf *out, stru
     if (url_parse(r, &u, e) < 0)
         return err_wrap(e, "registry from %s", from);
     char qb[ERR_QUOTE_MAX];
-    if (strcmp(u.scheme, "http") == 0 && !url_host_is_loopback(u.host) && !allow_insecure)
-        return err_set(e, ERR_USAGE,
-                       "the registry %s is plain http: the token would travel in clear. Use "
-                       "https, or pass --allow-insecure-http if you really mean it",
-                       err_quote(r, qb));
-    if (url_format(&u, out) < 0)
-        return err_set(e, ERR_FAIL, "out of memory");
+    if (url_check_plain_http(&u, allow_insecure, "the registry", err_quote(r, qb), "the token",
+                             ", or pass --allow-insecure-http if you really mean it", e) < 0)
+        return -1;
+    url_format(&u, out);
     return 0;
 }
 
@@ -54,8 +51,6 @@ static int from_npmrc(const char *registry, struct secret *tok, char *where, siz
         if (!home || !*home)
             return 0;
         home_path = path_join(home, ".npmrc");
-        if (!home_path)
-            return err_set(e, ERR_FAIL, "out of memory");
         path = home_path;
     }
     snprintf(where, wsz, "%s", path);
@@ -67,11 +62,10 @@ static int from_npmrc(const char *registry, struct secret *tok, char *where, siz
         if (url_parse(registry, &u, e) < 0)
             rc = -1;
         else
-            rc = npmrc_find_token(text.p ? text.p : "", text.len, &u, path, tok, e);
+            rc = npmrc_find_token(text.p, text.len, &u, path, tok, e);
     }
     /* A missing or unreadable user config simply holds no token. */
-    if (text.p)
-        memset(text.p, 0, text.len);
+    memset(text.p, 0, text.len);
     buf_free(&text);
     free(home_path);
     return rc;

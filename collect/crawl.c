@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "buf.h"
 #include "cli.h"
 #include "dump.h"
@@ -33,13 +34,13 @@
 #include "http.h"
 #include "json.h"
 #include "log.h"
+#include "npm.h"
 #include "progress.h"
-#include "strset.h"
+#include "strlist.h"
 #include "timeutil.h"
 
 #define MAX_LIST_ITEMS 1000000 /* no real org is near this; a hostile answer could be */
 #define MAX_LIST_BYTES ((size_t)256 << 20)
-#define MAX_NAME 512
 #define MAX_FAILURE_WARNINGS 20
 
 struct item {
@@ -50,37 +51,24 @@ struct item {
     char *url;
 };
 
-struct team {
-    char *full; /* "org:team" as the registry spells it */
-    char *org;
-    char *name;
-};
-
-struct list {
-    char **v;
-    size_t n, cap;
-    struct strset seen;
-};
-
 struct crawl {
     const struct crawl_opts *o;
     struct http_client *http;
     struct dump *dump;
     struct progress prog;
     int phase[K_COUNT];
-    struct list users, packages, team_names;
-    struct team *teams;
-    size_t nteams, capteams;
+    /* The subjects, each list in the order first named, each name once;
+     * teams as "org:team", as the registry spells them. */
+    struct strlist users, packages, teams;
     size_t cursor[K_COUNT];
     unsigned outstanding[K_COUNT];
     unsigned total_outstanding;
     bool list_done[K_COUNT];
-    bool fatal;
-    struct err fatal_err;
+    struct err fatal; /* the first reason the crawl cannot go on (err_first) */
     uint64_t item_records;
     size_t members; /* the roster's size (users also holds outside collaborators) */
     int warnings;
-    char whoami[MAX_NAME];
+    char whoami[NPM_NAME_MAX + 1];
 };
 
 static const enum dump_kind feed_order[] = {
@@ -92,32 +80,44 @@ static bool org_level(enum dump_kind k)
     return k == K_WHOAMI || k == K_ORG_USERS || k == K_ORG_TEAMS || k == K_ORG_PACKAGES;
 }
 
-/* The list a per-item kind takes its subjects from, and its parent kind. */
-static size_t subjects_of(const struct crawl *c, enum dump_kind k, enum dump_kind *parent)
+/* The list a per-item kind takes its subjects from (NULL for the org-level
+ * kinds), and its parent kind. */
+static const struct strlist *list_of(const struct crawl *c, enum dump_kind k,
+                                     enum dump_kind *parent)
 {
     switch (k) {
     case K_TEAM_USERS:
-    case K_TEAM_PACKAGES: *parent = K_ORG_TEAMS; return c->nteams;
-    case K_USER_PROFILES: *parent = K_ORG_USERS; return c->users.n;
+    case K_TEAM_PACKAGES: *parent = K_ORG_TEAMS; return &c->teams;
+    case K_USER_PROFILES: *parent = K_ORG_USERS; return &c->users;
     case K_PACKAGE_VISIBILITY:
     case K_PACKAGE_COLLABORATORS:
-    case K_PACKUMENTS: *parent = K_ORG_PACKAGES; return c->packages.n;
-    default: *parent = k; return 0;
+    case K_PACKUMENTS: *parent = K_ORG_PACKAGES; return &c->packages;
+    default: *parent = k; return NULL;
     }
 }
 
-static void set_fatal(struct crawl *c, enum err_class cls, const char *fmt, ...)
+static size_t subjects_of(const struct crawl *c, enum dump_kind k, enum dump_kind *parent)
+{
+    const struct strlist *l = list_of(c, k, parent);
+    return l ? l->n : 0;
+}
+
+static bool stopped(const struct crawl *c)
+{
+    return c->fatal.cls != ERR_NONE;
+}
+
+/* The crawl cannot go on: the first reason is kept, everything in flight
+ * is cancelled. */
+static void stop(struct crawl *c, enum err_class cls, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-static void set_fatal(struct crawl *c, enum err_class cls, const char *fmt, ...)
+static void stop(struct crawl *c, enum err_class cls, const char *fmt, ...)
 {
-    if (!c->fatal) {
-        va_list ap;
-        va_start(ap, fmt);
-        err_vset(&c->fatal_err, cls, fmt, ap);
-        va_end(ap);
-        c->fatal = true;
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    err_vfirst(&c->fatal, cls, fmt, ap);
+    va_end(ap);
     http_cancel_all(c->http);
 }
 
@@ -132,21 +132,18 @@ static void item_free(struct item *it)
     free(it);
 }
 
-static int submit(struct crawl *c, enum dump_kind k, const char *subject, const char *path)
+/* Asks for the record of kind k about subject (the org for the org-level
+ * kinds), at the path npm.h knows for it. */
+static void submit(struct crawl *c, enum dump_kind k, const char *subject)
 {
-    struct item *it = calloc(1, sizeof *it);
-    struct buf url = BUF_INIT;
-    if (!it)
-        return -1;
+    struct item *it = xcalloc(1, sizeof *it);
+    struct buf path = BUF_INIT, url = BUF_INIT;
+    npm_request_path(&path, k, c->o->org, subject);
+    buf_puts(&url, c->o->registry);
+    buf_puts(&url, path.p + 1); /* the base ends in '/' */
     it->kind = k;
-    it->subject = strdup(subject);
-    it->path = strdup(path);
-    if (buf_puts(&url, c->o->registry) < 0 || buf_puts(&url, path + 1) < 0 || !it->subject ||
-        !it->path) {
-        buf_free(&url);
-        item_free(it);
-        return -1;
-    }
+    it->subject = xstrdup(subject);
+    it->path = buf_detach(&path);
     it->url = buf_detach(&url);
     it->req.url = it->url;
     it->req.method = "GET";
@@ -154,69 +151,6 @@ static int submit(struct crawl *c, enum dump_kind k, const char *subject, const 
     c->outstanding[k]++;
     c->total_outstanding++;
     http_submit(c->http, &it->req);
-    return 0;
-}
-
-static int submit_org_level(struct crawl *c)
-{
-    struct buf enc = BUF_INIT, p = BUF_INIT;
-    int rc = url_encode(&enc, c->o->org) < 0 ? -1 : 0;
-    const struct {
-        enum dump_kind k;
-        const char *suffix;
-    } lists[] = {
-        {K_ORG_USERS, "/user"},
-        {K_ORG_TEAMS, "/team?format=cli"},
-        {K_ORG_PACKAGES, "/package"},
-    };
-    for (size_t i = 0; i < sizeof lists / sizeof lists[0] && rc == 0; i++) {
-        buf_reset(&p);
-        if (buf_printf(&p, "/-/org/%s%s", enc.p, lists[i].suffix) < 0 ||
-            submit(c, lists[i].k, c->o->org, p.p) < 0)
-            rc = -1;
-    }
-    buf_free(&enc);
-    buf_free(&p);
-    return rc;
-}
-
-static int item_path(const struct crawl *c, enum dump_kind k, size_t i, struct buf *p,
-                     const char **subject)
-{
-    struct buf a = BUF_INIT, b = BUF_INIT;
-    int rc = -1;
-    switch (k) {
-    case K_TEAM_USERS:
-    case K_TEAM_PACKAGES: {
-        const struct team *t = &c->teams[i];
-        *subject = t->full;
-        if (url_encode(&a, t->org) == 0 && url_encode(&b, t->name) == 0)
-            rc = buf_printf(p, "/-/team/%s/%s/%s", a.p ? a.p : "", b.p ? b.p : "",
-                            k == K_TEAM_USERS ? "user?format=cli" : "package");
-        break;
-    }
-    case K_USER_PROFILES:
-        *subject = c->users.v[i];
-        if (url_encode(&a, c->users.v[i]) == 0)
-            rc = buf_printf(p, "/-/user/org.couchdb.user:%s", a.p ? a.p : "");
-        break;
-    case K_PACKAGE_VISIBILITY:
-    case K_PACKAGE_COLLABORATORS:
-    case K_PACKUMENTS:
-        *subject = c->packages.v[i];
-        if (url_encode_package(&a, c->packages.v[i]) == 0) {
-            if (k == K_PACKUMENTS)
-                rc = buf_printf(p, "/%s", a.p ? a.p : "");
-            else
-                rc = buf_printf(p, "/-/package/%s/%s", a.p ? a.p : "",
-                                k == K_PACKAGE_VISIBILITY ? "visibility" : "collaborators");
-        }
-        break;
-    default: break;
-    }
-    buf_free(&a);
-    buf_free(&b);
-    return rc;
 }
 
 /* Every kind but packuments has nothing left to do. */
@@ -262,31 +196,23 @@ static void update_phases(struct crawl *c)
 static void feed(struct crawl *c)
 {
     unsigned limit = (unsigned)c->o->concurrency * 2;
-    while (!c->fatal && c->total_outstanding < limit) {
+    while (!stopped(c) && c->total_outstanding < limit) {
         bool submitted = false;
         for (size_t j = 0; j < sizeof feed_order / sizeof feed_order[0]; j++) {
             enum dump_kind k = feed_order[j], parent;
-            size_t n = subjects_of(c, k, &parent);
-            if (c->cursor[k] >= n)
+            const struct strlist *l = list_of(c, k, &parent);
+            if (c->cursor[k] >= l->n)
                 continue;
             if (k == K_PACKUMENTS && dump_is_stream(c->dump)) {
                 if (!small_kinds_finished(c))
                     break;
                 struct err e = {0};
                 if (dump_release_small(c->dump, &e) < 0) {
-                    set_fatal(c, ERR_FAIL, "%s", e.msg);
+                    stop(c, ERR_FAIL, "%s", e.msg);
                     return;
                 }
             }
-            struct buf p = BUF_INIT;
-            const char *subject = NULL;
-            size_t i = c->cursor[k]++;
-            if (item_path(c, k, i, &p, &subject) < 0 || submit(c, k, subject, p.p) < 0) {
-                buf_free(&p);
-                set_fatal(c, ERR_FAIL, "out of memory");
-                return;
-            }
-            buf_free(&p);
+            submit(c, k, l->v[c->cursor[k]++]);
             submitted = true;
             break;
         }
@@ -297,160 +223,121 @@ static void feed(struct crawl *c)
 
 /* ---- lists ---------------------------------------------------------------- */
 
-static bool plausible_name(const char *s, size_t n)
+/* The names one list answer holds, gathered before any is added to the
+ * subject lists: an answer that turns out unreadable or too long adds
+ * nothing. The walker is lenient: collect reads only the names (a value
+ * that is not a string is transform's to judge), and an entry that is not
+ * a plausible name is skipped with a warning (warn), as for any name
+ * npm.h's rule refuses. */
+struct taken {
+    enum dump_kind k;
+    bool warn;
+    bool skipped;
+    size_t entries;
+    struct strlist names;
+};
+
+static int take_entry(void *ctx, const char *name, size_t n, const char *value, size_t vn)
 {
-    if (n == 0 || n > MAX_NAME - 1)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-            return false;
-    return true;
+    struct taken *t = ctx;
+    (void)value, (void)vn;
+    if (++t->entries > MAX_LIST_ITEMS)
+        return 0; /* only counted, for the message */
+    if (!name || !npm_name_ok(name, n)) {
+        if (t->warn)
+            log_warn("%s: skipping an entry that is not a plausible name", dump_kind_names[t->k]);
+        t->skipped = true;
+        return 0;
+    }
+    strlist_add(&t->names, name, n);
+    return 0;
 }
 
-static int list_add(struct list *l, const char *s, size_t n)
-{
-    int r = strset_add(&l->seen, s, n, NULL);
-    if (r <= 0)
-        return r; /* duplicate (0) or out of memory (-1) */
-    if (l->n == l->cap) {
-        size_t nc = l->cap ? l->cap * 2 : 64;
-        char **nv = realloc(l->v, nc * sizeof *nv);
-        if (!nv)
-            return -1;
-        l->v = nv;
-        l->cap = nc;
-    }
-    if (!(l->v[l->n] = strndup(s, n)))
-        return -1;
-    l->n++;
-    return 1;
-}
-
-static void list_free(struct list *l)
-{
-    for (size_t i = 0; i < l->n; i++)
-        free(l->v[i]);
-    free(l->v);
-    strset_free(&l->seen, NULL);
-}
-
-static int add_team(struct crawl *c, const char *s, size_t n)
-{
-    int r = list_add(&c->team_names, s, n);
-    if (r <= 0)
-        return r;
-    if (c->nteams == c->capteams) {
-        size_t nc = c->capteams ? c->capteams * 2 : 16;
-        struct team *nt = realloc(c->teams, nc * sizeof *nt);
-        if (!nt)
-            return -1;
-        c->teams = nt;
-        c->capteams = nc;
-    }
-    struct team *t = &c->teams[c->nteams];
-    const char *colon = memchr(s, ':', n);
-    t->full = strndup(s, n);
-    if (colon) {
-        t->org = strndup(s, (size_t)(colon - s));
-        t->name = strndup(colon + 1, n - (size_t)(colon - s) - 1);
-    } else {
-        t->org = strdup(c->o->org);
-        t->name = strndup(s, n);
-    }
-    if (!t->full || !t->org || !t->name) {
-        free(t->full);
-        free(t->org);
-        free(t->name);
-        return -1;
-    }
-    c->nteams++;
-    return 1;
-}
-
-/* Reads an org-level list answer into the subject lists. Returns false when
- * the body does not have the shape the registry documents. */
-static bool take_list(struct crawl *c, enum dump_kind k, struct http_req *r)
+/* Reads a list answer of kind k as shape into t. False (with a warning if
+ * t->warn) when it cannot be read as that shape, or names too many. */
+static bool take_names(struct http_req *r, enum npm_shape shape, struct taken *t)
 {
     struct buf body = BUF_INIT;
+    struct err e = {0};
+    const char *kn = dump_kind_names[t->k];
+    bool ok = false;
+    if (http_body_load(&r->body, &body, MAX_LIST_BYTES, &e) < 0) {
+        if (t->warn)
+            log_warn("%s: unreadable answer: %s", kn, e.msg);
+    } else {
+        enum npm_list_status st =
+            npm_list_walk(body.p, body.len, shape, NPM_LIST_LENIENT, take_entry, t, &e);
+        if (st != NPM_LIST_OK && t->warn)
+            log_warn(st == NPM_LIST_INVALID ? "%s: unreadable answer: %s" : "%s: %s", kn, e.msg);
+        else if (t->entries > MAX_LIST_ITEMS && t->warn)
+            log_warn("%s: %zu entries is more than this tool accepts (%d)", kn, t->entries,
+                     MAX_LIST_ITEMS);
+        ok = st == NPM_LIST_OK && t->entries <= MAX_LIST_ITEMS;
+    }
+    buf_free(&body);
+    return ok;
+}
+
+/* The status proved the token; the name is only for messages. False when
+ * the answer is not JSON. */
+static bool take_whoami(struct crawl *c, struct http_req *r)
+{
+    struct buf body = BUF_INIT, name = BUF_INIT;
     struct jdoc d = JDOC_INIT;
     struct err e = {0};
     bool ok = false;
     if (http_body_load(&r->body, &body, MAX_LIST_BYTES, &e) < 0 ||
-        jdoc_parse(&d, body.p ? body.p : "", body.len, &e) < 0) {
-        log_warn("%s: unreadable answer: %s", dump_kind_names[k], e.msg);
-        goto out;
-    }
-    if (k == K_WHOAMI) {
+        jdoc_parse(&d, body.p, body.len, &e) < 0) {
+        log_warn("%s: unreadable answer: %s", dump_kind_names[K_WHOAMI], e.msg);
+    } else {
+        ok = true;
         int u = jdoc_get(&d, 0, "username");
-        struct buf name = BUF_INIT;
-        if (u >= 0 && jdoc_str(&d, u, &name) == 0 && plausible_name(name.p, name.len))
+        if (u >= 0 && jdoc_str(&d, u, &name) == 0 && npm_name_ok(name.p, name.len))
             snprintf(c->whoami, sizeof c->whoami, "%s", name.p);
-        buf_free(&name);
-        ok = true; /* the status proved the token; the name is only for messages */
-        goto out;
     }
-    bool want_object = k != K_ORG_TEAMS;
-    if (!jdoc_is(&d, 0, want_object ? JT_OBJECT : JT_ARRAY)) {
-        log_warn("%s: expected a JSON %s, got something else", dump_kind_names[k],
-                 want_object ? "object" : "array");
-        goto out;
-    }
-    if (d.t[0].size > MAX_LIST_ITEMS) {
-        log_warn("%s: %d entries is more than this tool accepts (%d)", dump_kind_names[k],
-                 d.t[0].size, MAX_LIST_ITEMS);
-        goto out;
-    }
-    ok = true;
-    struct buf s = BUF_INIT;
-    for (int x = jdoc_first(&d, 0); x > 0;
-         x = want_object ? jdoc_after_member(&d, 0, x) : jdoc_after_elem(&d, 0, x)) {
-        buf_reset(&s);
-        if (jdoc_str(&d, x, &s) < 0 || !plausible_name(s.p, s.len)) {
-            log_warn("%s: skipping an entry that is not a plausible name", dump_kind_names[k]);
-            ok = false;
-            continue;
-        }
-        if (k == K_ORG_USERS)
-            c->members++;
-        int r2 = k == K_ORG_USERS      ? list_add(&c->users, s.p, s.len)
-                 : k == K_ORG_PACKAGES ? list_add(&c->packages, s.p, s.len)
-                                       : add_team(c, s.p, s.len);
-        if (r2 < 0) {
-            set_fatal(c, ERR_FAIL, "out of memory reading %s", dump_kind_names[k]);
-            ok = false;
-            break;
-        }
-    }
-    buf_free(&s);
-out:
     jdoc_free(&d);
+    buf_free(&name);
     buf_free(&body);
+    return ok;
+}
+
+/* Reads an org-level list answer into the subject lists. Returns false when
+ * the body does not have the shape the registry documents, or names an
+ * entry that was skipped. */
+static bool take_list(struct crawl *c, enum dump_kind k, struct http_req *r)
+{
+    if (k == K_WHOAMI)
+        return take_whoami(c, r);
+    struct taken t = {k, true, false, 0, STRLIST_INIT};
+    enum npm_shape shape = k == K_ORG_USERS   ? NPM_ROSTER
+                           : k == K_ORG_TEAMS ? NPM_TEAMS
+                                              : NPM_PACKAGES;
+    struct strlist *to = k == K_ORG_USERS ? &c->users : k == K_ORG_TEAMS ? &c->teams : &c->packages;
+    bool ok = take_names(r, shape, &t);
+    if (ok) {
+        for (size_t i = 0; i < t.names.n; i++)
+            strlist_add_unique(to, t.names.v[i], strlen(t.names.v[i]));
+        if (k == K_ORG_USERS)
+            c->members += t.names.n;
+        ok = !t.skipped;
+    }
+    strlist_free(&t.names);
     return ok;
 }
 
 /* Collaborators from outside the org are people a security team wants to
  * identify: their profiles (emails) are fetched too. The user list is a set,
- * so members named again are not fetched twice. */
+ * so members named again are not fetched twice. A list of another shape is
+ * kept in the dump as it came, for transform to judge. */
 static void take_collaborators(struct crawl *c, struct http_req *r)
 {
-    struct buf body = BUF_INIT, name = BUF_INIT;
-    struct jdoc d = JDOC_INIT;
-    if (http_body_load(&r->body, &body, MAX_LIST_BYTES, NULL) < 0 ||
-        jdoc_parse(&d, body.p ? body.p : "", body.len, NULL) < 0 || !jdoc_is(&d, 0, JT_OBJECT))
-        goto out; /* the record is kept as it came; transform judges its shape */
-    for (int k = jdoc_first(&d, 0); k > 0; k = jdoc_after_member(&d, 0, k)) {
-        buf_reset(&name);
-        if (c->users.n < MAX_LIST_ITEMS && jdoc_str(&d, k, &name) == 0 &&
-            plausible_name(name.p, name.len) && list_add(&c->users, name.p, name.len) < 0) {
-            set_fatal(c, ERR_FAIL, "out of memory");
-            break;
-        }
+    struct taken t = {K_PACKAGE_COLLABORATORS, false, false, 0, STRLIST_INIT};
+    if (take_names(r, NPM_COLLABORATORS, &t)) {
+        for (size_t i = 0; i < t.names.n && c->users.n < MAX_LIST_ITEMS; i++)
+            strlist_add_unique(&c->users, t.names.v[i], strlen(t.names.v[i]));
+        progress_total(&c->prog, c->phase[K_USER_PROFILES], c->users.n);
     }
-    progress_total(&c->prog, c->phase[K_USER_PROFILES], c->users.n);
-out:
-    jdoc_free(&d);
-    buf_free(&body);
-    buf_free(&name);
+    strlist_free(&t.names);
 }
 
 /* ---- completion ---------------------------------------------------------- */
@@ -459,17 +346,16 @@ static void on_auth_refused(struct crawl *c, enum dump_kind k, long status, cons
 {
     const char *origin = c->o->token->origin;
     if (status == 401)
-        set_fatal(c, ERR_AUTH,
-                  "the registry refused the token (HTTP 401 on %s %s): it is wrong, expired or "
-                  "revoked. Check %s, or create a new read-only token with `npm token create "
-                  "--read-only`",
-                  dump_kind_names[k], subject, origin);
+        stop(c, ERR_AUTH,
+             "the registry refused the token (HTTP 401 on %s %s): it is wrong, expired or "
+             "revoked. Check %s, or create a new read-only token with `npm token create "
+             "--read-only`",
+             dump_kind_names[k], subject, origin);
     else
-        set_fatal(c, ERR_AUTH,
-                  "the registry refused access to org '%s' (HTTP 403 on %s)%s%s: the token's user "
-                  "is not a member of that org, or the token lacks the rights to read it (%s)",
-                  c->o->org, dump_kind_names[k], c->whoami[0] ? " for user " : "", c->whoami,
-                  origin);
+        stop(c, ERR_AUTH,
+             "the registry refused access to org '%s' (HTTP 403 on %s)%s%s: the token's user "
+             "is not a member of that org, or the token lacks the rights to read it (%s)",
+             c->o->org, dump_kind_names[k], c->whoami[0] ? " for user " : "", c->whoami, origin);
 }
 
 static void on_done(struct http_req *r, void *ctx)
@@ -493,21 +379,21 @@ static void on_done(struct http_req *r, void *ctx)
         usable = false;
     } else if (answered && st == 404 && org_level(k) && k != K_WHOAMI) {
         char qb[ERR_QUOTE_MAX];
-        set_fatal(c, ERR_FAIL,
-                  "org '%s' was not found on %s (HTTP 404 on %s): check the --org spelling and "
-                  "the --registry",
-                  c->o->org, err_quote(c->o->registry, qb), dump_kind_names[k]);
+        stop(c, ERR_FAIL,
+             "org '%s' was not found on %s (HTTP 404 on %s): check the --org spelling and "
+             "the --registry",
+             c->o->org, err_quote(c->o->registry, qb), dump_kind_names[k]);
         usable = false;
     } else if (k == K_WHOAMI && !ok2xx) {
         char qb[ERR_QUOTE_MAX];
         if (answered)
-            set_fatal(c, ERR_FAIL,
-                      "the registry %s answered whoami with HTTP %ld: is it an npm "
-                      "registry?",
-                      err_quote(c->o->registry, qb), st);
+            stop(c, ERR_FAIL,
+                 "the registry %s answered whoami with HTTP %ld: is it an npm "
+                 "registry?",
+                 err_quote(c->o->registry, qb), st);
         else
-            set_fatal(c, ERR_FAIL, "cannot reach the registry %s: %s",
-                      err_quote(c->o->registry, qb), r->error);
+            stop(c, ERR_FAIL, "cannot reach the registry %s: %s", err_quote(c->o->registry, qb),
+                 r->error);
         usable = false;
     } else if (org_level(k)) {
         usable = ok2xx && take_list(c, k, r);
@@ -517,7 +403,7 @@ static void on_done(struct http_req *r, void *ctx)
 
     struct err e = {0};
     if (dump_record(c->dump, k, it->subject, it->path, r, usable, &e) < 0) {
-        set_fatal(c, ERR_FAIL, "cannot write the dump: %s", e.msg);
+        stop(c, ERR_FAIL, "cannot write the dump: %s", e.msg);
         item_free(it);
         return;
     }
@@ -528,23 +414,24 @@ static void on_done(struct http_req *r, void *ctx)
         for (int i = 1; i < r->attempts; i++)
             progress_retry(&c->prog, c->phase[k]);
 
-    if (!answered && !c->fatal) {
+    if (!answered && !stopped(c)) {
         if (c->warnings++ < MAX_FAILURE_WARNINGS)
             log_warn("%s %s: no answer after %d attempts (%s); recorded as failed",
                      dump_kind_names[k], it->subject, r->attempts, r->error);
         else if (c->warnings == MAX_FAILURE_WARNINGS + 1)
             log_warn("more items failed; the summary counts them all");
-    } else if (answered && org_level(k) && !usable && !c->fatal) {
+    } else if (answered && org_level(k) && !usable && !stopped(c)) {
         log_warn("%s: HTTP %ld; the items it lists cannot be collected", dump_kind_names[k], st);
     }
 
     if (org_level(k))
         c->list_done[k] = true;
-    if (k == K_WHOAMI && ok2xx && !c->fatal) {
+    if (k == K_WHOAMI && ok2xx && !stopped(c)) {
         if (c->whoami[0])
             log_debug("authenticated to %s as %s", c->o->registry, c->whoami);
-        if (submit_org_level(c) < 0)
-            set_fatal(c, ERR_FAIL, "out of memory");
+        submit(c, K_ORG_USERS, c->o->org);
+        submit(c, K_ORG_TEAMS, c->o->org);
+        submit(c, K_ORG_PACKAGES, c->o->org);
     }
     if (org_level(k) && k != K_WHOAMI) {
         enum dump_kind parent;
@@ -603,9 +490,8 @@ int crawl_run(const struct crawl_opts *o, struct crawl_summary *s, struct err *e
     progress_total(&c.prog, c.phase[K_WHOAMI], 1);
 
     int rc = 0;
-    if (submit(&c, K_WHOAMI, o->org, "/-/whoami") < 0) {
-        rc = err_set(e, ERR_FAIL, "out of memory");
-    } else if (http_run(c.http, &cli_interrupted, tick, e) < 0) {
+    submit(&c, K_WHOAMI, o->org);
+    if (http_run(c.http, &cli_interrupted, tick, e) < 0) {
         s->interrupted = true;
         rc = -1;
     }
@@ -616,24 +502,24 @@ int crawl_run(const struct crawl_opts *o, struct crawl_summary *s, struct err *e
     s->retries = hs.retries;
     s->users = c.members;
     s->outsiders = c.users.n - c.members;
-    s->teams = c.nteams;
+    s->teams = c.teams.n;
     s->packages = c.packages.n;
     for (int k = 0; k < K_COUNT; k++)
         s->failed_items += dump_get_counts(c.dump, (enum dump_kind)k)->failed;
 
     if (rc < 0) {
         dump_abort(c.dump); /* interrupted: no manifest, no final names */
-    } else if (c.fatal && c.item_records == 0) {
+    } else if (stopped(&c) && c.item_records == 0) {
         dump_abort(c.dump); /* nothing worth keeping was fetched */
-        *e = c.fatal_err;
+        *e = c.fatal;
         rc = -1;
     } else {
-        s->complete = !c.fatal && s->failed_items == 0;
-        if (dump_commit(c.dump, s->complete, c.fatal ? c.fatal_err.msg : NULL, e) < 0) {
+        s->complete = !stopped(&c) && s->failed_items == 0;
+        if (dump_commit(c.dump, s->complete, stopped(&c) ? c.fatal.msg : NULL, e) < 0) {
             dump_abort(c.dump);
             rc = -1;
-        } else if (c.fatal) {
-            *e = c.fatal_err;
+        } else if (stopped(&c)) {
+            *e = c.fatal;
             rc = -1;
         } else if (!s->complete) {
             rc = err_set(e, ERR_PARTIAL, "%llu item(s) failed and are recorded as failed",
@@ -645,14 +531,8 @@ int crawl_run(const struct crawl_opts *o, struct crawl_summary *s, struct err *e
 
     http_client_free(c.http);
     dump_free(c.dump);
-    list_free(&c.users);
-    list_free(&c.packages);
-    list_free(&c.team_names);
-    for (size_t i = 0; i < c.nteams; i++) {
-        free(c.teams[i].full);
-        free(c.teams[i].org);
-        free(c.teams[i].name);
-    }
-    free(c.teams);
+    strlist_free(&c.users);
+    strlist_free(&c.packages);
+    strlist_free(&c.teams);
     return rc;
 }

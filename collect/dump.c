@@ -11,13 +11,13 @@
  * finished meanwhile, and on a busy machine that showed as 11-12 requests
  * in flight of 16 while package documents came in. So dump_record() only
  * builds the record's head and moves the body out of the request into a
- * job; one writer thread compresses and writes jobs in the order they were
- * queued (so the files are what a single thread would write). The queue is
- * bounded (WRITER_JOBS jobs, WRITER_MEM bytes of in-memory bodies; bodies
- * over 1 MiB are already in spill files): when it is full, dump_record()
- * waits, so memory stays bounded if the disk is slower than the network.
- * Only the writer touches the sinks while it runs; the crawl's thread
- * touches them again after writer_drain() (stream release, commit), and
+ * job; one writer thread (workq.h) compresses and writes jobs in the order
+ * they were queued (so the files are what a single thread would write). The
+ * queue is bounded (WRITER_JOBS jobs, WRITER_MEM bytes of in-memory bodies;
+ * bodies over 1 MiB are already in spill files): when it is full,
+ * dump_record() waits, so memory stays bounded if the disk is slower than
+ * the network. Only the writer touches the sinks while it runs; the crawl's
+ * thread touches them again after workq_drain() (stream release, commit), and
  * the mutex hand-over orders those accesses. A write error stops the
  * writer from writing; the next dump_record() or dump_commit() reports it.
  * The level is zlib's fastest (DUMP_GZIP_LEVEL): level 6 cost twice the
@@ -28,24 +28,25 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "fsutil.h"
 #include "json.h"
 #include "log.h"
 #include "ndjson.h"
 #include "timeutil.h"
+#include "workq.h"
 
 #define BODY_TEXT_MAX (1u << 20)
 #define DUMP_GZIP_LEVEL 1
 #define WRITER_JOBS 64
 #define WRITER_MEM ((size_t)8 << 20)
+#define REDACTED_MEMBER ",\"" DF_REDACTED "\":true" /* a record's last member, when set */
 
 struct sink {
     struct afile file; /* directory mode */
@@ -56,25 +57,11 @@ struct sink {
 /* One record for the writer: its head (the whole record when has_body is
  * false) and the JSON body, moved out of the request. */
 struct job {
-    struct job *next;
     enum dump_kind k;
     struct buf head;
     bool has_body;
     bool redact; /* the body holds the token: copy it through the redactor */
     struct http_body body;
-};
-
-struct writer {
-    pthread_t thread;
-    bool running;
-    pthread_mutex_t mu;
-    pthread_cond_t work; /* a job was queued, or stop */
-    pthread_cond_t room; /* a job was written */
-    struct job *first, *last;
-    unsigned jobs; /* queued or being written */
-    size_t mem;    /* their bytes in memory */
-    bool stop, discard, failed;
-    struct err err;
 };
 
 struct dump {
@@ -87,10 +74,12 @@ struct dump {
     struct sink sink[K_COUNT];
     struct gzw *out; /* stream mode: stdout */
     struct dump_counts counts[K_COUNT];
-    struct writer w;
+    struct workq w; /* the writer thread */
     int64_t started_ms;
     uint64_t stream_bytes;
 };
+
+static int writer_start(struct dump *d, struct err *e);
 
 /* ---- opening ------------------------------------------------------------ */
 
@@ -128,8 +117,6 @@ static int clear_old_dump(const char *dir, struct err *e)
                        "dump. Choose another --out or empty it yourself",
                        dir, foreign);
     char *m = path_join(dir, DUMP_MANIFEST);
-    if (!m)
-        return err_set(e, ERR_FAIL, "out of memory");
     if (unlink(m) < 0 && errno != ENOENT) {
         err_set(e, ERR_FAIL, "cannot remove %s: %s", m, strerror(errno));
         free(m);
@@ -145,8 +132,8 @@ static int clear_old_dump(const char *dir, struct err *e)
         if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
             continue;
         char *p = path_join(dir, de->d_name);
-        if (!p || (unlink(p) < 0 && errno != ENOENT)) {
-            rc = err_set(e, ERR_FAIL, "cannot remove %s: %s", p ? p : de->d_name, strerror(errno));
+        if (unlink(p) < 0 && errno != ENOENT) {
+            rc = err_set(e, ERR_FAIL, "cannot remove %s: %s", p, strerror(errno));
             free(p);
             break;
         }
@@ -182,15 +169,9 @@ static int prepare_dir(struct dump *d, struct err *e)
     return 0;
 }
 
-static int writer_start(struct dump *d, struct err *e);
-
 struct dump *dump_open(const struct dump_opts *o, struct err *e)
 {
-    struct dump *d = calloc(1, sizeof *d);
-    if (!d) {
-        err_set(e, ERR_FAIL, "out of memory");
-        return NULL;
-    }
+    struct dump *d = xcalloc(1, sizeof *d);
     d->o = *o;
     d->started_ms = time_wall_ms();
     d->stream = strcmp(o->out, "-") == 0;
@@ -200,7 +181,7 @@ struct dump *dump_open(const struct dump_opts *o, struct err *e)
             const char *tmp = getenv("TMPDIR");
             struct buf p = BUF_INIT;
             buf_printf(&p, "%s/j1-npm-spool-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-            int fd = p.p ? mkstemp(p.p) : -1;
+            int fd = mkstemp(p.p);
             if (fd >= 0) {
                 unlink(p.p);
                 f = fdopen(fd, "w+b");
@@ -223,21 +204,14 @@ struct dump *dump_open(const struct dump_opts *o, struct err *e)
         }
         return d;
     }
-    d->dir = strdup(o->out);
-    if (!d->dir) {
-        err_set(e, ERR_FAIL, "out of memory");
-        dump_free(d);
-        return NULL;
-    }
+    d->dir = xstrdup(o->out);
     if (prepare_dir(d, e) < 0) {
         dump_free(d);
         return NULL;
     }
     for (int k = 0; k < K_COUNT; k++) {
         char *p = path_join(d->dir, dump_kind_files[k]);
-        if (!p || afile_open(&d->sink[k].file, p, 0600, e) < 0) {
-            if (!p)
-                err_set(e, ERR_FAIL, "out of memory");
+        if (afile_open(&d->sink[k].file, p, 0600, e) < 0) {
             free(p);
             dump_abort(d);
             dump_free(d);
@@ -343,8 +317,8 @@ static int keep_text(void *vctx, const char *p, size_t n, struct err *e)
         n = room;
         tc->truncated = true;
     }
-    if (n && buf_append(tc->b, p, n) < 0)
-        return err_set(e, ERR_FAIL, "out of memory");
+    (void)e;
+    buf_append(tc->b, p, n);
     return 0;
 }
 
@@ -358,20 +332,18 @@ static int copy_text(void *vctx, const char *p, size_t n, struct err *e)
 
 /* ---- the writer thread ------------------------------------------------- */
 
-static void job_free(struct job *j)
+static void job_free(void *vj)
 {
+    struct job *j = vj;
     buf_free(&j->head);
     http_body_reset(&j->body);
     free(j);
 }
 
-static size_t job_mem(const struct job *j)
+static int write_job(void *vd, void *vj, struct err *e)
 {
-    return j->head.len + j->body.mem.len;
-}
-
-static int write_job(struct dump *d, struct job *j, struct err *e)
-{
+    struct dump *d = vd;
+    struct job *j = vj;
     if (sink_write(d, j->k, j->head.p, j->head.len, e) < 0)
         return -1;
     if (j->has_body) {
@@ -381,7 +353,9 @@ static int write_job(struct dump *d, struct job *j, struct err *e)
                               redact_end(&bc.rs, copy_json, &bc, e) < 0)
                            : http_body_foreach(&j->body, copy_json, &bc, e) < 0;
         redact_free(&bc.rs);
-        if (rc || (j->redact && sink_write(d, j->k, ",\"redacted\":true", 16, e) < 0) ||
+        if (rc ||
+            (j->redact &&
+             sink_write(d, j->k, REDACTED_MEMBER, sizeof REDACTED_MEMBER - 1, e) < 0) ||
             sink_write(d, j->k, "}\n", 2, e) < 0)
             return -1;
     }
@@ -390,131 +364,98 @@ static int write_job(struct dump *d, struct job *j, struct err *e)
     return 0;
 }
 
-static void *writer_main(void *arg)
-{
-    struct dump *d = arg;
-    struct writer *w = &d->w;
-    pthread_mutex_lock(&w->mu);
-    for (;;) {
-        while (!w->first && !w->stop)
-            pthread_cond_wait(&w->work, &w->mu);
-        struct job *j = w->first;
-        if (!j)
-            break; /* stopped, and nothing left */
-        w->first = j->next;
-        if (!w->first)
-            w->last = NULL;
-        bool skip = w->failed || w->discard;
-        pthread_mutex_unlock(&w->mu);
-        struct err e = {0};
-        int rc = skip ? 0 : write_job(d, j, &e);
-        size_t mem = job_mem(j);
-        job_free(j);
-        pthread_mutex_lock(&w->mu);
-        if (rc < 0 && !w->failed) {
-            w->failed = true;
-            w->err = e;
-        }
-        w->jobs--;
-        w->mem -= mem;
-        pthread_cond_broadcast(&w->room);
-    }
-    pthread_mutex_unlock(&w->mu);
-    return NULL;
-}
-
 static int writer_start(struct dump *d, struct err *e)
 {
-    struct writer *w = &d->w;
-    if (pthread_mutex_init(&w->mu, NULL) != 0)
-        return err_set(e, ERR_FAIL, "cannot start the dump writer");
-    if (pthread_cond_init(&w->work, NULL) != 0) {
-        pthread_mutex_destroy(&w->mu);
-        return err_set(e, ERR_FAIL, "cannot start the dump writer");
-    }
-    if (pthread_cond_init(&w->room, NULL) != 0) {
-        pthread_cond_destroy(&w->work);
-        pthread_mutex_destroy(&w->mu);
-        return err_set(e, ERR_FAIL, "cannot start the dump writer");
-    }
-    /* Signals (Ctrl-C) stay with the crawl's thread, which polls for them. */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    int rc = pthread_create(&w->thread, NULL, writer_main, d);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (rc != 0) {
-        pthread_cond_destroy(&w->room);
-        pthread_cond_destroy(&w->work);
-        pthread_mutex_destroy(&w->mu);
-        return err_set(e, ERR_FAIL, "cannot start the dump writer: %s", strerror(rc));
-    }
-    w->running = true;
-    return 0;
+    struct workq_opts o = {WRITER_JOBS, WRITER_MEM, write_job, job_free, d};
+    return workq_start(&d->w, &o, e) < 0 ? err_wrap(e, "the dump writer") : 0;
 }
 
-/* Ends the thread: after writing every queued job, or (discard) dropping
- * them. The sinks are the caller's again afterwards. */
-static void writer_stop(struct dump *d, bool discard)
+/* The record up to its body: kind, subject, request, status, headers,
+ * timing. */
+static void record_head(struct jw *w, enum dump_kind k, const char *subject, const char *path,
+                        const struct http_req *r)
 {
-    struct writer *w = &d->w;
-    if (!w->running)
-        return;
-    pthread_mutex_lock(&w->mu);
-    w->stop = true;
-    w->discard = w->discard || discard;
-    pthread_cond_broadcast(&w->work);
-    pthread_mutex_unlock(&w->mu);
-    pthread_join(w->thread, NULL);
-    pthread_cond_destroy(&w->room);
-    pthread_cond_destroy(&w->work);
-    pthread_mutex_destroy(&w->mu);
-    w->running = false;
+    char ts[32];
+    jw_obj(w);
+    jw_kstr(w, DF_KIND, dump_kind_names[k]);
+    jw_kstr(w, DF_SUBJECT, subject);
+    jw_key(w, DF_REQUEST);
+    jw_obj(w);
+    jw_kstr(w, DF_METHOD, r->method ? r->method : "GET");
+    jw_kstr(w, DF_PATH, path);
+    jw_obj_end(w);
+    jw_key(w, DF_STATUS);
+    if (r->status)
+        jw_int(w, r->status);
+    else
+        jw_null(w);
+    if (r->outcome == HTTP_ANSWER) {
+        jw_key(w, DF_HEADERS);
+        jw_obj(w);
+        if (r->content_type[0])
+            jw_kstr(w, DF_H_CONTENT_TYPE, r->content_type);
+        if (r->etag[0])
+            jw_kstr(w, DF_H_ETAG, r->etag);
+        if (r->last_modified[0])
+            jw_kstr(w, DF_H_LAST_MODIFIED, r->last_modified);
+        if (r->date[0])
+            jw_kstr(w, DF_H_DATE, r->date);
+        jw_obj_end(w);
+    }
+    time_iso8601(r->started_wall_ms ? r->started_wall_ms : time_wall_ms(), ts);
+    jw_kstr(w, DF_FETCHED_AT, ts);
+    jw_kint(w, DF_ELAPSED_MS, r->elapsed_ms);
+    jw_kint(w, DF_ATTEMPTS, r->attempts);
 }
 
-/* Waits until every queued job is written; the first write error, if any. */
-static int writer_drain(struct dump *d, struct err *e)
+/* A body that is not JSON, as a string (redacted, then cut to
+ * BODY_TEXT_MAX); *redacted counts the tokens replaced. */
+static int record_body_text(struct jw *w, struct http_req *r, unsigned long *redacted,
+                            struct err *e)
 {
-    struct writer *w = &d->w;
-    int rc = 0;
-    if (!w->running)
-        return w->failed ? (*e = w->err, -1) : 0;
-    pthread_mutex_lock(&w->mu);
-    while (w->jobs && !w->failed)
-        pthread_cond_wait(&w->room, &w->mu);
-    if (w->failed) {
-        *e = w->err;
-        rc = -1;
+    struct buf text = BUF_INIT;
+    struct text_copy tc = {&text, false, REDACT_STREAM_INIT};
+    int rc = -1;
+    if (http_body_foreach(&r->body, copy_text, &tc, e) == 0 &&
+        redact_end(&tc.rs, keep_text, &tc, e) == 0) {
+        *redacted += tc.rs.hits;
+        jw_key(w, DF_BODY_TEXT);
+        jw_strn(w, text.p, text.len);
+        if (tc.truncated)
+            jw_kbool(w, DF_BODY_TEXT_TRUNCATED, true);
+        rc = 0;
     }
-    pthread_mutex_unlock(&w->mu);
+    redact_free(&tc.rs);
+    buf_free(&text);
     return rc;
 }
 
-/* Queues a job, waiting while the queue is full. Takes j in every case. */
-static int writer_put(struct dump *d, struct job *j, struct err *e)
+/* A JSON body is copied by the writer; whether it holds the token is found
+ * here (a fast pass), so the record says so and the warning comes from this
+ * thread. */
+static int count_body_secrets(struct http_req *r, unsigned long *redacted, struct err *e)
 {
-    struct writer *w = &d->w;
-    size_t mem = job_mem(j);
-    pthread_mutex_lock(&w->mu);
-    while (!w->failed && w->jobs && (w->jobs >= WRITER_JOBS || w->mem + mem > WRITER_MEM))
-        pthread_cond_wait(&w->room, &w->mu);
-    if (w->failed) {
-        *e = w->err;
-        pthread_mutex_unlock(&w->mu);
-        job_free(j);
-        return -1;
-    }
-    j->next = NULL;
-    if (w->last)
-        w->last->next = j;
-    else
-        w->first = j;
-    w->last = j;
-    w->jobs++;
-    w->mem += mem;
-    pthread_cond_signal(&w->work);
-    pthread_mutex_unlock(&w->mu);
-    return 0;
+    struct redact_stream rs = REDACT_STREAM_INIT;
+    int rc = http_body_foreach(&r->body, count_secrets, &rs, e) < 0 ||
+                     redact_end(&rs, discard, NULL, e) < 0
+                 ? -1
+                 : 0;
+    *redacted += rs.hits;
+    redact_free(&rs);
+    return rc;
+}
+
+static void warn_redacted(struct dump *d, const struct http_req *r, const char *path)
+{
+    /* Said for the first few; an echoing proxy echoes every answer. */
+    if (++d->redacted_records <= 3)
+        log_warn("the answer to %s %s held the npm token; it is replaced by [REDACTED] in "
+                 "the dump, and the record says \"redacted\": true. A registry or proxy that "
+                 "echoes credentials is a risk of its own%s",
+                 r->method ? r->method : "GET", path,
+                 d->redacted_records == 3 ? " (further such answers are only counted, in "
+                                            "the manifest's counts)"
+                                          : "");
 }
 
 int dump_record(struct dump *d, enum dump_kind k, const char *subject, const char *path,
@@ -522,74 +463,22 @@ int dump_record(struct dump *d, enum dump_kind k, const char *subject, const cha
 {
     struct dump_counts *c = &d->counts[k];
     struct jw w;
-    char ts[32];
     bool answered = r->outcome == HTTP_ANSWER;
+    bool json_body = answered && http_body_is_json(&r->body);
     unsigned long redacted = 0;
-    struct job *j = calloc(1, sizeof *j);
-    if (!j)
-        return err_set(e, ERR_FAIL, "out of memory");
+    struct job *j = xcalloc(1, sizeof *j);
     j->k = k;
     jpush_init(&j->body.json);
 
     jw_init(&w, &j->head);
-    jw_obj(&w);
-    jw_kstr(&w, "kind", dump_kind_names[k]);
-    jw_kstr(&w, "subject", subject);
-    jw_key(&w, "request");
-    jw_obj(&w);
-    jw_kstr(&w, "method", r->method ? r->method : "GET");
-    jw_kstr(&w, "path", path);
-    jw_obj_end(&w);
-    jw_key(&w, "status");
-    if (r->status)
-        jw_int(&w, r->status);
-    else
-        jw_null(&w);
-    if (answered) {
-        jw_key(&w, "headers");
-        jw_obj(&w);
-        if (r->content_type[0])
-            jw_kstr(&w, "content-type", r->content_type);
-        if (r->etag[0])
-            jw_kstr(&w, "etag", r->etag);
-        if (r->last_modified[0])
-            jw_kstr(&w, "last-modified", r->last_modified);
-        if (r->date[0])
-            jw_kstr(&w, "date", r->date);
-        jw_obj_end(&w);
-    }
-    time_iso8601(r->started_wall_ms ? r->started_wall_ms : time_wall_ms(), ts);
-    jw_kstr(&w, "fetched_at", ts);
-    jw_kint(&w, "elapsed_ms", r->elapsed_ms);
-    jw_kint(&w, "attempts", r->attempts);
-
-    bool json_body = answered && http_body_is_json(&r->body);
+    record_head(&w, k, subject, path, r);
     if (!answered) {
-        jw_kstr(&w, "error", r->error[0] ? r->error : "no answer");
+        jw_kstr(&w, DF_ERROR, r->error[0] ? r->error : "no answer");
     } else if (json_body) {
-        jw_key(&w, "body");
-        /* the body itself follows, written by the writer */
-    } else {
-        struct buf text = BUF_INIT;
-        struct text_copy tc = {&text, false, REDACT_STREAM_INIT};
-        if (http_body_foreach(&r->body, copy_text, &tc, e) < 0 ||
-            redact_end(&tc.rs, keep_text, &tc, e) < 0) {
-            redact_free(&tc.rs);
-            buf_free(&text);
-            job_free(j);
-            return -1;
-        }
-        redacted += tc.rs.hits;
-        redact_free(&tc.rs);
-        jw_key(&w, "body_text");
-        jw_strn(&w, text.p, text.len);
-        if (tc.truncated)
-            jw_kbool(&w, "body_text_truncated", true);
-        buf_free(&text);
-    }
-    if (w.err) {
+        jw_key(&w, DF_BODY); /* the body itself follows, written by the writer */
+    } else if (record_body_text(&w, r, &redacted, e) < 0) {
         job_free(j);
-        return err_set(e, ERR_FAIL, "out of memory");
+        return -1;
     }
     /* Headers, the error text, a subject from the server: anything in the
      * head that echoes the token is replaced too. */
@@ -600,48 +489,27 @@ int dump_record(struct dump *d, enum dump_kind k, const char *subject, const cha
         j->head = clean;
         redacted++;
     }
-    /* A JSON body is copied by the writer; whether it holds the token is
-     * found here (a fast pass), so the record says so and the warning
-     * comes from this thread. */
     if (json_body) {
-        struct redact_stream rs = REDACT_STREAM_INIT;
-        int rc = http_body_foreach(&r->body, count_secrets, &rs, e) < 0 ||
-                         redact_end(&rs, discard, NULL, e) < 0
-                     ? -1
-                     : 0;
-        redacted += rs.hits;
-        j->redact = redacted > 0; /* also for a head that held it: the record says so */
-        redact_free(&rs);
-        if (rc < 0) {
+        if (count_body_secrets(r, &redacted, e) < 0) {
             job_free(j);
             return -1;
         }
-    }
-    if (!json_body && ((redacted && buf_puts(&j->head, ",\"redacted\":true") < 0) ||
-                       buf_puts(&j->head, "}\n") < 0)) {
-        job_free(j);
-        return err_set(e, ERR_FAIL, "out of memory");
-    }
-    if (redacted) {
-        c->redacted++;
-        /* Said for the first few; an echoing proxy echoes every answer. */
-        if (++d->redacted_records <= 3)
-            log_warn("the answer to %s %s held the npm token; it is replaced by [REDACTED] in "
-                     "the dump, and the record says \"redacted\": true. A registry or proxy that "
-                     "echoes credentials is a risk of its own%s",
-                     r->method ? r->method : "GET", path,
-                     d->redacted_records == 3 ? " (further such answers are only counted, in "
-                                                "the manifest's counts)"
-                                              : "");
-    }
-    if (json_body) {
+        j->redact = redacted > 0; /* also for a head that held it: the record says so */
         /* The body moves to the job; the request keeps an empty one. */
         j->has_body = true;
         j->body = r->body;
         memset(&r->body, 0, sizeof r->body);
         jpush_init(&r->body.json);
+    } else {
+        if (redacted)
+            buf_puts(&j->head, REDACTED_MEMBER);
+        buf_puts(&j->head, "}\n");
     }
-    if (writer_put(d, j, e) < 0)
+    if (redacted) {
+        c->redacted++;
+        warn_redacted(d, r, path);
+    }
+    if (workq_put(&d->w, j, j->head.len + j->body.mem.len, e) < 0)
         return -1;
 
     c->records++;
@@ -661,7 +529,7 @@ int dump_release_small(struct dump *d, struct err *e)
 {
     if (!d->stream || d->released)
         return 0;
-    if (writer_drain(d, e) < 0)
+    if (workq_drain(&d->w, e) < 0)
         return -1;
     d->released = true;
     char chunk[65536];
@@ -685,41 +553,41 @@ static void manifest_body(struct dump *d, struct jw *w, bool complete, const cha
                           bool with_files)
 {
     char ts[32];
-    jw_kstr(w, "format", DUMP_FORMAT);
-    jw_kstr(w, "tool", "j1-npm-collect");
-    jw_kstr(w, "version", d->o.tool_version);
-    jw_kstr(w, "org", d->o.org);
-    jw_kstr(w, "registry", d->o.registry);
+    jw_kstr(w, DM_FORMAT, DUMP_FORMAT);
+    jw_kstr(w, DM_TOOL, "j1-npm-collect");
+    jw_kstr(w, DM_VERSION, d->o.tool_version);
+    jw_kstr(w, DM_ORG, d->o.org);
+    jw_kstr(w, DM_REGISTRY, d->o.registry);
     time_iso8601(d->started_ms, ts);
-    jw_kstr(w, "started_at", ts);
+    jw_kstr(w, DM_STARTED_AT, ts);
     time_iso8601(time_wall_ms(), ts);
-    jw_kstr(w, "finished_at", ts);
-    jw_kbool(w, "complete", complete);
-    jw_key(w, "stopped");
+    jw_kstr(w, DM_FINISHED_AT, ts);
+    jw_kbool(w, DM_COMPLETE, complete);
+    jw_key(w, DM_STOPPED);
     jw_str(w, stop_reason);
     if (with_files) {
-        jw_key(w, "files");
+        jw_key(w, DM_FILES);
         jw_arr(w);
         for (int k = 0; k < K_COUNT; k++) {
             jw_obj(w);
-            jw_kstr(w, "kind", dump_kind_names[k]);
-            jw_kstr(w, "file", dump_kind_files[k]);
-            jw_kint(w, "records", (long long)d->counts[k].records);
-            jw_kint(w, "bytes", (long long)gzw_bytes_out(d->sink[k].gz));
-            jw_kstr(w, "sha256", gzw_sha256(d->sink[k].gz));
+            jw_kstr(w, DF_KIND, dump_kind_names[k]);
+            jw_kstr(w, DM_FILE, dump_kind_files[k]);
+            jw_kint(w, DM_RECORDS, (long long)d->counts[k].records);
+            jw_kint(w, DM_BYTES, (long long)gzw_bytes_out(d->sink[k].gz));
+            jw_kstr(w, DM_SHA256, gzw_sha256(d->sink[k].gz));
             jw_obj_end(w);
         }
         jw_arr_end(w);
     }
-    jw_key(w, "counts");
+    jw_key(w, DM_COUNTS);
     jw_obj(w);
     for (int k = 0; k < K_COUNT; k++) {
         const struct dump_counts *c = &d->counts[k];
         jw_key(w, dump_kind_names[k]);
         jw_obj(w);
-        jw_kint(w, "ok", (long long)c->ok);
-        jw_kint(w, "failed", (long long)c->failed);
-        jw_key(w, "status");
+        jw_kint(w, DM_OK, (long long)c->ok);
+        jw_kint(w, DM_FAILED, (long long)c->failed);
+        jw_key(w, DF_STATUS);
         jw_obj(w);
         static const char *const cls[] = {"none", "1xx", "2xx", "3xx", "4xx", "5xx"};
         for (int i = 0; i < 6; i++)
@@ -727,7 +595,7 @@ static void manifest_body(struct dump *d, struct jw *w, bool complete, const cha
                 jw_kint(w, cls[i], (long long)c->by_status[i]);
         jw_obj_end(w);
         if (c->redacted)
-            jw_kint(w, "redacted", (long long)c->redacted);
+            jw_kint(w, DF_REDACTED, (long long)c->redacted);
         jw_obj_end(w);
     }
     jw_obj_end(w);
@@ -735,9 +603,9 @@ static void manifest_body(struct dump *d, struct jw *w, bool complete, const cha
 
 int dump_commit(struct dump *d, bool complete, const char *stop_reason, struct err *e)
 {
-    if (writer_drain(d, e) < 0)
+    if (workq_drain(&d->w, e) < 0)
         return -1;
-    writer_stop(d, false);
+    workq_stop(&d->w, false);
     struct buf m = BUF_INIT;
     struct jw w;
     jw_init(&w, &m);
@@ -745,15 +613,12 @@ int dump_commit(struct dump *d, bool complete, const char *stop_reason, struct e
         if (dump_release_small(d, e) < 0)
             goto fail;
         jw_obj(&w);
-        jw_key(&w, "manifest");
+        jw_key(&w, DM_STREAM_KEY);
         jw_obj(&w);
         manifest_body(d, &w, complete, stop_reason, false);
         jw_obj_end(&w);
         jw_obj_end(&w);
-        if (w.err || buf_putc(&m, '\n') < 0) {
-            err_set(e, ERR_FAIL, "out of memory");
-            goto fail;
-        }
+        buf_putc(&m, '\n');
         if (gzw_write(d->out, m.p, m.len, e) < 0 || gzw_finish(d->out, e) < 0)
             goto fail;
         d->stream_bytes = gzw_bytes_out(d->out);
@@ -770,13 +635,10 @@ int dump_commit(struct dump *d, bool complete, const char *stop_reason, struct e
     jw_obj(&w);
     manifest_body(d, &w, complete, stop_reason, true);
     jw_obj_end(&w);
-    if (w.err || buf_putc(&m, '\n') < 0) {
-        err_set(e, ERR_FAIL, "out of memory");
-        goto fail;
-    }
+    buf_putc(&m, '\n');
     struct afile mf;
     char *mp = path_join(d->dir, DUMP_MANIFEST);
-    if (!mp || afile_open(&mf, mp, 0600, e) < 0) {
+    if (afile_open(&mf, mp, 0600, e) < 0) {
         free(mp);
         goto fail;
     }
@@ -797,7 +659,7 @@ fail:
 
 void dump_abort(struct dump *d)
 {
-    writer_stop(d, true);
+    workq_stop(&d->w, true);
     for (int k = 0; k < K_COUNT; k++)
         afile_abort(&d->sink[k].file);
     if (d->created_dir && d->dir)
@@ -808,7 +670,7 @@ void dump_free(struct dump *d)
 {
     if (!d)
         return;
-    writer_stop(d, true);
+    workq_stop(&d->w, true);
     for (int k = 0; k < K_COUNT; k++) {
         gzw_free(d->sink[k].gz);
         if (d->sink[k].spool)

@@ -45,8 +45,7 @@ int buf_reserve(struct buf *b, size_t extra)
 
 int buf_append(struct buf *b, const void *data, size_t n)
 {
-    if (buf_reserve(b, n) < 0)
-        return -1;
+    buf_reserve(b, n);
     if (n)
         memcpy(b->p + b->len, data, n);
     b->len += n;
@@ -70,8 +69,9 @@ int buf_vprintf(struct buf *b, const char *fmt, va_list ap)
     va_copy(ap2, ap);
     int n = vsnprintf(NULL, 0, fmt, ap2);
     va_end(ap2);
-    if (n < 0 || buf_reserve(b, (size_t)n) < 0)
-        return -1;
+    if (n < 0)
+        return -1; /* an encoding error in the format: nothing written */
+    buf_reserve(b, (size_t)n);
     vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
     b->len += (size_t)n;
     return 0;
@@ -104,8 +104,7 @@ void buf_free(struct buf *b)
 
 char *buf_detach(struct buf *b)
 {
-    if (buf_reserve(b, 0) < 0 || !b->cap)
-        return NULL;
+    buf_reserve(b, 0); /* an empty buffer gets memory of its own */
     char *p = b->p;
     b->p = buf_slop;
     b->len = b->cap = 0;

@@ -14,17 +14,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "alloc.h"
+
 static struct afile *open_files;
 
 char *path_join(const char *dir, const char *name)
 {
     struct buf b = BUF_INIT;
     size_t dl = strlen(dir);
-    if (buf_puts(&b, dir) < 0 || ((dl == 0 || dir[dl - 1] != '/') && buf_putc(&b, '/') < 0) ||
-        buf_puts(&b, name) < 0) {
-        buf_free(&b);
-        return NULL;
-    }
+    buf_puts(&b, dir);
+    if (dl == 0 || dir[dl - 1] != '/')
+        buf_putc(&b, '/');
+    buf_puts(&b, name);
     return buf_detach(&b);
 }
 
@@ -43,15 +44,12 @@ int afile_open(struct afile *f, const char *final_path, mode_t mode, struct err 
 {
     memset(f, 0, sizeof *f);
     f->fd = -1;
-    char *copy = strdup(final_path);
-    char *copy2 = strdup(final_path);
+    char *copy = xstrdup(final_path);
+    char *copy2 = xstrdup(final_path);
     struct buf t = BUF_INIT;
-    if (!copy || !copy2)
-        goto oom;
     const char *dir = dirname(copy);
     const char *base = basename(copy2);
-    if (buf_printf(&t, "%s/.%s.tmp-XXXXXX", dir, base) < 0)
-        goto oom;
+    buf_printf(&t, "%s/.%s.tmp-XXXXXX", dir, base);
     int fd = mkstemp(t.p);
     if (fd < 0) {
         err_set(e, ERR_FAIL, "cannot create a file in %s: %s", dir, strerror(errno));
@@ -65,23 +63,12 @@ int afile_open(struct afile *f, const char *final_path, mode_t mode, struct err 
     }
     f->fd = fd;
     f->tmp_path = buf_detach(&t);
-    f->final_path = strdup(final_path);
-    if (!f->final_path || !f->tmp_path) {
-        close(fd);
-        if (f->tmp_path)
-            unlink(f->tmp_path);
-        free(f->tmp_path);
-        free(f->final_path);
-        f->fd = -1;
-        goto oom;
-    }
+    f->final_path = xstrdup(final_path);
     f->next_open = open_files;
     open_files = f;
     free(copy);
     free(copy2);
     return 0;
-oom:
-    err_set(e, ERR_FAIL, "out of memory");
 fail:
     buf_free(&t);
     free(copy);
@@ -170,10 +157,7 @@ int read_file(const char *path, size_t max, struct buf *out, struct err *e)
             close(fd);
             return err_set(e, ERR_FAIL, "%s is larger than %zu bytes", path, max);
         }
-        if (buf_append(out, chunk, (size_t)r) < 0) {
-            close(fd);
-            return err_set(e, ERR_FAIL, "out of memory reading %s", path);
-        }
+        buf_append(out, chunk, (size_t)r);
     }
     close(fd);
     return 0;
@@ -181,9 +165,7 @@ int read_file(const char *path, size_t max, struct buf *out, struct err *e)
 
 int mkdir_p(const char *path, mode_t mode, struct err *e)
 {
-    char *p = strdup(path);
-    if (!p)
-        return err_set(e, ERR_FAIL, "out of memory");
+    char *p = xstrdup(path);
     for (char *s = p + 1; *s; s++) {
         if (*s != '/')
             continue;

@@ -44,7 +44,7 @@ int rmtree(const char *path, struct err *e);
 /* 1 if path is a directory with no entries, 0 if it has entries, -1 if error
  * (ENOENT reported through *missing when not NULL). */
 int dir_is_empty(const char *path, bool *missing, struct err *e);
-/* "dir/name" into a new string (NULL on allocation failure). */
+/* "dir/name" into a new string (never NULL: alloc.h). */
 char *path_join(const char *dir, const char *name);
 /* fsync a directory so that renames in it are durable. */
 void fsync_dir(const char *dir);

@@ -21,6 +21,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "log.h"
 #include "timeutil.h"
 
@@ -51,8 +52,7 @@ static FILE *spill_file(void)
     struct buf p = BUF_INIT;
     if (!dir || !*dir)
         dir = "/tmp";
-    if (buf_printf(&p, "%s/j1-npm-body-XXXXXX", dir) < 0)
-        return NULL;
+    buf_printf(&p, "%s/j1-npm-body-XXXXXX", dir);
     int fd = mkstemp(p.p);
     if (fd < 0) {
         buf_free(&p);
@@ -111,8 +111,7 @@ static int load_chunk(void *vctx, const char *p, size_t n, struct err *e)
     struct load_ctx *lc = vctx;
     if (lc->out->len + n > lc->max)
         return err_set(e, ERR_FAIL, "response larger than %zu bytes", lc->max);
-    if (buf_append(lc->out, p, n) < 0)
-        return err_set(e, ERR_FAIL, "out of memory");
+    buf_append(lc->out, p, n);
     return 0;
 }
 
@@ -143,8 +142,8 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
     if (b->spill) {
         if (fwrite(p, 1, n, b->spill) != n)
             return 0;
-    } else if (buf_append(&b->mem, p, n) < 0) {
-        return 0;
+    } else {
+        buf_append(&b->mem, p, n);
     }
     jpush_feed(&b->json, p, n);
     b->len += n;
@@ -290,14 +289,20 @@ static void wipe_slist(struct curl_slist *l)
     curl_slist_free_all(l);
 }
 
+/* libcurl's own allocation: running out of memory there ends the process
+ * as it does for ours (alloc.h). */
+static struct curl_slist *slist_add(struct curl_slist *l, const char *s)
+{
+    struct curl_slist *n = curl_slist_append(l, s);
+    if (!n)
+        oom_die(strlen(s));
+    return n;
+}
+
 struct http_client *http_client_new(const struct http_opts *o, http_done_fn done, void *ctx,
                                     struct err *e)
 {
-    struct http_client *c = calloc(1, sizeof *c);
-    if (!c) {
-        err_set(e, ERR_FAIL, "out of memory");
-        return NULL;
-    }
+    struct http_client *c = xcalloc(1, sizeof *c);
     c->o = *o;
     if (c->o.concurrency < 1)
         c->o.concurrency = 1;
@@ -316,10 +321,10 @@ struct http_client *http_client_new(const struct http_opts *o, http_done_fn done
     c->done = done;
     c->ctx = ctx;
     c->rnd = (uint32_t)(time_wall_ms() ^ ((int64_t)getpid() << 16)) | 1u;
-    c->inflight = calloc((size_t)c->o.concurrency, sizeof(struct http_req *));
-    c->pool = calloc((size_t)c->o.concurrency, sizeof(CURL *));
+    c->inflight = xcalloc((size_t)c->o.concurrency, sizeof(struct http_req *));
+    c->pool = xcalloc((size_t)c->o.concurrency, sizeof(CURL *));
     c->multi = curl_multi_init();
-    if (!c->inflight || !c->pool || !c->multi) {
+    if (!c->multi) {
         http_client_free(c);
         err_set(e, ERR_FAIL, "cannot initialise libcurl");
         return NULL;
@@ -329,29 +334,15 @@ struct http_client *http_client_new(const struct http_opts *o, http_done_fn done
     curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, (long)c->o.concurrency * 2);
     curl_multi_setopt(c->multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
 
-    struct buf h = BUF_INIT;
-    bool ok = true;
     if (o->bearer && secret_present(o->bearer)) {
-        ok = buf_printf(&h, "Authorization: Bearer %s", o->bearer->value) == 0;
-        struct curl_slist *n = ok ? curl_slist_append(c->base_hdrs, h.p) : NULL;
-        ok = n != NULL;
-        if (ok)
-            c->base_hdrs = n;
-        if (h.p)
-            memset(h.p, 0, h.len);
+        struct buf h = BUF_INIT;
+        buf_printf(&h, "Authorization: Bearer %s", o->bearer->value);
+        c->base_hdrs = slist_add(c->base_hdrs, h.p);
+        memset(h.p, 0, h.len);
+        buf_free(&h);
     }
-    for (const char *const *p = o->headers; ok && p && *p; p++) {
-        struct curl_slist *n = curl_slist_append(c->base_hdrs, *p);
-        ok = n != NULL;
-        if (ok)
-            c->base_hdrs = n;
-    }
-    buf_free(&h);
-    if (!ok) {
-        http_client_free(c);
-        err_set(e, ERR_FAIL, "out of memory");
-        return NULL;
-    }
+    for (const char *const *p = o->headers; p && *p; p++)
+        c->base_hdrs = slist_add(c->base_hdrs, *p);
     return c;
 }
 
@@ -441,29 +432,17 @@ void http_req_release(struct http_req *r)
     r->hdrs = NULL;
 }
 
-static int build_headers(struct http_client *c, struct http_req *r)
+static void build_headers(struct http_client *c, struct http_req *r)
 {
     if (r->hdrs)
-        return 0;
-    struct curl_slist *l = NULL, *n;
-    for (struct curl_slist *s = c->base_hdrs; s; s = s->next) {
-        if (!(n = curl_slist_append(l, s->data)))
-            goto oom;
-        l = n;
-    }
-    for (const char *const *p = r->headers; p && *p; p++) {
-        if (!(n = curl_slist_append(l, *p)))
-            goto oom;
-        l = n;
-    }
+        return;
+    struct curl_slist *l = NULL;
+    for (struct curl_slist *s = c->base_hdrs; s; s = s->next)
+        l = slist_add(l, s->data);
+    for (const char *const *p = r->headers; p && *p; p++)
+        l = slist_add(l, *p);
     /* libcurl adds "Expect: 100-continue" to large POSTs; it costs a round trip. */
-    if (!(n = curl_slist_append(l, "Expect:")))
-        goto oom;
-    r->hdrs = n;
-    return 0;
-oom:
-    wipe_slist(l);
-    return -1;
+    r->hdrs = slist_add(l, "Expect:");
 }
 
 static int start(struct http_client *c, struct http_req *r, int64_t now)
@@ -472,10 +451,7 @@ static int start(struct http_client *c, struct http_req *r, int64_t now)
     if (!h)
         return -1;
     curl_easy_reset(h);
-    if (build_headers(c, r) < 0) {
-        return_easy(c, h);
-        return -1;
-    }
+    build_headers(c, r);
     http_body_reset(&r->body);
     r->content_type[0] = r->etag[0] = r->last_modified[0] = r->date[0] = r->retry_after[0] = '\0';
     r->curl_err[0] = '\0';
@@ -687,7 +663,7 @@ int http_run(struct http_client *c, volatile sig_atomic_t *stop, void (*tick)(vo
         while (c->ninflight < c->o.concurrency && c->ready_head && now >= c->gate_until) {
             struct http_req *r = ready_pop(c);
             if (start(c, r, now) < 0) {
-                snprintf(r->error, sizeof r->error, "cannot start the request (out of memory)");
+                snprintf(r->error, sizeof r->error, "libcurl cannot start the request");
                 r->first_mono_ms = r->first_mono_ms ? r->first_mono_ms : now;
                 finish(c, r, HTTP_FAILED);
             }

@@ -6,8 +6,9 @@
  *  1. A writer (struct jw) that produces correct JSON by construction: it
  *     tracks commas and nesting itself, escapes every string, and repairs
  *     invalid UTF-8 (each bad byte becomes U+FFFD) so that no input, however
- *     hostile, makes us emit invalid JSON. Errors are sticky: check jw.err once
- *     at the end instead of after every call.
+ *     hostile, makes us emit invalid JSON. A write that would make invalid
+ *     JSON (a value without its key, nesting past JSON_MAX_DEPTH) sets
+ *     jw.err, which is sticky: check it once at the end.
  *
  *  2. A strict RFC 8259 validator in two forms:
  *     - json_skip(): a fast pointer scanner over a value held in memory. It
@@ -23,6 +24,9 @@
  *     accepted it — jsmn alone is lenient, so it never sees unvalidated input.
  *     Helpers find object members, decode strings and numbers, and skip
  *     subtrees; every accessor checks the token type and bounds.
+ *
+ * One file each: json_write.c (1), json_scan.c and json_push.c (2),
+ * json_doc.c (3); json_bytes.h holds the byte classes they share.
  */
 #ifndef J1NPM_JSON_H
 #define J1NPM_JSON_H
@@ -70,7 +74,7 @@ void jw_kint(struct jw *w, const char *k, long long v);
 void jw_kbool(struct jw *w, const char *k, bool v);
 
 /* Appends s as a quoted JSON string: escapes, and U+FFFD for invalid UTF-8.
- * Returns -1 only if memory runs out. */
+ * Always returns 0 (memory: alloc.h). */
 int json_quote(struct buf *b, const char *s, size_t n);
 /* Like json_quote without the surrounding quotes. */
 int json_escape(struct buf *b, const char *s, size_t n);
@@ -128,10 +132,10 @@ bool jpush_finish(struct jpush *v);
 
 /* ---- reader over jsmn --------------------------------------------------- */
 
-/* json.c holds jsmn's implementation; everyone else sees its declarations. */
+/* json_doc.c holds jsmn's implementation; everyone else sees its declarations. */
 #ifndef JSMN_H
 #define JSMN_HEADER
-#define JSMN_PARENT_LINKS /* as in json.c: it changes jsmntok_t */
+#define JSMN_PARENT_LINKS /* as in json_doc.c: it changes jsmntok_t */
 #include <jsmn.h>
 #endif
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "json.h"
 #include "timeutil.h"
 
@@ -72,9 +73,7 @@ void log_add_redaction(const char *s, size_t n)
         if (secrets[i] && secret_len[i] == n && memcmp(secrets[i], s, n) == 0)
             return;
         if (!secrets[i]) {
-            secrets[i] = malloc(n);
-            if (!secrets[i])
-                return;
+            secrets[i] = xmalloc(n);
             memcpy(secrets[i], s, n);
             secret_len[i] = n;
             return;
@@ -254,8 +253,7 @@ int redact_feed(struct redact_stream *rs, const char *p, size_t n, redact_put_fn
     /* Work on carry + p: a secret may start in one piece and end in the
      * next, so the last (longest secret - 1) bytes wait for more. */
     struct buf *w = &rs->carry;
-    if (buf_append(w, p, n) < 0)
-        return err_set(e, ERR_FAIL, "out of memory");
+    buf_append(w, p, n);
     size_t keep = longest_secret();
     keep = keep ? keep - 1 : 0;
     size_t safe = w->len > keep ? w->len - keep : 0, run;
@@ -381,7 +379,7 @@ static void emit_at(enum log_level lvl, bool show, const char *members, const ch
     struct buf raw = BUF_INIT, msg = BUF_INIT, line = BUF_INIT, clean = BUF_INIT;
     buf_vprintf(&raw, fmt, ap);
     /* Redact before JSON escaping too: an escaped secret no longer matches. */
-    log_redact(raw.p ? raw.p : "", raw.len, &msg);
+    log_redact(raw.p, raw.len, &msg);
     buf_free(&raw);
     if (format == LOG_JSON) {
         char ts[32];
@@ -393,7 +391,7 @@ static void emit_at(enum log_level lvl, bool show, const char *members, const ch
         jw_kstr(&w, "level", level_names[lvl]);
         jw_kstr(&w, "program", prog);
         jw_key(&w, "msg");
-        jw_strn(&w, msg.p ? msg.p : "", msg.len);
+        jw_strn(&w, msg.p, msg.len);
         if (members && *members) {
             buf_putc(&line, ',');
             buf_puts(&line, members);
@@ -411,7 +409,7 @@ static void emit_at(enum log_level lvl, bool show, const char *members, const ch
             buf_printf(&line, "%s: %s: %s\n", prog, text_names[lvl], safe.p);
         buf_free(&safe);
     }
-    log_redact(line.p ? line.p : "", line.len, &clean);
+    log_redact(line.p, line.len, &clean);
     if (hook_before)
         hook_before();
     if (clean.len) {

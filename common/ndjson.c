@@ -30,6 +30,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "alloc.h"
 #include "fsutil.h"
 #include "sha256.h"
 
@@ -48,12 +49,8 @@ struct gzw {
 
 struct gzw *gzw_new(int fd, int level, const char *name, struct err *e)
 {
-    struct gzw *w = calloc(1, sizeof *w);
-    if (!w || !(w->name = strdup(name ? name : "output"))) {
-        free(w);
-        err_set(e, ERR_FAIL, "out of memory");
-        return NULL;
-    }
+    struct gzw *w = xcalloc(1, sizeof *w);
+    w->name = xstrdup(name ? name : "output");
     if (deflateInit2(&w->z, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
         free(w->name);
         free(w);
@@ -170,8 +167,8 @@ struct ndr {
     size_t max_line;
     unsigned long lineno;
     uint64_t out_total;
-    bool out_eof; /* no more decompressed data will come */
-    size_t taken; /* bytes of ring[head] already copied into buf */
+    bool out_eof;                       /* no more decompressed data will come */
+    size_t taken;                       /* bytes of ring[head] already copied into buf */
     const volatile sig_atomic_t *watch; /* ndr_watch: stop when it turns nonzero */
 
     /* The worker's own (the caller reads sha only once `done` is seen). */
@@ -203,22 +200,14 @@ static void *worker(void *arg);
 
 struct ndr *ndr_new(int fd, const char *name, size_t max_line, struct err *e)
 {
-    struct ndr *r = calloc(1, sizeof *r);
-    if (!r || !(r->name = strdup(name ? name : "input"))) {
-        free(r);
-        close(fd);
-        err_set(e, ERR_FAIL, "out of memory");
-        return NULL;
-    }
+    struct ndr *r = xcalloc(1, sizeof *r);
+    r->name = xstrdup(name ? name : "input");
     r->fd = fd;
     r->max_line = max_line ? max_line : NDR_DEFAULT_MAX_LINE;
     sha256_init(&r->sha);
     bool zok = false, mu = false;
     for (int i = 0; i < NDR_CHUNKS; i++)
-        if (!(r->ring[i].p = malloc(NDR_CHUNK))) {
-            err_set(e, ERR_FAIL, "out of memory");
-            goto fail;
-        }
+        r->ring[i].p = xmalloc(NDR_CHUNK);
     if (inflateInit2(&r->z, 15 + 16) != Z_OK) {
         err_set(e, ERR_FAIL, "cannot initialise zlib");
         goto fail;
@@ -436,8 +425,9 @@ static int ndr_fail(struct ndr *r, struct err *e)
     switch (r->werr) {
     case W_READ: return err_set(e, ERR_FAIL, "%s: read error: %s", r->name, strerror(r->werrno));
     case W_TRUNCATED:
-        return err_set(e, ERR_FAIL, "%s: the gzip stream is cut short (truncated file?) at line %lu",
-                       r->name, r->lineno + 1);
+        return err_set(e, ERR_FAIL,
+                       "%s: the gzip stream is cut short (truncated file?) at line %lu", r->name,
+                       r->lineno + 1);
     case W_TRAILING:
         return err_set(e, ERR_FAIL,
                        "%s: unexpected data after the end of the gzip stream (at line %lu)",
@@ -538,11 +528,7 @@ int ndr_next(struct ndr *r, const char **line, size_t *len, struct err *e)
             size_t ncap = r->cap ? r->cap * 2 : NDR_MIN_BUF;
             if (ncap > r->max_line + 1)
                 ncap = r->max_line + 1;
-            char *nb = realloc(r->buf, ncap);
-            if (!nb)
-                return err_set(e, ERR_FAIL, "%s: out of memory at line %lu", r->name,
-                               r->lineno + 1);
-            r->buf = nb;
+            r->buf = xrealloc(r->buf, ncap); /* doubling, capped at max_line + 1 */
             r->cap = ncap;
         }
         if (take(r, e) < 0)

@@ -10,11 +10,11 @@ int npmrc_nerf_dart(const struct url *u, struct buf *out)
     bool default_port = u->port == 0 || (strcmp(u->scheme, "https") == 0 && u->port == 443) ||
                         (strcmp(u->scheme, "http") == 0 && u->port == 80);
     bool v6 = strchr(u->host, ':') != NULL;
-    if (buf_printf(out, "//%s%s%s", v6 ? "[" : "", u->host, v6 ? "]" : "") < 0)
-        return -1;
-    if (!default_port && buf_printf(out, ":%d", u->port) < 0)
-        return -1;
-    return buf_puts(out, u->path);
+    buf_printf(out, "//%s%s%s", v6 ? "[" : "", u->host, v6 ? "]" : "");
+    if (!default_port)
+        buf_printf(out, ":%d", u->port);
+    buf_puts(out, u->path);
+    return 0;
 }
 
 int npmrc_expand(const char *v, size_t n, struct buf *out, char *missing, size_t missing_sz)
@@ -30,12 +30,10 @@ int npmrc_expand(const char *v, size_t n, struct buf *out, char *missing, size_t
             const char *close = memchr(start, '}', n - (i + bs + 2));
             if (close && close > start && !memchr(start, '$', (size_t)(close - start)) &&
                 !memchr(start, '{', (size_t)(close - start))) {
-                if (buf_append(out, v + i, bs / 2) < 0)
-                    return -1;
+                buf_append(out, v + i, bs / 2);
                 size_t whole = (size_t)(close + 1 - (v + i + bs));
                 if (bs % 2) {
-                    if (buf_append(out, v + i + bs, whole) < 0)
-                        return -1;
+                    buf_append(out, v + i + bs, whole);
                 } else {
                     bool optional = close[-1] == '?';
                     size_t nl = (size_t)(close - start) - (optional ? 1 : 0);
@@ -46,13 +44,11 @@ int npmrc_expand(const char *v, size_t n, struct buf *out, char *missing, size_t
                     name[nl] = '\0';
                     const char *val = getenv(name);
                     if (val) {
-                        if (buf_puts(out, val) < 0)
-                            return -1;
+                        buf_puts(out, val);
                     } else if (!optional) {
                         if (missing && !missing[0])
                             snprintf(missing, missing_sz, "%s", name);
-                        if (buf_append(out, v + i + bs, whole) < 0)
-                            return -1;
+                        buf_append(out, v + i + bs, whole);
                     }
                 }
                 i += bs + whole;
@@ -60,8 +56,7 @@ int npmrc_expand(const char *v, size_t n, struct buf *out, char *missing, size_t
             }
         }
         size_t take = bs ? bs : 1;
-        if (buf_append(out, v + i, take) < 0)
-            return -1;
+        buf_append(out, v + i, take);
         i += take;
     }
     return 0;
@@ -81,10 +76,7 @@ int npmrc_find_token(const char *text, size_t n, const struct url *registry, con
 {
     struct buf nerf = BUF_INIT, val = BUF_INIT;
     int found = 0;
-    if (npmrc_nerf_dart(registry, &nerf) < 0) {
-        buf_free(&nerf);
-        return err_set(e, ERR_FAIL, "out of memory");
-    }
+    npmrc_nerf_dart(registry, &nerf);
     /* Try "//host/a/b/", then "//host/a/", then "//host/". */
     size_t keylen = nerf.len;
     while (!found && keylen > 2) {
@@ -121,9 +113,8 @@ int npmrc_find_token(const char *text, size_t n, const struct url *registry, con
         if (tv) {
             char missing[128] = "";
             buf_reset(&val);
-            if (npmrc_expand(tv, tvl, &val, missing, sizeof missing) < 0) {
-                found = err_set(e, ERR_FAIL, "out of memory");
-            } else if (missing[0]) {
+            npmrc_expand(tv, tvl, &val, missing, sizeof missing);
+            if (missing[0]) {
                 found = err_set(e, ERR_USAGE,
                                 "%s sets the token for %.*s from ${%s}, which is not set "
                                 "in the environment",
@@ -131,7 +122,7 @@ int npmrc_find_token(const char *text, size_t n, const struct url *registry, con
             } else {
                 char o[300];
                 snprintf(o, sizeof o, "the token in %s", origin);
-                found = secret_set(tok, val.p ? val.p : "", val.len, o, e) < 0 ? -1 : 1;
+                found = secret_set(tok, val.p, val.len, o, e) < 0 ? -1 : 1;
             }
         }
         /* Drop the last path segment: "//h/a/b/" -> "//h/a/". */

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "alloc.h"
 #include "buf.h"
 #include "fsutil.h"
 #include "log.h"
@@ -34,11 +35,7 @@ int secret_set(struct secret *s, const char *v, size_t n, const char *origin, st
                            origin);
     }
     secret_free(s);
-    s->value = malloc(n + 1);
-    if (!s->value)
-        return err_set(e, ERR_FAIL, "out of memory");
-    memcpy(s->value, v, n);
-    s->value[n] = '\0';
+    s->value = xmemdup0(v, n);
     s->len = n;
     snprintf(s->origin, sizeof s->origin, "%s", origin);
     log_add_redaction(s->value, s->len);

@@ -75,11 +75,11 @@ int url_parse(const char *s, struct url *u, struct err *e)
 int url_format(const struct url *u, struct buf *out)
 {
     bool v6 = strchr(u->host, ':') != NULL;
-    if (buf_printf(out, "%s://%s%s%s", u->scheme, v6 ? "[" : "", u->host, v6 ? "]" : "") < 0)
-        return -1;
-    if (u->port && buf_printf(out, ":%d", u->port) < 0)
-        return -1;
-    return buf_puts(out, u->path);
+    buf_printf(out, "%s://%s%s%s", u->scheme, v6 ? "[" : "", u->host, v6 ? "]" : "");
+    if (u->port)
+        buf_printf(out, ":%d", u->port);
+    buf_puts(out, u->path);
+    return 0;
 }
 
 bool url_host_is_loopback(const char *host)
@@ -101,6 +101,15 @@ bool url_host_is_loopback(const char *host)
     return false;
 }
 
+int url_check_plain_http(const struct url *u, bool allow, const char *what, const char *shown,
+                         const char *secret, const char *hint, struct err *e)
+{
+    if (strcmp(u->scheme, "http") != 0 || url_host_is_loopback(u->host) || allow)
+        return 0;
+    return err_set(e, ERR_USAGE, "%s %s is plain http: %s would travel in clear. Use https%s", what,
+                   shown, secret, hint);
+}
+
 static int encode(struct buf *out, const char *s, bool package)
 {
     static const char hex[] = "0123456789ABCDEF";
@@ -108,15 +117,12 @@ static int encode(struct buf *out, const char *s, bool package)
         unsigned char c = *p;
         if (isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' ||
             (package && c == '@' && p == (const unsigned char *)s)) {
-            if (buf_putc(out, (char)c) < 0)
-                return -1;
+            buf_putc(out, (char)c);
         } else if (package && c == '/') {
-            if (buf_puts(out, "%2f") < 0)
-                return -1;
+            buf_puts(out, "%2f");
         } else {
             char enc[3] = {'%', hex[c >> 4], hex[c & 15]};
-            if (buf_append(out, enc, 3) < 0)
-                return -1;
+            buf_append(out, enc, 3);
         }
     }
     return 0;

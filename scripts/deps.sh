@@ -1,6 +1,11 @@
 #!/bin/sh
-# deps.sh — install the Debian packages j1-npm needs to build and test,
-# only those that are missing (so a ready machine pays one dpkg query).
+# deps.sh — install the Debian packages j1-npm needs, only those that are
+# missing (so a ready machine pays one dpkg query). The one installer of the
+# tree: fuzz/deps.sh calls it for clang.
+#
+#   scripts/deps.sh              the build and test packages (`make deps`)
+#   scripts/deps.sh PACKAGE...   those packages instead (DEPS_FOR names the
+#                                make target to run as root, for the hint)
 #
 # Build: gcc, make, pkg-config, libcurl (OpenSSL flavour), zlib, jsmn.
 # Tests: python3 (the fake servers), ca-certificates; benchmarks: time (GNU
@@ -9,6 +14,8 @@
 set -eu
 
 need="gcc make pkg-config libcurl4-openssl-dev zlib1g-dev libjsmn-dev python3 ca-certificates time"
+[ $# -gt 0 ] && need="$*"
+target=${DEPS_FOR:-make deps}
 missing=""
 for p in $need; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
@@ -23,7 +30,7 @@ if [ "$(id -u)" -ne 0 ]; then
         SUDO=sudo
     else
         echo "deps: these Debian packages are missing:$missing" >&2
-        echo "deps: run 'make deps' as root (or install them yourself)" >&2
+        echo "deps: run '$target' as root (or install them yourself)" >&2
         exit 1
     fi
 else

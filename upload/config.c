@@ -41,13 +41,10 @@ static int resolve_url(const char *flag, struct buf *out, struct err *e)
     struct url u;
     if (url_parse(u_s, &u, e) < 0)
         return err_wrap(e, "--api-base-url");
-    if (strcmp(u.scheme, "http") == 0 && !url_host_is_loopback(u.host))
-        return err_set(e, ERR_USAGE,
-                       "the API base URL %s is plain http: the API key would travel in clear. "
-                       "Use https (plain http is accepted only for a loopback host)",
-                       u_s);
-    if (url_format(&u, out) < 0)
-        return err_set(e, ERR_FAIL, "out of memory");
+    if (url_check_plain_http(&u, false, "the API base URL", u_s, "the API key",
+                             " (plain http is accepted only for a loopback host)", e) < 0)
+        return -1;
+    url_format(&u, out);
     return 0;
 }
 

@@ -81,6 +81,22 @@
     X(test_grow_doubles_and_keeps_the_elements)                                                    \
     X(test_memdup0_copies_embedded_nuls_and_terminates)                                            \
     X(test_strlist_keeps_order_and_unique_drops_repeats)                                           \
+    /* npm (registry knowledge) */                                                                 \
+    X(test_npm_name_rule_is_one_to_428_bytes_without_control_characters)                           \
+    X(test_npm_team_splits_at_the_first_colon_and_bare_names_belong_to_the_org)                    \
+    X(test_npm_walker_hands_out_every_shape_in_document_order)                                     \
+    X(test_npm_walker_decodes_escaped_names_and_values)                                            \
+    X(test_npm_walker_dedupe_hands_out_a_repeated_name_once)                                       \
+    X(test_npm_walker_says_which_shape_was_expected)                                               \
+    X(test_npm_walker_reports_invalid_json_with_its_byte)                                          \
+    X(test_npm_walker_lenient_hands_out_entries_that_are_not_strings)                              \
+    X(test_npm_walker_stops_when_the_callback_says_so)                                             \
+    X(test_npm_shapes_describe_themselves)                                                         \
+    X(test_npm_request_paths_escape_names_as_the_npm_cli_does)                                     \
+    /* workq */                                                                                    \
+    X(test_workq_runs_every_job_in_order_within_its_bounds)                                        \
+    X(test_workq_first_failure_stops_the_work_and_is_reported)                                     \
+    X(test_workq_stop_with_discard_drops_what_is_queued)                                           \
     /* sha256 */                                                                                   \
     X(test_sha256_fips_empty_message)                                                              \
     X(test_sha256_fips_abc)                                                                        \
@@ -239,6 +255,7 @@
     X(test_url_parse_refuses_a_bracketed_host_that_is_not_ipv6)                                    \
     X(test_url_loopback_hosts)                                                                     \
     X(test_url_non_loopback_hosts)                                                                 \
+    X(test_url_plain_http_carries_a_secret_only_to_loopback_or_when_allowed)                       \
     /* timeutil */                                                                                 \
     X(test_time_parse_iso8601_utc)                                                                 \
     X(test_time_parse_iso8601_offsets)                                                             \

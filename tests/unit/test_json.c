@@ -1237,7 +1237,7 @@ TEST(test_jw_key_raw_copies_escaped_keys)
     const char *end = js + strlen(js);
     const char *after = json_each_member(js, end, collect, &m, NULL);
     bool walked = after == end;
-    const char *s = m.seen.p ? m.seen.p : "";
+    const char *s = m.seen.p;
     /* collect wrote "key=value;" pairs; values never hold '=' or ';' here. */
     while (walked && *s) {
         const char *eq = strchr(s, '='), *semi = strchr(eq, ';');

@@ -424,7 +424,7 @@ static bool expect_error(const char *path, const struct buf *text, bool intact, 
     else if (!t_contains(e.msg, path, file, line, what) ||
              !t_contains(e.msg, want.p, file, line, what))
         ;
-    else if (intact && (got.len > text->len || memcmp(got.p ? got.p : "", text->p, got.len) != 0))
+    else if (intact && (got.len > text->len || memcmp(got.p, text->p, got.len) != 0))
         t_fail(file, line, what, "expected the lines before the damage to be intact");
     else
         ok = true;

@@ -58,7 +58,7 @@ static bool expand_is(const char *in, const char *want, const char *want_missing
     struct buf b = BUF_INIT;
     char missing[64] = "";
     bool ok = t_int(0, npmrc_expand(in, strlen(in), &b, missing, sizeof missing), file, line, in) &&
-              t_str(want, b.p ? b.p : "", file, line, in) &&
+              t_str(want, b.p, file, line, in) &&
               t_str(want_missing, missing, file, line, "missing");
     buf_free(&b);
     return ok;

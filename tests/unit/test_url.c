@@ -9,7 +9,7 @@ static bool enc_is(bool package, const char *in, const char *want, const char *f
 {
     struct buf b = BUF_INIT;
     int rc = package ? url_encode_package(&b, in) : url_encode(&b, in);
-    bool ok = t_int(0, rc, file, line, in) && t_str(want, b.p ? b.p : "", file, line, in);
+    bool ok = t_int(0, rc, file, line, in) && t_str(want, b.p, file, line, in);
     buf_free(&b);
     return ok;
 }
@@ -278,4 +278,28 @@ TEST(test_url_error_for_a_long_url_keeps_its_reason)
     T_TRUE(strlen(e.msg) < 200);
     char qb[ERR_QUOTE_MAX];
     T_STR("short", err_quote("short", qb));
+}
+
+static int plain_http(const char *s, bool allow, struct err *e)
+{
+    struct url u;
+    if (url_parse(s, &u, e) < 0)
+        return -2;
+    return url_check_plain_http(&u, allow, "the registry", s, "the token",
+                                ", or pass --allow-insecure-http", e);
+}
+
+TEST(test_url_plain_http_carries_a_secret_only_to_loopback_or_when_allowed)
+{
+    struct err e = {0};
+    T_INT(0, plain_http("https://registry.example.com/", false, &e));
+    T_INT(0, plain_http("http://localhost:4873/", false, &e));
+    T_INT(0, plain_http("http://127.0.0.1:4873/", false, &e));
+    T_INT(0, plain_http("http://[::1]:4873/", false, &e));
+    T_INT(0, plain_http("http://registry.example.com/", true, &e));
+    T_INT(-1, plain_http("http://registry.example.com/", false, &e));
+    T_INT(ERR_USAGE, e.cls);
+    T_STR("the registry http://registry.example.com/ is plain http: the token would travel in "
+          "clear. Use https, or pass --allow-insecure-http",
+          e.msg);
 }

@@ -12,16 +12,6 @@
 #include <ctype.h>
 #include <string.h>
 
-bool npm_name_ok(const char *s, size_t n)
-{
-    if (n == 0 || n > 428)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-            return false;
-    return true;
-}
-
 static bool local_part_ok(const char *s, size_t ll)
 {
     static const char local_ok[] = "!#$%&'*+/=?^_`{|}~-";

@@ -15,10 +15,7 @@
 
 #include "buf.h"
 #include "json.h"
-
-/* The one check of a user, team or package name read from an answer: 1 to
- * 428 bytes (npm's longest scoped name), no control byte (so no NUL). */
-bool npm_name_ok(const char *s, size_t n);
+#include "npm.h" /* npm_name_ok: the name rule collect applies too */
 
 /* A valid address as JSON Schema's "email" format (ajv-formats) accepts
  * it, surrounding space trimmed and lower-cased into out; false (out

@@ -206,7 +206,7 @@ static bool subject_collaborators(struct model *m, const struct record *r, struc
 /* ---- the list skeleton ------------------------------------------------------------ */
 
 struct list_kind {
-    struct names_spec spec;
+    enum npm_shape shape;
     bool of_users; /* names are users: each is made a user */
     name_fn fn;
     subject_fn subject;
@@ -214,38 +214,14 @@ struct list_kind {
 };
 
 static const struct list_kind list_kinds[K_COUNT] = {
-    [K_ORG_USERS] = {{true, "the org roster must be an object {user: role}", "role"},
-                     true,
-                     roster_member,
-                     subject_roster,
-                     NULL},
-    [K_ORG_TEAMS] = {{false, "the team list must be an array of \"org:team\" strings", ""},
-                     false,
-                     org_team,
-                     subject_teams,
-                     NULL},
-    [K_ORG_PACKAGES] = {{true, "the package list must be an object {package: access}", "access"},
-                        false,
-                        org_package,
-                        subject_packages,
-                        NULL},
-    [K_TEAM_USERS] = {{false, "a team's member list must be an array of user names", ""},
-                      true,
-                      team_member,
-                      subject_team_users,
+    [K_ORG_USERS] = {NPM_ROSTER, true, roster_member, subject_roster, NULL},
+    [K_ORG_TEAMS] = {NPM_TEAMS, false, org_team, subject_teams, NULL},
+    [K_ORG_PACKAGES] = {NPM_PACKAGES, false, org_package, subject_packages, NULL},
+    [K_TEAM_USERS] = {NPM_TEAM_MEMBERS, true, team_member, subject_team_users,
                       "member list for team"},
-    [K_TEAM_PACKAGES] = {{true,
-                          "a team's package permissions must be an object {package: permission}",
-                          "permission"},
-                         false,
-                         team_permission,
-                         subject_team_packages,
+    [K_TEAM_PACKAGES] = {NPM_TEAM_PACKAGES, false, team_permission, subject_team_packages,
                          "permission list for team"},
-    [K_PACKAGE_COLLABORATORS] = {{true, "collaborators must be an object {user: permission}",
-                                  "permission"},
-                                 true,
-                                 collaborator,
-                                 subject_collaborators,
+    [K_PACKAGE_COLLABORATORS] = {NPM_COLLABORATORS, true, collaborator, subject_collaborators,
                                  "collaborator list for"},
 };
 
@@ -282,7 +258,7 @@ static int read_names(struct model *m, const struct record *r, const struct list
                       void *ctx, struct err *e)
 {
     struct list_read lr = {m, lk, ctx, ++m->nlists, STRSET_INIT};
-    int rc = names_walk(r->body, r->body_len, r->where, &lk->spec, list_name, &lr, e);
+    int rc = names_walk(r->body, r->body_len, r->where, lk->shape, list_name, &lr, e);
     strset_free(&lr.seen, NULL);
     return rc;
 }

@@ -19,14 +19,14 @@ static void settle(struct buf *b)
     }
 }
 
-int buf_reserve(struct buf *b, size_t extra)
+void buf_reserve(struct buf *b, size_t extra)
 {
     settle(b);
     if (extra > SIZE_MAX - b->len - 1)
         oom_die(0);
     size_t need = b->len + extra + 1;
     if (need <= b->cap)
-        return 0;
+        return;
     size_t cap = b->cap ? b->cap : 64;
     while (cap < need) {
         if (cap > SIZE_MAX / 2) {
@@ -40,50 +40,46 @@ int buf_reserve(struct buf *b, size_t extra)
     b->p = p;
     b->cap = cap;
     b->p[b->len] = '\0';
-    return 0;
 }
 
-int buf_append(struct buf *b, const void *data, size_t n)
+void buf_append(struct buf *b, const void *data, size_t n)
 {
     buf_reserve(b, n);
     if (n)
         memcpy(b->p + b->len, data, n);
     b->len += n;
     b->p[b->len] = '\0';
-    return 0;
 }
 
-int buf_puts(struct buf *b, const char *s)
+void buf_puts(struct buf *b, const char *s)
 {
-    return buf_append(b, s, strlen(s));
+    buf_append(b, s, strlen(s));
 }
 
-int buf_putc(struct buf *b, char c)
+void buf_putc(struct buf *b, char c)
 {
-    return buf_append(b, &c, 1);
+    buf_append(b, &c, 1);
 }
 
-int buf_vprintf(struct buf *b, const char *fmt, va_list ap)
+void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {
     va_list ap2;
     va_copy(ap2, ap);
     int n = vsnprintf(NULL, 0, fmt, ap2);
     va_end(ap2);
     if (n < 0)
-        return -1; /* an encoding error in the format: nothing written */
+        return; /* an encoding error in the format: nothing written */
     buf_reserve(b, (size_t)n);
     vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
     b->len += (size_t)n;
-    return 0;
 }
 
-int buf_printf(struct buf *b, const char *fmt, ...)
+void buf_printf(struct buf *b, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int r = buf_vprintf(b, fmt, ap);
+    buf_vprintf(b, fmt, ap);
     va_end(ap);
-    return r;
 }
 
 void buf_reset(struct buf *b)

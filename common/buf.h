@@ -11,8 +11,7 @@
  * from its first one (initialise with BUF_INIT to read it before that).
  * Growth is geometric; every size computation is checked for overflow.
  * Out of memory (or a size that overflows) ends the process (alloc.h): no
- * buf_* call fails. The int results are always 0 while callers still test
- * them; they become void once none does.
+ * buf_* call fails, so none returns a status.
  */
 #ifndef J1NPM_BUF_H
 #define J1NPM_BUF_H
@@ -34,12 +33,12 @@ extern char buf_slop[1];
         buf_slop, 0, 0                                                                             \
     }
 
-int buf_reserve(struct buf *b, size_t extra);
-int buf_append(struct buf *b, const void *data, size_t n);
-int buf_puts(struct buf *b, const char *s);
-int buf_putc(struct buf *b, char c);
-int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+void buf_reserve(struct buf *b, size_t extra);
+void buf_append(struct buf *b, const void *data, size_t n);
+void buf_puts(struct buf *b, const char *s);
+void buf_putc(struct buf *b, char c);
+void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void buf_vprintf(struct buf *b, const char *fmt, va_list ap);
 void buf_reset(struct buf *b); /* len = 0, keeps the memory */
 void buf_free(struct buf *b);
 /* Hands the memory to the caller (NUL-terminated, never NULL on success). */

@@ -59,8 +59,10 @@ int gstr_decode(const struct gstr *s, struct buf *out)
 {
     if (!s->p)
         return 0;
-    if (!s->esc)
-        return buf_append(out, s->p, s->n);
+    if (!s->esc) {
+        buf_append(out, s->p, s->n);
+        return 0;
+    }
     return json_unescape(out, s->p, s->n);
 }
 

@@ -247,18 +247,7 @@ int control_finalize(struct job *j, bool *ended, struct err *e)
 {
     *ended = false;
     struct buf body = BUF_INIT;
-    struct jw w;
-    jw_init(&w, &body);
-    jw_obj(&w);
-    jw_key(&w, "partialDatasets");
-    jw_obj(&w);
-    jw_key(&w, "types");
-    jw_arr(&w);
-    for (size_t i = 0; i < planner_partial_count(j->pl); i++)
-        jw_str(&w, planner_partial_type(j->pl, i));
-    jw_arr_end(&w);
-    jw_obj_end(&w);
-    jw_obj_end(&w);
+    planner_finalize_body(j->pl, &body);
     struct ctl_call cc = {
         .kind = CK_FINALIZE,
         .what = "finalizing",

@@ -72,18 +72,7 @@ int dryrun_run(const struct dryrun_opts *o, struct planner *pl, FILE *out, struc
         batch_free(b);
     }
     if (rc == 0) {
-        buf_reset(&body);
-        jw_init(&w, &body);
-        jw_obj(&w);
-        jw_key(&w, "partialDatasets");
-        jw_obj(&w);
-        jw_key(&w, "types");
-        jw_arr(&w);
-        for (size_t i = 0; i < planner_partial_count(pl); i++)
-            jw_str(&w, planner_partial_type(pl, i));
-        jw_arr_end(&w);
-        jw_obj_end(&w);
-        jw_obj_end(&w);
+        planner_finalize_body(pl, &body);
         if (o->skip_finalize)
             fprintf(out, "GET %s%s/<job id>  (--skip-finalize: the job stays open)\n", o->base_url,
                     jobs);

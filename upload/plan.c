@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "deflater.h"
+#include "json.h"
 #include "log.h"
 #include "alloc.h"
 #include "strlist.h"
@@ -246,6 +247,23 @@ size_t planner_partial_count(const struct planner *p)
 const char *planner_partial_type(const struct planner *p, size_t i)
 {
     return i < p->ptypes.n ? p->ptypes.v[i] : NULL;
+}
+
+void planner_finalize_body(const struct planner *p, struct buf *out)
+{
+    struct jw w;
+    buf_reset(out);
+    jw_init(&w, out);
+    jw_obj(&w);
+    jw_key(&w, "partialDatasets");
+    jw_obj(&w);
+    jw_key(&w, "types");
+    jw_arr(&w);
+    for (size_t i = 0; i < p->ptypes.n; i++)
+        jw_str(&w, p->ptypes.v[i]);
+    jw_arr_end(&w);
+    jw_obj_end(&w);
+    jw_obj_end(&w);
 }
 
 const struct plan_stats *planner_stats(const struct planner *p)

@@ -57,6 +57,9 @@ void planner_drop(struct planner *p, const char *why, const char *type);
  * objects' types. Complete once planner_next gave 0. */
 size_t planner_partial_count(const struct planner *p);
 const char *planner_partial_type(const struct planner *p, size_t i);
+/* The finalize request's body, {"partialDatasets": {"types": [...]}}, into
+ * out (reset first): what upload sends and what --dry-run shows. */
+void planner_finalize_body(const struct planner *p, struct buf *out);
 const struct plan_stats *planner_stats(const struct planner *p);
 const struct check_stats *planner_check_stats(const struct planner *p);
 size_t planner_batch_bytes(const struct planner *p);

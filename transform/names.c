@@ -8,6 +8,7 @@
  */
 #include "names.h"
 
+#include "buf.h"
 #include "log.h"
 #include "npmvalue.h"
 
@@ -30,9 +31,20 @@ static int take(void *vctx, const char *name, size_t n, const char *value, size_
         w->warned_empty = true;
         return 0;
     }
-    if (!npm_name_ok(name, n)) /* also refuses an embedded NUL */
-        return err_set(w->e, ERR_FAIL, "%s: unexpected shape: %s", w->where,
-                       npm_shape_desc(w->shape));
+    if (!npm_name_ok(name, n)) { /* also refuses an embedded NUL */
+        /* A list holding what npm could not have named is not the list
+         * the registry documents: the run fails, as for any wrong shape,
+         * and says which name broke which rule. */
+        char q[ERR_QUOTE_MAX];
+        struct buf shown = BUF_INIT;
+        log_escape_controls(name, n, &shown);
+        err_set(w->e, ERR_FAIL,
+                "%s: unexpected shape: %s; '%s' is not a name npm allows (%zu bytes; at most %d, "
+                "no control character)",
+                w->where, npm_shape_desc(w->shape), err_quote(shown.p, q), n, NPM_NAME_MAX);
+        buf_free(&shown);
+        return -1;
+    }
     return w->fn(w->ctx, name, n, value, w->e);
 }
 

@@ -12,6 +12,7 @@ import json
 import os
 import re
 import resource
+import shutil
 import signal
 import stat
 import subprocess
@@ -716,6 +717,39 @@ class TokenSourceTest(CollectCase):
         res = self.run_with(srv)
         self.assertExit(res, 2)
         self.assertIn(b"J1NPM_UNSET_VAR", res.err)
+
+
+class NameRuleTest(CollectCase):
+    """collect and transform hold names to one rule (common/npm.h): a name
+    collect accepts is never one transform refuses."""
+
+    def test_a_name_longer_than_npm_allows_is_skipped_by_collect_and_refused_by_transform(self):
+        fixture = self.path("fixture")
+        shutil.copytree(FIXTURE, fixture)
+        with open(os.path.join(fixture, "registry.json")) as f:
+            reg = json.load(f)
+        long_name = "u" * 429  # one byte past a scope and a name of 214 each
+        reg["users"][long_name] = "developer"
+        reg["users"]["u" * 428] = "developer"  # the longest npm could make: kept
+        with open(os.path.join(fixture, "registry.json"), "w") as f:
+            json.dump(reg, f)
+        srv = self.registry(fixture=fixture)
+        res = self.collect(srv, self.path("d"))
+        self.assertExit(res, 3)
+        self.assertIn(b"org_users: skipping an entry that is not a plausible name", res.err)
+        kinds, manifest = read_dump(self.path("d"))
+        self.assertFalse(manifest["complete"])
+        subjects = [r["subject"] for r in kinds["user_profiles"]]
+        self.assertIn("u" * 428, subjects)
+        self.assertNotIn(long_name, subjects)
+        # The dump keeps the answer verbatim; transform holds it to the same
+        # rule and refuses the list by file, line and name, writing nothing.
+        out = self.run_prog("transform", "--in", self.path("d"), "--out", self.path("g"),
+                            env=self.env())
+        self.assertExit(out, 1)
+        self.assertIn(b"org_users.ndjson.gz:1: unexpected shape", out.err)
+        self.assertIn(b"is not a name npm allows (429 bytes; at most 428", out.err)
+        self.assertFalse(os.path.exists(self.path("g")))
 
 
 class UsageTest(CollectCase):

@@ -75,7 +75,10 @@ struct redact_stream {
     size_t covered; /* carry[.., covered) is inside a secret, when in_match */
     bool in_match;  /* a "[REDACTED]" went out and its run has not ended */
 };
-#define REDACT_STREAM_INIT {BUF_INIT, 0, 0, false}
+#define REDACT_STREAM_INIT                                                                         \
+    {                                                                                              \
+        BUF_INIT, 0, 0, false                                                                      \
+    }
 int redact_feed(struct redact_stream *rs, const char *p, size_t n, redact_put_fn put, void *ctx,
                 struct err *e);
 int redact_end(struct redact_stream *rs, redact_put_fn put, void *ctx, struct err *e);

@@ -597,7 +597,8 @@ static int check_replaceable(const char *out, struct err *e)
     DIR *d = opendir(out);
     if (!d)
         return err_set(e, ERR_USAGE, "cannot open %s: %s", out, strerror(errno));
-    static const char *const ok[] = {GF_GRAPH_DIR, GF_INDEX_DIR, GF_SUMMARY_FILE, "logs", "cache", NULL};
+    static const char *const ok[] = {GF_GRAPH_DIR, GF_INDEX_DIR, GF_SUMMARY_FILE,
+                                     "logs",       "cache",      NULL};
     struct dirent *de;
     int rc = 0;
     while ((de = readdir(d))) {

@@ -561,11 +561,10 @@ TEST(test_json_strings_find_special_bytes_at_every_offset)
         bool valid;
         size_t bad; /* offset of the complaint, from the special byte */
     } kinds[] = {
-        {"\"", true, 0},        /* ends the string early: then '"' is left over */
-        {"\\n", true, 0},       {"\\u00e9", true, 0}, {"\xc3\xa9", true, 0},
-        {"\xe2\x9c\xa8", true, 0}, {"\x7f", true, 0},   {"\x01", false, 0},
-        {"\x1f", false, 0},     {"\\q", false, 0},    {"\xc3", false, 0},
-        {"\xff", false, 0},
+        {"\"", true, 0}, /* ends the string early: then '"' is left over */
+        {"\\n", true, 0},   {"\\u00e9", true, 0}, {"\xc3\xa9", true, 0}, {"\xe2\x9c\xa8", true, 0},
+        {"\x7f", true, 0},  {"\x01", false, 0},   {"\x1f", false, 0},    {"\\q", false, 0},
+        {"\xc3", false, 0}, {"\xff", false, 0},
     };
     char text[128];
     for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
@@ -590,8 +589,8 @@ TEST(test_json_strings_find_special_bytes_at_every_offset)
                 T_FAIL("kind %zu at offset %zu: complaint at %zu, not %zu", k, at, bad, special);
             const char *end = json_skip(text, text + n, NULL);
             const char *want_end = kinds[k].bytes[0] == '"' ? text + special + 1
-                                   : want                  ? text + n
-                                                           : NULL;
+                                   : want                   ? text + n
+                                                            : NULL;
             if (end != want_end)
                 T_FAIL("kind %zu at offset %zu: json_skip ended at %td", k, at,
                        end ? end - text : -1);

@@ -34,8 +34,8 @@ TEST(test_names_an_object_hands_each_name_and_value_in_order)
 {
     struct seen s = {BUF_INIT, 0, 0};
     struct err e = {0};
-    T_CHECK_INT(
-        0, walk(obj, " {\"bob\":\"admin\",\"al\\u0069ce\":\"owner\",\"bob\":\"x\"} ", &s, &e));
+    T_CHECK_INT(0,
+                walk(obj, " {\"bob\":\"admin\",\"al\\u0069ce\":\"owner\",\"bob\":\"x\"} ", &s, &e));
     /* repeats are handed on: the caller decides what one means */
     T_CHECK_BOOL(true, strcmp(s.got.p, "bob=admin;alice=owner;bob=x;") == 0);
     buf_reset(&s.got);
@@ -81,16 +81,20 @@ TEST(test_names_bad_shapes_and_invalid_json_name_the_record)
         enum npm_shape shape;
         const char *body, *msg;
     } cases[] = {
-        {obj, "[\"alice\"]", "f.ndjson.gz:3: unexpected shape: the org roster must be an object {user: role}"},
+        {obj, "[\"alice\"]",
+         "f.ndjson.gz:3: unexpected shape: the org roster must be an object {user: role}"},
         {obj, "{\"alice\":1}",
          "f.ndjson.gz:3: unexpected shape: the role of 'alice' is not a string"},
         {obj, "{\"a\\u0000b\":\"x\"}",
          "f.ndjson.gz:3: unexpected shape: the org roster must be an object {user: role}"},
         {obj, "{\"alice\":\"x\"", "f.ndjson.gz:3: invalid JSON at byte 12"},
         {obj, "{\"alice\":\"x\"} {}", "f.ndjson.gz:3: invalid JSON at byte 14"},
-        {arr, "{\"alice\":\"x\"}", "f.ndjson.gz:3: unexpected shape: a team's member list must be an array of user names"},
-        {arr, "[\"alice\",7]", "f.ndjson.gz:3: unexpected shape: a team's member list must be an array of user names"},
-        {arr, "[\"a\\nb\"]", "f.ndjson.gz:3: unexpected shape: a team's member list must be an array of user names"},
+        {arr, "{\"alice\":\"x\"}",
+         "f.ndjson.gz:3: unexpected shape: a team's member list must be an array of user names"},
+        {arr, "[\"alice\",7]",
+         "f.ndjson.gz:3: unexpected shape: a team's member list must be an array of user names"},
+        {arr, "[\"a\\nb\"]",
+         "f.ndjson.gz:3: unexpected shape: a team's member list must be an array of user names"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct seen s = {BUF_INIT, 0, 0};

@@ -84,7 +84,7 @@ static int cmp_entry(const void *a, const void *b)
 
 struct strset_entry **strset_sorted(const struct strset *s)
 {
-    struct strset_entry **v = xreallocarray(NULL, s->n ? s->n : 1, sizeof *v);
+    struct strset_entry **v = xreallocarray(NULL, s->n ? s->n : 1, sizeof(struct strset_entry *));
     size_t k = 0;
     for (size_t i = 0; i < s->cap; i++)
         if (s->e[i].key)

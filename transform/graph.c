@@ -699,7 +699,7 @@ static int write_stream(struct graph *g, const struct buf *summary, struct err *
     struct gzw *w = gzw_new(STDOUT_FILENO, 6, "standard output", e);
     struct buf obj = BUF_INIT;
     struct cursor c;
-    struct item it;
+    struct item it = {0}; /* read only when cursor_next filled it; the analyzer cannot tell */
     int rc = -1, r;
     if (!w)
         return -1;

@@ -3,8 +3,9 @@
  * thread that runs them in the order they were queued.
  *
  * It exists for work that must not hold up the thread that produces it
- * (collect compresses and writes records while the crawl goes on asking)
- * yet must stay in order and in bounded memory. The queue holds at most
+ * (collect compresses and writes records while the crawl goes on asking;
+ * upload's deflater compresses one chunk of a batch while the next is
+ * filled) yet must stay in order and in bounded memory. The queue holds at most
  * max_jobs jobs, or max_mem bytes of them (a job larger than max_mem alone
  * is let in when the queue is empty): workq_put() waits while it is full,
  * so a slow consumer slows the producer instead of growing memory.

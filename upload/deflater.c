@@ -1,24 +1,29 @@
-/* deflater.c — see deflater.h. */
+/*
+ * deflater.c — see deflater.h.
+ *
+ * The thread and its hand-off are a workq (workq.h) of one job: workq_put
+ * waits while a job is queued or running, which is the "one chunk in work,
+ * one being filled" of deflater.h, and the worker blocks every signal.
+ * A job is only the arguments of deflater_run; everything it points to is
+ * the caller's. The worker keeps the default stack: zlib's state lives on
+ * the heap (deflateInit2), deflate() itself needs a few kB, and the pages
+ * of the 8 MB it reserves that are never touched are never resident.
+ */
 #include "deflater.h"
 
-#include <pthread.h>
-#include <signal.h>
-#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 
 #include "alloc.h"
+#include "workq.h"
 
 #define OUT_STEP ((size_t)64 << 10)
-#define STACK ((size_t)256 << 10) /* zlib needs little; the default is 8 MB */
 
 struct deflater {
-    pthread_t th;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    bool busy, quit;
-    int rc; /* of the last finished job */
-    /* the job */
+    struct workq q;
+};
+
+struct job {
     z_stream *z;
     struct buf *out;
     const char *in;
@@ -54,105 +59,47 @@ int deflater_run(z_stream *z, struct buf *out, const char *in, size_t n, int flu
     }
 }
 
-static void *main_loop(void *arg)
+static int run_job(void *ctx, void *vj, struct err *e)
 {
-    struct deflater *d = arg;
-    pthread_mutex_lock(&d->mu);
-    for (;;) {
-        while (!d->busy && !d->quit)
-            pthread_cond_wait(&d->cv, &d->mu);
-        if (!d->busy)
-            break; /* quit, and nothing left to do */
-        pthread_mutex_unlock(&d->mu);
-        int rc = deflater_run(d->z, d->out, d->in, d->n, d->flush);
-        pthread_mutex_lock(&d->mu);
-        d->rc = rc;
-        d->busy = false;
-        pthread_cond_broadcast(&d->cv);
-    }
-    pthread_mutex_unlock(&d->mu);
-    return NULL;
+    (void)ctx;
+    struct job *j = vj;
+    if (deflater_run(j->z, j->out, j->in, j->n, j->flush) < 0)
+        return err_set(e, ERR_FAIL, "zlib failed compressing");
+    return 0;
 }
 
 struct deflater *deflater_new(void)
 {
-    struct deflater *d = xcalloc(1, sizeof *d);
-    if (pthread_mutex_init(&d->mu, NULL) != 0) {
-        free(d);
-        return NULL;
-    }
-    if (pthread_cond_init(&d->cv, NULL) != 0) {
-        pthread_mutex_destroy(&d->mu);
-        free(d);
-        return NULL;
-    }
-    pthread_attr_t at;
-    sigset_t all, old;
-    sigfillset(&all);
-    bool ok = pthread_attr_init(&at) == 0;
-    if (ok) {
-        pthread_attr_setstacksize(&at, STACK);
-        pthread_sigmask(SIG_SETMASK, &all, &old); /* the thread inherits the mask */
-        ok = pthread_create(&d->th, &at, main_loop, d) == 0;
-        pthread_sigmask(SIG_SETMASK, &old, NULL);
-        pthread_attr_destroy(&at);
-    }
-    if (!ok) {
-        pthread_cond_destroy(&d->cv);
-        pthread_mutex_destroy(&d->mu);
+    struct deflater *d = xmalloc(sizeof *d);
+    /* One job, bounded by count alone: its memory is the caller's. */
+    struct workq_opts o = {.max_jobs = 1, .max_mem = SIZE_MAX, .run = run_job, .drop = free};
+    struct err e = {0};
+    if (workq_start(&d->q, &o, &e) < 0) {
         free(d);
         return NULL;
     }
     return d;
 }
 
-/* With d->mu held: waits for the running job; its result. */
-static int wait_locked(struct deflater *d)
-{
-    while (d->busy)
-        pthread_cond_wait(&d->cv, &d->mu);
-    int rc = d->rc;
-    d->rc = 0;
-    return rc;
-}
-
 int deflater_post(struct deflater *d, z_stream *z, struct buf *out, const char *in, size_t n,
                   int flush)
 {
-    pthread_mutex_lock(&d->mu);
-    int rc = wait_locked(d);
-    if (rc == 0) {
-        d->z = z;
-        d->out = out;
-        d->in = in;
-        d->n = n;
-        d->flush = flush;
-        d->busy = true;
-        pthread_cond_broadcast(&d->cv);
-    }
-    pthread_mutex_unlock(&d->mu);
-    return rc < 0 ? -1 : 0;
+    struct job *j = xmalloc(sizeof *j);
+    *j = (struct job){z, out, in, n, flush};
+    struct err e = {0};
+    return workq_put(&d->q, j, 0, &e);
 }
 
 int deflater_wait(struct deflater *d)
 {
-    pthread_mutex_lock(&d->mu);
-    int rc = wait_locked(d);
-    pthread_mutex_unlock(&d->mu);
-    return rc < 0 ? -1 : 0;
+    struct err e = {0};
+    return workq_drain(&d->q, &e);
 }
 
 void deflater_free(struct deflater *d)
 {
     if (!d)
         return;
-    pthread_mutex_lock(&d->mu);
-    wait_locked(d);
-    d->quit = true;
-    pthread_cond_broadcast(&d->cv);
-    pthread_mutex_unlock(&d->mu);
-    pthread_join(d->th, NULL);
-    pthread_cond_destroy(&d->cv);
-    pthread_mutex_destroy(&d->mu);
+    workq_stop(&d->q, false);
     free(d);
 }

@@ -8,11 +8,13 @@
  * One chunk in work, one being filled: the caller waits only when it
  * fills a chunk before the previous one is compressed.
  *
- * One job at a time, handed over under a mutex: while a job runs, its
+ * One job at a time, on a workq of one (workq.h): while a job runs, its
  * z_stream, output buffer and input belong to this thread; deflater_wait
  * hands them back. Signals are blocked in the thread (the main thread
- * takes Ctrl-C). If the thread cannot be started, deflater_new returns NULL
- * and the builder compresses in the caller, as before.
+ * takes Ctrl-C). The first failure ends the work, as in workq.h: the
+ * z_stream is spoilt, so every later post and wait report it too. If the
+ * thread cannot be started, deflater_new returns NULL and the builder
+ * compresses in the caller, as before.
  */
 #ifndef J1NPM_UPLOAD_DEFLATER_H
 #define J1NPM_UPLOAD_DEFLATER_H
@@ -27,11 +29,11 @@ struct deflater;
 struct deflater *deflater_new(void);
 /* Waits for the job before, then starts deflate(z, flush) over in[0, n)
  * appending to out. in, z and out must stay untouched until the next
- * deflater_post or deflater_wait returns. 0, or -1 when the job before
- * failed (a zlib error; memory cannot fail, alloc.h). */
+ * deflater_post or deflater_wait returns. 0, or -1 when a job before
+ * failed (a zlib error; memory cannot fail, alloc.h): this one is not run. */
 int deflater_post(struct deflater *d, z_stream *z, struct buf *out, const char *in, size_t n,
                   int flush);
-/* Waits until no job runs; 0, or -1 when the last job failed. */
+/* Waits until no job runs; 0, or -1 when a job failed. */
 int deflater_wait(struct deflater *d);
 void deflater_free(struct deflater *d);
 

@@ -1,6 +1,7 @@
 /* test_workq.c — the bounded work queue behind collect's dump writer: jobs
  * run in order on the worker, the queue never holds more than its bounds,
  * and the first failure stops the work and is reported. */
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #include "alloc.h"
@@ -10,8 +11,8 @@
 struct rec {
     int order[1000];
     int n;
-    int fail_at; /* the job of this number fails (0: none) */
-    int dropped;
+    int fail_at;        /* the job of this number fails (0: none) */
+    atomic_int dropped; /* drop runs on the worker and, after a failure, in put */
     unsigned max_seen;
 };
 

@@ -16,6 +16,7 @@
 #include "exitcode.h"
 #include "http.h"
 #include "log.h"
+#include "npm.h"
 #include "secret.h"
 #include "summary.h"
 
@@ -56,10 +57,7 @@ static int check(struct err *e)
     if (!a.org)
         return err_set(e, ERR_USAGE, "--org ORG is required (see --help)");
     a.org += a.org[0] == '@';
-    size_t n = strlen(a.org);
-    if (n == 0 || n > 214 ||
-        strspn(a.org, "abcdefghijklmnopqrstuvwxyz"
-                      "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != n)
+    if (!npm_org_name_ok(a.org, strlen(a.org)))
         return err_set(e, ERR_USAGE, "'%s' is not an npm organization name", a.org);
     return 0;
 }

@@ -2,10 +2,10 @@
  * j1-npm-collect — dump an npm organization, verbatim, to gzip NDJSON.
  *
  * This file only says which options the program has, resolves the
- * configuration (config.c), runs the crawl (crawl.c, dump.c) and prints its
- * summary; cli.c does the rest of being a program.
+ * configuration (config.c), runs the crawl (crawl.c, dump.c) and hands the
+ * outcome to report.c for the summary and the exit status; cli.c does the
+ * rest of being a program.
  */
-#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -13,11 +13,11 @@
 #include "cli.h"
 #include "config.h"
 #include "crawl.h"
-#include "exitcode.h"
 #include "http.h"
 #include "log.h"
+#include "npm.h"
+#include "report.h"
 #include "secret.h"
-#include "summary.h"
 
 static struct {
     const char *org, *out, *registry, *token_file, *cacert;
@@ -56,44 +56,9 @@ static int check(struct err *e)
     if (!a.org)
         return err_set(e, ERR_USAGE, "--org ORG is required (see --help)");
     a.org += a.org[0] == '@';
-    size_t n = strlen(a.org);
-    if (n == 0 || n > 214 ||
-        strspn(a.org, "abcdefghijklmnopqrstuvwxyz"
-                      "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != n)
+    if (!npm_org_name_ok(a.org, strlen(a.org)))
         return err_set(e, ERR_USAGE, "'%s' is not an npm organization name", a.org);
     return 0;
-}
-
-static int report(const struct crawl_summary *s, int rc, const struct err *e)
-{
-    double secs = (double)s->wall_ms / 1000.0;
-    struct summary sum;
-    struct jw *w = summary_begin(&sum);
-    jw_kstr(w, "org", a.org);
-    summary_count(w, "users", s->users);
-    summary_count(w, "outside_collaborators", s->outsiders);
-    summary_count(w, "teams", s->teams);
-    summary_count(w, "packages", s->packages);
-    summary_count(w, "requests", s->requests);
-    summary_count(w, "retries", s->retries);
-    summary_count(w, "failed", s->failed_items);
-    summary_seconds(w, "seconds", secs);
-    summary_count(w, "bytes", s->bytes_out);
-    jw_kbool(w, "complete", s->complete);
-    if (rc < 0)
-        log_warn("%s", e->msg);
-    log_summary(summary_members(&sum),
-                "collected %s: %llu members (+%llu outside collaborators), %llu teams, %llu "
-                "packages; %llu requests (%llu retries) in %.1f s (%.0f req/s); %llu failed; %s "
-                "%s (%.1f MB)",
-                a.org, (unsigned long long)s->users, (unsigned long long)s->outsiders,
-                (unsigned long long)s->teams, (unsigned long long)s->packages,
-                (unsigned long long)s->requests, (unsigned long long)s->retries, secs,
-                secs > 0 ? (double)s->requests / secs : 0, (unsigned long long)s->failed_items,
-                s->complete ? "complete dump in" : "INCOMPLETE dump in",
-                strcmp(a.out, "-") == 0 ? "standard output" : a.out, (double)s->bytes_out / 1e6);
-    summary_free(&sum);
-    return rc < 0 ? exit_code_for(e->cls) : EXIT_OK;
 }
 
 static int run(const struct cli_common *c, struct err *e)
@@ -124,13 +89,10 @@ static int run(const struct cli_common *c, struct err *e)
             .cacert = a.cacert,
             .progress = !c->quiet && c->log_format == LOG_TEXT && isatty(STDERR_FILENO),
         };
-        struct crawl_summary s;
-        int rc = crawl_run(&co, &s, e);
+        struct collect_report r = {.org = a.org, .out = a.out};
+        r.rc = crawl_run(&co, &r.crawl, e);
         http_global_cleanup();
-        if (s.interrupted)
-            status = CLI_INTERRUPTED;
-        else if (rc == 0 || e->cls == ERR_PARTIAL)
-            status = report(&s, rc, e);
+        status = collect_report_outcome(&r, e);
     }
     secret_free(&token);
     buf_free(&registry);

@@ -31,6 +31,19 @@ bool npm_name_ok(const char *s, size_t n)
     return true;
 }
 
+bool npm_org_name_ok(const char *s, size_t n)
+{
+    if (n == 0 || n > NPM_ORG_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.'))
+            return false;
+    }
+    return true;
+}
+
 struct npm_team npm_team_split(const char *full, size_t n, const char *default_org)
 {
     struct npm_team t;

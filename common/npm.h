@@ -2,7 +2,8 @@
  * npm.h — what this suite knows about the npm registry's org API, in one
  * place for collect (which asks) and transform (which reads the answers):
  *
- *  - the name rule: which user, team and package names are plausible;
+ *  - the name rules: which org names npm allows, and which user, team and
+ *    package names are plausible;
  *  - the "org:team" spelling of a team and how it splits;
  *  - the list shapes of the answers (the roster, the team list, the package
  *    list, a team's members and packages, a package's collaborators) and one
@@ -25,6 +26,14 @@
 #include "buf.h"
 #include "dumpfmt.h"
 #include "err.h"
+
+/* An org (a scope) name as npm allows it: 1 to NPM_ORG_MAX bytes of ASCII
+ * letters, digits, '-', '_' and '.'. Unlike npm_name_ok this one is strict:
+ * it judges what a user typed (collect's --org) before any request is made,
+ * and that name also names the default dump directory (npm-dump-ORG), where
+ * a '/' must not get in. */
+#define NPM_ORG_MAX 214
+bool npm_org_name_ok(const char *s, size_t n);
 
 /* npm allows 214 bytes for a package name and as many for its scope: a
  * scoped name "@scope/name" is at most 214 + 214 bytes. Users and teams are

@@ -3,20 +3,17 @@
  *
  * This file only says which options the program has, then: input.c reads
  * the dump, model.c makes the objects, graph.c sorts and writes them, and
- * the summary is printed; cli.c does the rest of being a program. Offline:
- * this program opens no socket.
+ * report.c prints the summary and chooses the exit status; cli.c does the
+ * rest of being a program. Offline: this program opens no socket.
  */
-#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
-#include "exitcode.h"
 #include "graph.h"
 #include "input.h"
-#include "log.h"
 #include "model.h"
-#include "summary.h"
+#include "report.h"
 #include "timeutil.h"
 
 #define MAX_TAGS 64
@@ -83,47 +80,6 @@ static int check(struct err *e)
     return 0;
 }
 
-static int report(const struct graph *g, const struct input_info *info, unsigned partial,
-                  int64_t t0)
-{
-    uint64_t ents = 0, rels = 0;
-    struct buf ptypes = BUF_INIT;
-    struct summary sum;
-    struct jw *w = summary_begin(&sum);
-    jw_key(w, "types");
-    jw_obj(w);
-    for (int t = 0; t < T_COUNT; t++) {
-        uint64_t n = graph_count(g, (enum gtype)t);
-        *(gtypes[t].relationship ? &rels : &ents) += n;
-        summary_count(w, gtypes[t].type, n);
-        log_info("  %-28s %8llu%s", gtypes[t].type, (unsigned long long)n,
-                 partial & TB(t) ? "  (partial)" : "");
-        if (partial & TB(t))
-            buf_printf(&ptypes, "%s%s", ptypes.len ? ", " : "", gtypes[t].type);
-    }
-    jw_obj_end(w);
-    double secs = (double)(time_mono_ms() - t0) / 1000.0;
-    summary_count(w, "entities", ents);
-    summary_count(w, "relationships", rels);
-    jw_kbool(w, "partial", partial != 0);
-    summary_seconds(w, "seconds", secs);
-    summary_count(w, "input_bytes", info->bytes_in);
-    if (graph_duplicates(g))
-        log_warn("%llu duplicate object(s) dropped", (unsigned long long)graph_duplicates(g));
-    log_summary(summary_members(&sum),
-                "transformed %s: %llu entities, %llu relationships in %.1f s (%.0f MB/s of "
-                "input); %s%s%s; wrote %s",
-                info->org[0] ? info->org : "the dump", (unsigned long long)ents,
-                (unsigned long long)rels, secs,
-                secs > 0 ? (double)info->bytes_in / 1e6 / secs : 0.0,
-                partial ? "PARTIAL: " : "complete", ptypes.p,
-                partial ? " (JupiterOne will keep what it has of these)" : "",
-                strcmp(a.out, "-") == 0 ? "standard output" : a.out);
-    summary_free(&sum);
-    buf_free(&ptypes);
-    return partial ? EXIT_PARTIAL : EXIT_OK;
-}
-
 static int run(const struct cli_common *c, struct err *e)
 {
     (void)c;
@@ -136,19 +92,17 @@ static int run(const struct cli_common *c, struct err *e)
         return err_set(e, ERR_USAGE,
                        "--in - reads a dump stream from standard input, which is a "
                        "terminal; pipe one in (j1-npm-collect --out - | ...)");
-    int64_t t0 = time_mono_ms();
     struct model_opts mo = {a.account_name, a.tags, a.ntags};
     struct input_info info;
-    unsigned partial = 0;
-    int status;
+    struct transform_report r = {.out = a.out, .info = &info, .t0 = time_mono_ms()};
     struct graph *g = graph_new(e);
     struct model *m = g ? model_new(&mo, g) : NULL;
+    r.g = g;
     if (!m || input_read(a.in, a.allow_incomplete, model_record, m, &info, e) < 0 ||
-        model_finish(m, &info, &partial, e) < 0 || cli_interrupted ||
-        graph_write(g, a.out, partial, e) < 0)
-        status = cli_interrupted ? CLI_INTERRUPTED : CLI_FAILED;
-    else
-        status = report(g, &info, partial, t0);
+        model_finish(m, &info, &r.partial, e) < 0 || cli_interrupted ||
+        graph_write(g, a.out, r.partial, e) < 0)
+        r.rc = -1;
+    int status = transform_report_outcome(&r);
     model_free(m);
     graph_free(g);
     return status;

@@ -83,6 +83,7 @@
     X(test_strlist_keeps_order_and_unique_drops_repeats)                                           \
     /* npm (registry knowledge) */                                                                 \
     X(test_npm_name_rule_is_one_to_428_bytes_without_control_characters)                           \
+    X(test_npm_org_name_is_1_to_214_ascii_letters_digits_dashes_underscores_and_dots)              \
     X(test_npm_team_splits_at_the_first_colon_and_bare_names_belong_to_the_org)                    \
     X(test_npm_walker_hands_out_every_shape_in_document_order)                                     \
     X(test_npm_walker_decodes_escaped_names_and_values)                                            \

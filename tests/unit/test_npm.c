@@ -1,4 +1,4 @@
-/* test_npm.c — the npm registry knowledge: the name rule, the "org:team"
+/* test_npm.c — the npm registry knowledge: the name rules, the "org:team"
  * split, the list walker over every answer shape, and the request paths. */
 #include <string.h>
 
@@ -58,6 +58,32 @@ TEST(test_npm_name_rule_is_one_to_428_bytes_without_control_characters)
     T_FALSE(npm_name_ok("al\x7fice", 6));
     T_TRUE(npm_name_ok("\xc3\xa9t\xc3\xa9", 5)); /* UTF-8 is fine */
     T_INT(428, NPM_NAME_MAX);                    /* scope + name, 214 bytes each */
+}
+
+TEST(test_npm_org_name_is_1_to_214_ascii_letters_digits_dashes_underscores_and_dots)
+{
+    static const char allowed[] = "abcdefghijklmnopqrstuvwxyz"
+                                  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.";
+    char name[NPM_ORG_MAX + 1];
+    memset(name, 'a', sizeof name);
+    T_TRUE(npm_org_name_ok("acme", 4));
+    T_TRUE(npm_org_name_ok("Acme_Corp-2.0", 13));
+    T_TRUE(npm_org_name_ok(name, NPM_ORG_MAX));
+    T_FALSE(npm_org_name_ok(name, NPM_ORG_MAX + 1));
+    T_FALSE(npm_org_name_ok("", 0));
+    T_FALSE(npm_org_name_ok("@acme", 5)); /* collect drops a leading @ first */
+    T_FALSE(npm_org_name_ok("acme/x", 6));
+    T_FALSE(npm_org_name_ok("acme:devs", 9));
+    T_FALSE(npm_org_name_ok("ac me", 5));
+    T_FALSE(npm_org_name_ok("ac\0me", 5));
+    T_FALSE(npm_org_name_ok("\xc3\xa9t\xc3\xa9", 5)); /* ASCII only */
+    for (int c = 0; c < 256; c++) {
+        char b = (char)c;
+        bool want = c != 0 && strchr(allowed, c) != NULL;
+        if (npm_org_name_ok(&b, 1) != want)
+            T_FAIL("byte 0x%02x: expected %s", c, want ? "allowed" : "refused");
+    }
+    T_INT(214, NPM_ORG_MAX);
 }
 
 TEST(test_npm_team_splits_at_the_first_colon_and_bare_names_belong_to_the_org)

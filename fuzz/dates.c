@@ -11,17 +11,14 @@
  */
 #include <string.h>
 
+#include "alloc.h"
 #include "fuzz.h"
 #include "retry.h"
 #include "timeutil.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *s = malloc(size + 1);
-    if (!s)
-        return 0;
-    memcpy(s, data, size);
-    s[size] = '\0';
+    char *s = xmemdup0(data, size);
 
     int64_t t;
     if (time_parse_http_date(s, &t))

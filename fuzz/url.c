@@ -10,6 +10,7 @@
  */
 #include <string.h>
 
+#include "alloc.h"
 #include "fuzz.h"
 #include "npmrc.h"
 #include "url.h"
@@ -51,11 +52,7 @@ static void check_encoding(const char *s, bool package)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *s = malloc(size + 1);
-    if (!s)
-        return 0;
-    memcpy(s, data, size);
-    s[size] = '\0';
+    char *s = xmemdup0(data, size);
 
     struct url u, v;
     struct err e = {0};

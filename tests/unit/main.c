@@ -81,6 +81,7 @@
     X(test_grow_doubles_and_keeps_the_elements)                                                    \
     X(test_memdup0_copies_embedded_nuls_and_terminates)                                            \
     X(test_strlist_keeps_order_and_unique_drops_repeats)                                           \
+    X(test_strlist_unique_is_exact_before_and_after_it_grows_a_set)                                \
     /* npm (registry knowledge) */                                                                 \
     X(test_npm_name_rule_is_one_to_428_bytes_without_control_characters)                           \
     X(test_npm_org_name_is_1_to_214_ascii_letters_digits_dashes_underscores_and_dots)              \

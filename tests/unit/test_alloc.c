@@ -127,3 +127,30 @@ TEST(test_strlist_keeps_order_and_unique_drops_repeats)
     T_UINT(0, l.n);
     T_TRUE(l.v == NULL);
 }
+
+/* A short list is searched in place and a long one through its set: the
+ * answer is the same on both sides of the switch, also for items that hold
+ * NUL bytes or are prefixes of one another. */
+TEST(test_strlist_unique_is_exact_before_and_after_it_grows_a_set)
+{
+    struct strlist l = STRLIST_INIT;
+    T_INT(1, strlist_add_unique(&l, "a\0b", 3));
+    T_INT(1, strlist_add_unique(&l, "a\0c", 3));
+    T_INT(1, strlist_add_unique(&l, "a", 1));
+    T_INT(0, strlist_add_unique(&l, "a\0b", 3));
+    T_TRUE(l.seen.n == 0); /* still searched in place */
+    for (int i = 0; i < 40; i++) {
+        char s[8];
+        int n = snprintf(s, sizeof s, "n%d", i);
+        T_INT(1, strlist_add_unique(&l, s, (size_t)n));
+    }
+    T_TRUE(l.seen.n > 0); /* now through the set */
+    T_INT(0, strlist_add_unique(&l, "a\0c", 3));
+    T_INT(0, strlist_add_unique(&l, "n3", 2));
+    T_INT(1, strlist_add_unique(&l, "a\0d", 3));
+    T_TRUE(strlist_has(&l, "a\0b", 3));
+    T_FALSE(strlist_has(&l, "a\0", 2));
+    T_UINT(3 + 40 + 1, l.n);
+    T_MEM("a\0c", 3, l.v[1], l.len[1]);
+    strlist_free(&l);
+}

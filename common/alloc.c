@@ -86,7 +86,7 @@ void *grow_array(void *p, size_t elem, size_t need, size_t *cap)
 {
     if (need <= *cap)
         return p;
-    size_t c = *cap ? *cap : 8;
+    size_t c = *cap ? *cap : 4;
     while (c < need) {
         if (c > SIZE_MAX / 2) {
             c = need;

@@ -40,8 +40,8 @@ char *xmemdup0(const void *s, size_t n);
 
 /* Grows an array so it holds at least `need` elements: the one growth
  * helper (git's ALLOC_GROW). `cap` is the element capacity, doubled (from
- * 8 when 0) and checked for overflow; elements beyond the old capacity are
- * uninitialized.
+ * 4 when 0: most lists here hold one or two) and checked for overflow; elements beyond the old
+ * capacity are uninitialized.
  *
  *     GROW(list->v, list->n + 1, list->cap);
  *     list->v[list->n++] = x;

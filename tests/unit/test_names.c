@@ -86,7 +86,8 @@ TEST(test_names_bad_shapes_and_invalid_json_name_the_record)
         {obj, "{\"alice\":1}",
          "f.ndjson.gz:3: unexpected shape: the role of 'alice' is not a string"},
         {obj, "{\"a\\u0000b\":\"x\"}",
-         "f.ndjson.gz:3: unexpected shape: the org roster must be an object {user: role}"},
+         "f.ndjson.gz:3: unexpected shape: the org roster must be an object {user: role}; "
+         "'a\\x00b' is not a name npm allows (3 bytes; at most 428, no control character)"},
         {obj, "{\"alice\":\"x\"", "f.ndjson.gz:3: invalid JSON at byte 12"},
         {obj, "{\"alice\":\"x\"} {}", "f.ndjson.gz:3: invalid JSON at byte 14"},
         {arr, "{\"alice\":\"x\"}",
@@ -94,7 +95,8 @@ TEST(test_names_bad_shapes_and_invalid_json_name_the_record)
         {arr, "[\"alice\",7]",
          "f.ndjson.gz:3: unexpected shape: a team's member list must be an array of user names"},
         {arr, "[\"a\\nb\"]",
-         "f.ndjson.gz:3: unexpected shape: a team's member list must be an array of user names"},
+         "f.ndjson.gz:3: unexpected shape: a team's member list must be an array of user names; "
+         "'a\\nb' is not a name npm allows (3 bytes; at most 428, no control character)"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct seen s = {BUF_INIT, 0, 0};

@@ -11,6 +11,7 @@
 
 #include "alloc.h"
 #include "exitcode.h"
+#include "summary.h"
 
 volatile sig_atomic_t cli_interrupted;
 static volatile sig_atomic_t last_signal;
@@ -69,18 +70,26 @@ int cli_parse_long(const char *flag, const char *s, long min, long max, long *ou
  * OPT_COMMON + i for the shared option i. */
 #define OPT_BASE 1000
 #define OPT_COMMON 900
-enum { C_QUIET, C_VERBOSE, C_LOG_FORMAT, C_HELP, C_VERSION, C_COUNT };
+enum { C_QUIET, C_VERBOSE, C_LOG_FORMAT, C_SUMMARY_FILE, C_HELP, C_VERSION, C_COUNT };
 
-/* The options every program has (apply_common does what they say). */
+/* The options every program has (apply_common does what they say). Their
+ * one-letter names are the ones every Unix tool uses for them; a program's
+ * table must not take them. */
 static const struct cli_opt common_opts[C_COUNT + 1] = {
-    [C_QUIET] = {.name = "quiet", .help = "warnings only (and the summary at the end)"},
-    [C_VERBOSE] = {.name = "verbose", .help = "debug detail as well"},
+    [C_QUIET] = {.name = "quiet",
+                 .short_name = 'q',
+                 .help = "warnings only (and the summary at the end)"},
+    [C_VERBOSE] = {.name = "verbose", .short_name = 'v', .help = "debug detail as well"},
     [C_LOG_FORMAT] = {.name = "log-format",
                       .arg = "text|json",
                       .help = "messages on stderr as text or as JSON lines",
                       .def = "text"},
-    [C_HELP] = {.name = "help", .help = "print this text and exit"},
-    [C_VERSION] = {.name = "version", .help = "print the version and exit"},
+    [C_SUMMARY_FILE] = {.name = "summary-file",
+                        .arg = "FILE",
+                        .help = "also write the final summary to FILE as one JSON object "
+                                "(program, exit status, summary, error), replaced atomically"},
+    [C_HELP] = {.name = "help", .short_name = 'h', .help = "print this text and exit"},
+    [C_VERSION] = {.name = "version", .short_name = 'V', .help = "print the version and exit"},
 };
 
 static size_t count(const struct cli_opt *o)
@@ -113,6 +122,8 @@ static struct option *getopt_table(const struct cli_program *p, char **shorts)
         const struct cli_opt *o = &common_opts[i];
         t[k++] = (struct option){o->name, o->arg ? required_argument : no_argument, NULL,
                                  OPT_COMMON + i};
+        if (o->short_name)
+            buf_printf(&s, "%c%s", o->short_name, o->arg ? ":" : "");
     }
     *shorts = buf_detach(&s);
     return t;
@@ -164,6 +175,11 @@ static int apply_common(const struct cli_program *p, int opt, char **argv, struc
         if (log_parse_format(optarg, &c->log_format) < 0)
             return err_set(e, ERR_USAGE, "--log-format expects 'text' or 'json', not '%s'", optarg);
         return 1;
+    case C_SUMMARY_FILE:
+        if (!*optarg)
+            return err_set(e, ERR_USAGE, "--summary-file expects a file name");
+        c->summary_file = optarg;
+        return 1;
     case C_HELP: {
         struct buf u = BUF_INIT;
         cli_usage(p, &u);
@@ -192,6 +208,15 @@ static const struct cli_opt *find(const struct cli_program *p, int opt)
     return NULL;
 }
 
+/* A shared option's one-letter name as its OPT_COMMON value. */
+static int common_short(int opt)
+{
+    for (int i = 0; opt > 0 && opt < 128 && i < C_COUNT; i++)
+        if (common_opts[i].short_name == opt)
+            return OPT_COMMON + i;
+    return opt;
+}
+
 int cli_parse(const struct cli_program *p, int argc, char **argv, struct cli_common *c,
               struct err *e)
 {
@@ -201,6 +226,7 @@ int cli_parse(const struct cli_program *p, int argc, char **argv, struct cli_com
     c->log_format = LOG_TEXT;
     c->log_level = LOG_INFO;
     c->quiet = false;
+    c->summary_file = NULL;
     opterr = 0;
     optind = 0; /* glibc: start afresh (a test parses more than once) */
     while (rc == 1 && (opt = getopt_long(argc, argv, shorts, table, NULL)) != -1) {
@@ -208,7 +234,7 @@ int cli_parse(const struct cli_program *p, int argc, char **argv, struct cli_com
         if (o)
             rc = apply(o, optarg, e) < 0 ? -1 : 1;
         else
-            rc = apply_common(p, opt, argv, c, e);
+            rc = apply_common(p, common_short(opt), argv, c, e);
     }
     if (rc == 1 && optind < argc)
         rc = err_set(e, ERR_USAGE, "unexpected argument '%s' (see --help)", argv[optind]);
@@ -283,28 +309,52 @@ void cli_usage(const struct cli_program *p, struct buf *out)
 
 /* ---- the driver ---------------------------------------------------------- */
 
+/* --summary-file, if asked for: a run that did everything else but could
+ * not write it has failed (the scheduler reading it would see nothing, or
+ * an older run). */
+static int write_summary_file(const struct cli_program *p, const struct cli_common *c, int status,
+                              const char *error)
+{
+    struct err fe = {0};
+    if (c->summary_file && summary_write_file(c->summary_file, p->name, status, error, &fe) < 0) {
+        log_error("%s", fe.msg);
+        if (status == EXIT_OK)
+            status = EXIT_FAILURE_;
+    }
+    summary_forget();
+    return status;
+}
+
 int cli_main(const struct cli_program *p, int argc, char **argv)
 {
     struct cli_common c;
     struct err e = {0};
+    char what[sizeof e.msg + 32] = "";
     cli_setup();
     log_setup(p->name, LOG_TEXT, LOG_INFO);
     int pr = cli_parse(p, argc, argv, &c, &e);
     if (pr <= 0) {
         if (pr < 0)
             log_error("%s", e.msg);
-        return pr < 0 ? exit_code_for(e.cls) : EXIT_OK;
+        int st = pr < 0 ? exit_code_for(e.cls) : EXIT_OK;
+        return pr < 0 ? write_summary_file(p, &c, st, e.msg) : st;
     }
     log_setup(p->name, c.log_format, c.log_level);
     int status = p->run(&c, &e);
     if (status == CLI_INTERRUPTED) {
         log_error("interrupted%s%s", p->interrupted ? ": " : "",
                   p->interrupted ? p->interrupted : "");
+        snprintf(what, sizeof what, "interrupted%s%s", p->interrupted ? ": " : "",
+                 p->interrupted ? p->interrupted : "");
         status = cli_interrupt_status();
     } else if (status < 0) {
         log_error("%s", e.msg);
+        snprintf(what, sizeof what, "%s", e.msg);
         status = exit_code_for(e.cls == ERR_NONE ? ERR_FAIL : e.cls);
+    } else if (status != EXIT_OK && e.cls != ERR_NONE) {
+        snprintf(what, sizeof what, "%s", e.msg); /* the run reported it itself */
     }
+    status = write_summary_file(p, &c, status, what);
     log_clear_redactions();
     return status;
 }

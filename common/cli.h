@@ -11,7 +11,8 @@
  *     cleanup), SIGINT/SIGTERM set cli_interrupted, which the loops check (a
  *     second Ctrl-C kills at once);
  *   - getopt_long built from the table, plus the options every program has
- *     (--quiet, --verbose, --log-format, --help, --version), strict numbers,
+ *     (-q/--quiet, -v/--verbose, --log-format, --summary-file, -h/--help,
+ *     -V/--version), strict numbers,
  *     getopt's complaints; every usage error exits 2;
  *   - --help generated from the same table, so the usage text cannot leave
  *     out an option or show a stale default (README's flag tables are held to
@@ -19,7 +20,10 @@
  *   - logging set up before the options (errors about them are text) and
  *     again after, as they ask;
  *   - the run's outcome turned into the exit status (exitcode.h): an error
- *     by its class, an interruption as 128 + the signal (130, 143).
+ *     by its class, an interruption as 128 + the signal (130, 143);
+ *   - with --summary-file, that status, the run's summary and its error
+ *     written to the file (summary.h) whatever the outcome, once the option
+ *     has been read (a later usage error is in the file too).
  *
  * Secrets: an option whose value would be a secret on the command line is
  * refused by name (cli_opt.secret), and a message about a mistyped option
@@ -56,6 +60,7 @@ struct cli_common {
     enum log_format log_format;
     enum log_level log_level;
     bool quiet;
+    const char *summary_file; /* --summary-file: cli_main writes it (summary.h) */
 };
 
 /* One option. Give exactly one of str, set, num, fn, secret: what the

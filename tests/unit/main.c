@@ -290,10 +290,12 @@
     /* cli, summary */                                                                             \
     X(test_cli_options_set_what_the_table_says)                                                    \
     X(test_cli_short_name_alias_and_their_abbreviation_are_one_option)                             \
+    X(test_cli_shared_options_have_their_usual_one_letter_names)                                   \
     X(test_cli_usage_errors_are_class_usage_and_name_the_flag)                                     \
     X(test_cli_a_mistyped_or_refused_option_never_echoes_its_value)                                \
     X(test_cli_usage_shows_every_option_with_its_default_but_not_refused_ones)                     \
     X(test_summary_members_are_one_summary_object_without_outer_braces)                            \
+    X(test_summary_file_holds_program_status_the_same_summary_and_the_error)                       \
     /* secret + log */                                                                             \
     X(test_log_redacts_a_registered_secret_in_text)                                                \
     X(test_log_redacts_a_registered_secret_in_json)                                                \

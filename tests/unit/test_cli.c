@@ -96,6 +96,24 @@ TEST(test_cli_short_name_alias_and_their_abbreviation_are_one_option)
     }
 }
 
+TEST(test_cli_shared_options_have_their_usual_one_letter_names)
+{
+    struct cli_common c;
+    struct err e;
+    T_INT(1, parse(&c, &e, ARGS("--in", "x", "-q")));
+    T_TRUE(c.quiet);
+    T_INT(LOG_WARN, c.log_level);
+    T_INT(1, parse(&c, &e, ARGS("-v", "--in", "x")));
+    T_INT(LOG_DEBUG, c.log_level);
+    T_INT(1, parse(&c, &e, ARGS("-qi", "n", "--in", "x"))); /* grouped with a program's own */
+    T_TRUE(c.quiet);
+    T_STR("n", v.name);
+    T_INT(1, parse(&c, &e, ARGS("--in", "x", "--summary-file", "s.json")));
+    T_STR("s.json", c.summary_file);
+    T_INT(-1, parse(&c, &e, ARGS("--in", "x", "-z")));
+    T_STR("unknown option '-z' (see --help)", e.msg);
+}
+
 TEST(test_cli_usage_errors_are_class_usage_and_name_the_flag)
 {
     struct cli_common c;
@@ -140,7 +158,9 @@ TEST(test_cli_usage_shows_every_option_with_its_default_but_not_refused_ones)
                     "                          the instance\n");
     T_CONTAINS(u.p, "\n  --count N               how many (default 6)\n");
     T_CONTAINS(u.p, "\n  --log-format text|json  ");
-    T_CONTAINS(u.p, "\n  --version               ");
+    T_CONTAINS(u.p, "\n  -V, --version           ");
+    T_CONTAINS(u.p, "\n  -q, --quiet             ");
+    T_CONTAINS(u.p, "\n  --summary-file FILE     ");
     T_CONTAINS(u.p, "\n\nExit status: 0 fine.\n");
     T_NOT_CONTAINS(u.p, u.len, "api-key", 7);
     for (const char *l = u.p; *l; l = strchr(l, '\n') + 1)
@@ -166,4 +186,34 @@ TEST(test_summary_members_are_one_summary_object_without_outer_braces)
         "\"seconds\":1.235,\"complete\":true}",
         summary_members(&s));
     summary_free(&s);
+}
+
+TEST(test_summary_file_holds_program_status_the_same_summary_and_the_error)
+{
+    struct buf j = BUF_INIT;
+    summary_forget();
+    summary_file_json(&j, "j1-npm-test", 2, "--in is required");
+    T_STR("{\"program\":\"j1-npm-test\",\"version\":\"" J1NPM_VERSION
+          "\",\"exit_status\":2,\"summary\":null,\"error\":\"--in is required\"}\n",
+          j.p);
+
+    struct summary s;
+    struct jw *w = summary_begin(&s);
+    summary_count(w, "failed", 3);
+    jw_kbool(w, "complete", false);
+    summary_members(&s);
+    summary_free(&s); /* the copy outlives the summary */
+    log_add_redaction("s3cr3t-token", 12);
+    buf_reset(&j);
+    summary_file_json(&j, "j1-npm-test", 3, "refused s3cr3t-token \"x\"");
+    T_STR("{\"program\":\"j1-npm-test\",\"version\":\"" J1NPM_VERSION
+          "\",\"exit_status\":3,\"summary\":{\"failed\":3,\"complete\":false},"
+          "\"error\":\"refused [REDACTED] \\\"x\\\"\"}\n",
+          j.p);
+    log_clear_redactions();
+    buf_reset(&j);
+    summary_file_json(&j, "j1-npm-test", 0, "");
+    T_NOT_CONTAINS(j.p, j.len, "error", 5);
+    summary_forget();
+    buf_free(&j);
 }

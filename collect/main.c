@@ -33,7 +33,8 @@ static const struct cli_opt opts[] = {
             .def = "npm-dump-ORG"),
     CLI_SWITCH("force", &a.force, "replace an earlier dump in DIR"),
     CLI_STR("registry", "URL", &a.registry, "registry base URL",
-            .def = "$npm_config_registry, $NPM_CONFIG_REGISTRY, else https://registry.npmjs.org/"),
+            .def = "as npm: $npm_config_registry, @ORG:registry or registry= in ~/.npmrc, else "
+                   "https://registry.npmjs.org/"),
     CLI_STR(
         "token-file", "FILE", &a.token_file,
         "read the token from FILE (else $NPM_TOKEN, else the registry's _authToken in ~/.npmrc)"),
@@ -74,7 +75,7 @@ static int run(const struct cli_common *c, struct err *e)
         err_set(e, ERR_USAGE,
                 "--out - writes gzip data to standard output, which is a terminal; "
                 "pipe it (| j1-npm-transform --in -) or redirect it to a file");
-    } else if (config_registry(a.registry, a.insecure, &registry, e) == 0 &&
+    } else if (config_registry(a.registry, a.org, a.insecure, &registry, e) == 0 &&
                config_token(a.token_file, registry.p, &token, e) == 0 && http_global_init(e) == 0) {
         struct crawl_opts co = {
             .org = a.org,

@@ -1,9 +1,14 @@
 /* npmrc.c — see npmrc.h. */
 #include "npmrc.h"
 
+#include <ctype.h>
+#include <stdbool.h>
+#include <strings.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+extern char **environ;
 
 int npmrc_nerf_dart(const struct url *u, struct buf *out)
 {
@@ -71,46 +76,83 @@ static void trim(const char **p, size_t *n)
         (*n)--;
 }
 
+int npmrc_get(const char *text, size_t n, const char *want, size_t wantlen, const char **out,
+              size_t *outn)
+{
+    const char *line = text, *end = text + n;
+    int found = 0;
+    while (line < end) {
+        const char *eol = memchr(line, '\n', (size_t)(end - line));
+        size_t ll = eol ? (size_t)(eol - line) : (size_t)(end - line);
+        const char *k = line;
+        size_t kl = ll;
+        trim(&k, &kl);
+        const char *eq = kl ? memchr(k, '=', kl) : NULL;
+        if (kl && k[0] != ';' && k[0] != '#' && eq) {
+            const char *key = k, *v = eq + 1;
+            size_t klen = (size_t)(eq - k), vl = kl - klen - 1;
+            trim(&key, &klen);
+            trim(&v, &vl);
+            if (klen == wantlen && memcmp(key, want, wantlen) == 0) {
+                if (vl >= 2 &&
+                    ((v[0] == '"' && v[vl - 1] == '"') || (v[0] == '\'' && v[vl - 1] == '\''))) {
+                    v++;
+                    vl -= 2;
+                }
+                *out = v; /* npm's ini keeps the last line for a key */
+                *outn = vl;
+                found = 1;
+            }
+        }
+        line = eol ? eol + 1 : end;
+    }
+    return found;
+}
+
+const char *npmrc_env_get(const char *key, char *name, size_t name_sz)
+{
+    static const char prefix[] = "npm_config_";
+    size_t pl = sizeof prefix - 1, kl = strlen(key);
+    const char *found = NULL;
+    for (char **ep = environ; ep && *ep; ep++) {
+        const char *var = *ep, *eq = strchr(var, '=');
+        if (!eq || (size_t)(eq - var) != pl + kl || strncasecmp(var, prefix, pl) != 0 || !eq[1])
+            continue;
+        const char *rest = var + pl;
+        bool nerf = kl >= 2 && rest[0] == '/' && rest[1] == '/';
+        bool same = true;
+        for (size_t i = 0; same && i < kl; i++) {
+            char c = rest[i];
+            if (!nerf) {
+                if (i > 0 && c == '_')
+                    c = '-';
+                c = (char)tolower((unsigned char)c);
+            }
+            same = c == key[i];
+        }
+        if (same) {
+            found = eq + 1; /* the later one wins, as in npm */
+            snprintf(name, name_sz, "%.*s", (int)(eq - var), var);
+        }
+    }
+    return found;
+}
+
 int npmrc_find_token(const char *text, size_t n, const struct url *registry, const char *origin,
                      struct secret *tok, struct err *e)
 {
-    struct buf nerf = BUF_INIT, val = BUF_INIT;
+    struct buf nerf = BUF_INIT, val = BUF_INIT, key = BUF_INIT;
     int found = 0;
     npmrc_nerf_dart(registry, &nerf);
     /* Try "//host/a/b/", then "//host/a/", then "//host/". */
     size_t keylen = nerf.len;
     while (!found && keylen > 2) {
-        const char *line = text, *end = text + n;
-        const char *tv = NULL; /* npm's ini keeps the last line for a key */
+        const char *tv = NULL;
         size_t tvl = 0;
-        while (line < end) {
-            const char *eol = memchr(line, '\n', (size_t)(end - line));
-            size_t ll = eol ? (size_t)(eol - line) : (size_t)(end - line);
-            const char *k = line;
-            size_t kl = ll;
-            trim(&k, &kl);
-            const char *eq = memchr(k, '=', kl);
-            if (kl && k[0] != ';' && k[0] != '#' && eq) {
-                const char *key = k, *v = eq + 1;
-                size_t klen = (size_t)(eq - k), vl = kl - klen - 1;
-                trim(&key, &klen);
-                trim(&v, &vl);
-                static const char suffix[] = ":_authToken";
-                size_t sl = sizeof suffix - 1;
-                if (klen == keylen + sl && memcmp(key, nerf.p, keylen) == 0 &&
-                    memcmp(key + keylen, suffix, sl) == 0) {
-                    if (vl >= 2 && ((v[0] == '"' && v[vl - 1] == '"') ||
-                                    (v[0] == '\'' && v[vl - 1] == '\''))) {
-                        v++;
-                        vl -= 2;
-                    }
-                    tv = v;
-                    tvl = vl;
-                }
-            }
-            line = eol ? eol + 1 : end;
-        }
-        if (tv) {
+        buf_reset(&key);
+        buf_append(&key, nerf.p, keylen);
+        buf_puts(&key, ":_authToken");
+        if (npmrc_get(text, n, key.p, key.len, &tv, &tvl)) {
             char missing[128] = "";
             buf_reset(&val);
             npmrc_expand(tv, tvl, &val, missing, sizeof missing);
@@ -141,6 +183,7 @@ int npmrc_find_token(const char *text, size_t n, const struct url *registry, con
     if (val.p)
         memset(val.p, 0, val.len);
     buf_free(&val);
+    buf_free(&key);
     buf_free(&nerf);
     return found;
 }

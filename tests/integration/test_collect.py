@@ -16,6 +16,7 @@ import shutil
 import signal
 import stat
 import subprocess
+import sys
 import time
 import unittest
 import zlib
@@ -950,6 +951,122 @@ class SpeedTest(CollectCase):
         seen = overlap(server_log(log))
         self.assertLessEqual(seen, 3, "--concurrency 3, but %d requests were in flight" % seen)
         self.assertGreaterEqual(seen, 2, "--concurrency 3, but requests never overlapped")
+
+
+class RegistryResolutionTest(Case):
+    """The registry is resolved in the order README gives (issue 10): --registry,
+    then npm's environment (npm_config_registry in any case), then the org's
+    scoped registry (@acme:registry=), then registry= in the user config,
+    then https://registry.npmjs.org/. Each case points the winner at the fake
+    registry and every loser at a refused port, so a wrong order fails the
+    run, and --verbose must name the winner's source. Where npm is installed,
+    npm itself resolves the same config to the same URL."""
+
+    LOSER = "http://127.0.0.1:9/%s/"
+
+    def setUp(self):
+        super().setUp()
+        self.srv = self.registry()
+
+    def npmrc(self, *lines):
+        path = self.path("npmrc")
+        with open(path, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        return path
+
+    def resolve(self, *args, **env):
+        out = self.path("d%d" % len(os.listdir(self.tmp)))
+        res = self.run_prog("collect", "--org", "acme", "--out", out, "--verbose",
+                            "--retries", "0", *args, env=self.env(**env))
+        m = re.search(rb"debug: registry (\S+) \(from ([^)]*)\)", res.err)
+        return res, (m.group(1).decode() if m else None), (m.group(2).decode() if m else None)
+
+    def assertResolved(self, res, url, source_part, got_url, got_from):
+        self.assertEqual(got_url, url, "expected the registry %s, got %r" % (url, res))
+        self.assertIn(source_part, got_from)
+        self.assertExit(res, 0)
+
+    def npm_says(self, key, userconfig, *args, **env):
+        """What `npm config get KEY` answers for the same config, or None
+        when npm is not installed."""
+        npm = shutil.which("npm")
+        if not npm:
+            return None
+        e = self.env(**env)
+        e["PATH"] = os.environ.get("PATH", e["PATH"])
+        p = subprocess.run([npm, "config", "get", key, "--userconfig", userconfig] + list(args),
+                           env=e, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60,
+                           cwd=self.tmp)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        return p.stdout.decode().strip()
+
+    def assertNpmAgrees(self, key, url, userconfig, *args, **env):
+        said = self.npm_says(key, userconfig, *args, **env)
+        if said is None:
+            print("SKIP npm comparison: npm is not installed", file=sys.stderr)
+            return
+        self.assertEqual(said.rstrip("/") + "/", url,
+                         "npm config get %s answers %s for the same config" % (key, said))
+
+    def test_flag_beats_env_scoped_and_registry_line(self):
+        rc = self.npmrc("@acme:registry=" + self.LOSER % "scoped",
+                        "registry=" + self.LOSER % "plain")
+        env = dict(NPM_CONFIG_USERCONFIG=rc, npm_config_registry=self.LOSER % "env",
+                   NPM_TOKEN=FIXTURE_TOKEN)
+        res, url, src = self.resolve("--registry", self.srv.url, **env)
+        self.assertResolved(res, self.srv.url, "--registry", url, src)
+        self.assertNpmAgrees("registry", self.srv.url, rc, "--registry", self.srv.url, **env)
+
+    def test_env_in_any_case_beats_scoped_and_registry_line(self):
+        rc = self.npmrc("@acme:registry=" + self.LOSER % "scoped",
+                        "registry=" + self.LOSER % "plain")
+        env = dict(NPM_CONFIG_USERCONFIG=rc, NPM_CONFIG_REGISTRY=self.srv.url,
+                   NPM_TOKEN=FIXTURE_TOKEN)
+        res, url, src = self.resolve(**env)
+        self.assertResolved(res, self.srv.url, "$NPM_CONFIG_REGISTRY", url, src)
+        self.assertNpmAgrees("registry", self.srv.url, rc, **env)
+        env = dict(NPM_CONFIG_USERCONFIG=rc, Npm_Config_Registry=self.srv.url,
+                   NPM_TOKEN=FIXTURE_TOKEN)
+        res, url, src = self.resolve(**env)
+        self.assertResolved(res, self.srv.url, "$Npm_Config_Registry", url, src)
+
+    def test_scoped_registry_of_the_org_beats_registry_line_with_expansion(self):
+        rc = self.npmrc("registry=" + self.LOSER % "plain",
+                        "@other:registry=" + self.LOSER % "other",
+                        "@acme:registry=${ACME_REG}")
+        env = dict(NPM_CONFIG_USERCONFIG=rc, ACME_REG=self.srv.url, NPM_TOKEN=FIXTURE_TOKEN)
+        res, url, src = self.resolve(**env)
+        self.assertResolved(res, self.srv.url, "@acme:registry= in " + rc, url, src)
+        self.assertNpmAgrees("@acme:registry", self.srv.url, rc, **env)
+
+    def test_registry_line_beats_the_default_and_its_token_is_found(self):
+        host = self.srv.url[len("http:"):]  # //127.0.0.1:PORT/
+        rc = self.npmrc("@other:registry=" + self.LOSER % "other",
+                        "registry=" + self.srv.url,
+                        host + ":_authToken=${MY_NPM_TOKEN}")
+        env = dict(NPM_CONFIG_USERCONFIG=rc, MY_NPM_TOKEN=FIXTURE_TOKEN)
+        res, url, src = self.resolve(**env)
+        self.assertResolved(res, self.srv.url, "registry= in " + rc, url, src)
+        self.assertNpmAgrees("registry", self.srv.url, rc, **env)
+
+    def test_default_is_the_public_registry(self):
+        rc = self.npmrc("@other:registry=" + self.LOSER % "other")
+        # No token anywhere: the run stops before any request, naming the
+        # registry it resolved.
+        res, url, src = self.resolve(NPM_CONFIG_USERCONFIG=rc)
+        self.assertEqual(url, "https://registry.npmjs.org/", res)
+        self.assertEqual(src, "the default")
+        self.assertExit(res, 2)
+        self.assertIn(b"holds a token for https://registry.npmjs.org/", res.err)
+        self.assertNpmAgrees("registry", "https://registry.npmjs.org/", rc)
+
+    def test_unset_variable_in_the_registry_line_is_named(self):
+        rc = self.npmrc("registry=${NO_SUCH_REGISTRY_VAR}")
+        res = self.run_prog("collect", "--org", "acme", "--out", self.path("d"),
+                            env=self.env(NPM_CONFIG_USERCONFIG=rc, NPM_TOKEN=FIXTURE_TOKEN))
+        self.assertExit(res, 2)
+        self.assertIn(b"${NO_SUCH_REGISTRY_VAR}", res.err)
+        self.assertIn(rc.encode(), res.err)
 
 
 if __name__ == "__main__":

@@ -241,6 +241,8 @@
     X(test_npmrc_last_line_for_a_key_wins)                                                         \
     X(test_npmrc_spaces_around_equals_and_crlf)                                                    \
     X(test_npmrc_token_is_registered_for_redaction)                                                \
+    X(test_npmrc_get_reads_registry_and_scoped_registry_lines)                                     \
+    X(test_npmrc_env_names_are_case_insensitive_and_the_later_one_wins)                            \
     /* url */                                                                                      \
     X(test_url_error_for_a_long_url_keeps_its_reason)                                              \
     X(test_url_encode_package_scoped_name)                                                         \

@@ -276,3 +276,59 @@ TEST(test_npmrc_token_is_registered_for_redaction)
     T_BUF("auth [REDACTED] end", out);
     buf_free(&out);
 }
+
+/* The value npmrc_get finds for key in text, as a C string ("(none)" if no
+ * line sets it). */
+static const char *get(const char *text, const char *key, char *out, size_t n)
+{
+    const char *v;
+    size_t vn;
+    if (!npmrc_get(text, strlen(text), key, strlen(key), &v, &vn))
+        return "(none)";
+    snprintf(out, n, "%.*s", (int)vn, v);
+    return out;
+}
+
+TEST(test_npmrc_get_reads_registry_and_scoped_registry_lines)
+{
+    char b[128];
+    const char *rc = "; a comment\n"
+                     "# registry=http://commented.example/\n"
+                     "registry = \"https://mirror.example/npm/\"\r\n"
+                     "@acme:registry=https://acme.example/\n"
+                     "@acme:registry=https://acme2.example/\n"
+                     "//acme2.example/:_authToken=x\n";
+    T_STR("https://mirror.example/npm/", get(rc, "registry", b, sizeof b));
+    T_STR("https://acme2.example/", get(rc, "@acme:registry", b, sizeof b)); /* last wins */
+    T_STR("(none)", get(rc, "@other:registry", b, sizeof b));
+    T_STR("(none)", get("registry-x=1\nregistr=2\n", "registry", b, sizeof b));
+    T_STR("(none)", get("", "registry", b, sizeof b));
+    T_STR("", get("registry=\n", "registry", b, sizeof b));
+}
+
+TEST(test_npmrc_env_names_are_case_insensitive_and_the_later_one_wins)
+{
+    char name[64] = "";
+    unsetenv("npm_config_registry");
+    unsetenv("NPM_CONFIG_REGISTRY");
+    unsetenv("Npm_Config_Registry");
+    T_TRUE(npmrc_env_get("registry", name, sizeof name) == NULL);
+    setenv("Npm_Config_Registry", "https://mixed.example/", 1);
+    T_STR("https://mixed.example/", npmrc_env_get("registry", name, sizeof name));
+    T_STR("Npm_Config_Registry", name);
+    setenv("npm_config_registry", "https://later.example/", 1); /* appended: later */
+    T_STR("https://later.example/", npmrc_env_get("registry", name, sizeof name));
+    T_STR("npm_config_registry", name);
+    setenv("npm_config_registry", "", 1); /* empty does not count */
+    T_STR("https://mixed.example/", npmrc_env_get("registry", name, sizeof name));
+    unsetenv("npm_config_registry");
+    unsetenv("Npm_Config_Registry");
+    /* A scoped key: '_' after the first character reads as '-', case folded. */
+    setenv("NPM_CONFIG_@ACME:REGISTRY", "https://acme.example/", 1);
+    T_STR("https://acme.example/", npmrc_env_get("@acme:registry", name, sizeof name));
+    T_TRUE(npmrc_env_get("@acm:registry", name, sizeof name) == NULL);
+    unsetenv("NPM_CONFIG_@ACME:REGISTRY");
+    setenv("npm_config_user_agent", "x", 1);
+    T_STR("x", npmrc_env_get("user-agent", name, sizeof name));
+    unsetenv("npm_config_user_agent");
+}

@@ -342,20 +342,39 @@ static void take_collaborators(struct crawl *c, struct http_req *r)
 
 /* ---- completion ---------------------------------------------------------- */
 
-static void on_auth_refused(struct crawl *c, enum dump_kind k, long status, const char *subject)
+/* A 401, or a 403 on an org-level request: the message names the request
+ * that was refused (kind and path) and the cause that fits it. whoami does
+ * not involve the org, so a 403 there says nothing about membership; a 401
+ * after whoami had accepted the token means it changed during the run or
+ * this path wants other credentials. */
+static void on_auth_refused(struct crawl *c, enum dump_kind k, long status, const char *path)
 {
-    const char *origin = c->o->token->origin;
-    if (status == 401)
+    const char *origin = c->o->token->origin, *kn = dump_kind_names[k];
+    static const char fresh[] = "create a new read-only token with `npm token create --read-only`";
+    if (status == 401 && c->list_done[K_WHOAMI])
         stop(c, ERR_AUTH,
-             "the registry refused the token (HTTP 401 on %s %s): it is wrong, expired or "
-             "revoked. Check %s, or create a new read-only token with `npm token create "
-             "--read-only`",
-             dump_kind_names[k], subject, origin);
+             "the registry refused the token (HTTP 401 on %s, GET %s) after whoami had "
+             "accepted it: it was revoked or expired during the run, or the registry wants other "
+             "credentials for this path. Check %s, or %s",
+             kn, path, origin, fresh);
+    else if (status == 401)
+        stop(c, ERR_AUTH,
+             "the registry refused the token (HTTP 401 on %s, GET %s): it is wrong, expired or "
+             "revoked. Check %s, or %s",
+             kn, path, origin, fresh);
+    else if (k == K_WHOAMI)
+        stop(c, ERR_AUTH,
+             "the registry refused the token's whoami (HTTP 403 on GET %s), which does not "
+             "involve org '%s': the token lacks the rights for it or is the wrong kind (a "
+             "granular access token without read access, or one limited to other IP "
+             "ranges: see `npm token list`). Check %s, or %s",
+             path, c->o->org, origin, fresh);
     else
         stop(c, ERR_AUTH,
-             "the registry refused access to org '%s' (HTTP 403 on %s)%s%s: the token's user "
-             "is not a member of that org, or the token lacks the rights to read it (%s)",
-             c->o->org, dump_kind_names[k], c->whoami[0] ? " for user " : "", c->whoami, origin);
+             "the registry refused access to org '%s' (HTTP 403 on %s, GET %s)%s%s: the "
+             "token's user is not a member of that org, or the token lacks the rights to read "
+             "it (a granular access token not granted this org) (%s)",
+             c->o->org, kn, path, c->whoami[0] ? " for user " : "", c->whoami, origin);
 }
 
 static void on_done(struct http_req *r, void *ctx)
@@ -375,7 +394,7 @@ static void on_done(struct http_req *r, void *ctx)
     bool usable = answered;
 
     if (answered && (st == 401 || (st == 403 && org_level(k)))) {
-        on_auth_refused(c, k, st, it->subject);
+        on_auth_refused(c, k, st, it->path);
         usable = false;
     } else if (answered && st == 404 && org_level(k) && k != K_WHOAMI) {
         char qb[ERR_QUOTE_MAX];

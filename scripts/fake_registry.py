@@ -45,6 +45,9 @@ Auth, as the real registry behaves as far as we know:
       what a stale token in .npmrc gets from the real registry);
     - --forbid-org: the token is fine but its user is not in the org -> 403
       on every /-/org/ and /-/team/ endpoint.
+    - --forbid-whoami: the token is known but may not do this -> 403 on
+      /-/whoami (a granular token without read access, or one limited to
+      other IP ranges, as the real registry answers them).
 
 Faults. Each request gets a sequence number (in arrival order); the fault
 decision for request n is drawn from one RNG seeded with --seed, two draws per
@@ -562,6 +565,8 @@ class Handler(BaseHTTPRequestHandler):
             return d
 
         if s == ["whoami"]:
+            if self.cfg.args.forbid_whoami:
+                return 403, json_body({"error": "Forbidden"}), None
             return ok("whoami", lambda: json_body({"username": fx.whoami}))
 
         if len(s) >= 3 and s[0] in ("org", "team"):
@@ -625,6 +630,8 @@ def main(argv=None):
                    help="once listening, write the port + newline here (atomically)")
     p.add_argument("--token", action="append", metavar="T",
                    help="accepted token (repeatable); when given, replaces the fixture's token")
+    p.add_argument("--forbid-whoami", action="store_true",
+                   help="answer 403 on /-/whoami (a token that may not identify its user)")
     p.add_argument("--forbid-org", action="store_true",
                    help="authenticated user is not an org member: 403 on /-/org and /-/team")
     p.add_argument("--latency-ms", type=float, default=0, help="sleep this long in every request")

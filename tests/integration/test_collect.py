@@ -1069,5 +1069,40 @@ class RegistryResolutionTest(Case):
         self.assertIn(rc.encode(), res.err)
 
 
+class AuthMessageTest(CollectCase):
+    """Every 401/403 message names the request that was refused (kind and
+    path) and a cause that fits that request (issue 10)."""
+
+    def test_403_on_whoami_does_not_blame_org_membership(self):
+        srv = self.registry("--forbid-whoami")
+        res = self.collect(srv, self.path("d"))
+        self.assertExit(res, 4)
+        err = res.err.decode()
+        self.assertIn("HTTP 403 on GET /-/whoami", err)
+        self.assertIn("does not involve org 'acme'", err)
+        self.assertRegex(err, r"lacks the rights|wrong kind")
+        self.assertNotIn("not a member", err)
+        self.assertIn("NPM_TOKEN", err, "the message says where the token came from")
+        self.assertFalse(os.path.exists(self.path("d", "manifest.json")))
+
+    def test_401_on_whoami_names_the_request_and_a_bad_token(self):
+        srv = self.registry()
+        res = self.collect(srv, self.path("d"), token=WRONG_TOKEN)
+        self.assertExit(res, 4)
+        err = res.err.decode()
+        self.assertIn("HTTP 401 on whoami, GET /-/whoami", err)
+        self.assertRegex(err, r"wrong, expired or revoked")
+
+    def test_403_on_an_org_list_names_the_list_its_path_and_the_user(self):
+        srv = self.registry("--forbid-org")
+        res = self.collect(srv, self.path("d"))
+        self.assertExit(res, 4)
+        err = res.err.decode()
+        self.assertRegex(err, r"HTTP 403 on org_(users|teams|packages), GET /-/org/acme/"
+                              r"(user|team|package)")
+        self.assertIn("for user %s" % REG["whoami"], err)
+        self.assertIn("not a member of that org", err)
+
+
 if __name__ == "__main__":
     unittest.main()

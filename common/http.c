@@ -11,6 +11,17 @@
  * Easy handles are pooled and reset between uses; connections live in the
  * multi handle's cache, so reuse does not depend on which easy handle a
  * request gets.
+ *
+ * Until the first answer (any HTTP status: the server is reachable), a
+ * transport failure is most likely a mistake in the URL, not a passing
+ * fault, and the user should not wait out the retries in silence:
+ *   - a host name that does not resolve fails at once, with a message that
+ *     names the host and suggests a typo (DNS hiccups are retried only once
+ *     the host has been seen to resolve);
+ *   - any other retryable failure (refused, timed out, reset) is retried as
+ *     always, but the first of each kind (by libcurl code) is a warning that
+ *     says what is retried, why, and for how long at most.
+ * After the first answer, retries are as quiet as before (--verbose).
  */
 #include "http.h"
 
@@ -42,6 +53,8 @@ struct http_client {
     bool cancel;
     uint32_t rnd;
     struct http_stats st;
+    bool reached;       /* an answer came: the server is reachable */
+    uint64_t warned[2]; /* libcurl codes (< 128) already warned about */
 };
 
 /* ---- bodies ------------------------------------------------------------ */
@@ -552,6 +565,68 @@ static bool maybe_applied(const struct http_req *r, enum transport_class tc, lon
     return r->body_off >= r->req_body_len;
 }
 
+/* The longest the remaining backoffs can take (the jitter only shortens). */
+static int64_t backoff_bound_ms(const struct retry_policy *p, int from_attempt)
+{
+    int64_t sum = 0;
+    for (int a = from_attempt; a <= p->max_retries; a++) {
+        int64_t d = p->base_ms;
+        for (int i = 1; i < a && d < p->cap_ms; i++)
+            d *= 2;
+        sum += d < p->cap_ms ? d : p->cap_ms;
+    }
+    return sum;
+}
+
+/* The host of a URL, and its port if it names one, into out ("" if none). */
+static void url_host(const char *url, char *out, size_t n)
+{
+    out[0] = '\0';
+    CURLU *u = curl_url();
+    char *host = NULL, *port = NULL;
+    if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+        curl_url_get(u, CURLUPART_PORT, &port, 0); /* only when the URL has one */
+        snprintf(out, n, "%s%s%s", host, port ? ":" : "", port ? port : "");
+    }
+    curl_free(host);
+    curl_free(port);
+    curl_url_cleanup(u);
+}
+
+/* Before any answer: a name that does not resolve is a typo until shown
+ * otherwise (fatal, with a message saying so); another retryable failure is
+ * a warning, once per kind. Returns the transport class to decide with. */
+static enum transport_class before_first_answer(struct http_client *c, struct http_req *r,
+                                                CURLcode cc, enum transport_class tc)
+{
+    if (c->reached || tc != TRANSPORT_RETRYABLE)
+        return tc;
+    char host[256];
+    url_host(r->url, host, sizeof host);
+    if (cc == CURLE_COULDNT_RESOLVE_HOST) {
+        snprintf(r->curl_err, sizeof r->curl_err,
+                 "the host name '%.120s' does not resolve: is it misspelt? (nothing has "
+                 "answered yet, so this is not retried)",
+                 host);
+        return TRANSPORT_FATAL;
+    }
+    unsigned code = (unsigned)cc;
+    int left = c->policy.max_retries - r->attempts + 1;
+    if (left > 0 && code < 128 && !(c->warned[code / 64] & ((uint64_t)1 << (code % 64)))) {
+        c->warned[code / 64] |= (uint64_t)1 << (code % 64);
+        /* Each attempt that times out costs the timeout on top of its wait. */
+        int64_t bound = backoff_bound_ms(&c->policy, r->attempts);
+        if (cc == CURLE_OPERATION_TIMEDOUT)
+            bound += (int64_t)left * c->o.timeout_s * 1000;
+        log_warn("no answer yet from %s: %s; retrying %s %s up to %d more time(s), for at most "
+                 "%.0f s more (check the URL if this goes on)",
+                 host, r->curl_err[0] ? r->curl_err : curl_easy_strerror(cc),
+                 r->method ? r->method : "GET", r->url, left, (double)bound / 1000.0);
+    }
+    return tc;
+}
+
 static void completed(struct http_client *c, struct http_req *r, CURLcode cc)
 {
     long status = 0;
@@ -566,7 +641,9 @@ static void completed(struct http_client *c, struct http_req *r, CURLcode cc)
         }
     r->status = status;
 
-    enum transport_class tc = retry_classify_curl(cc);
+    enum transport_class tc = before_first_answer(c, r, cc, retry_classify_curl(cc));
+    if (tc == TRANSPORT_OK)
+        c->reached = true;
     if (r->body.too_large)
         tc = TRANSPORT_FATAL;
     if (r->rewind_refused) { /* the connection died under a `once` request */

@@ -1104,5 +1104,52 @@ class AuthMessageTest(CollectCase):
         self.assertIn("not a member of that org", err)
 
 
+class UnreachableRegistryTest(Case):
+    """Before anything has answered, a transport failure is most likely a
+    mistake in the URL (issue 10): a name that does not resolve fails at
+    once, and other failures are retried with a warning that says so."""
+
+    def test_a_host_that_does_not_resolve_fails_fast_naming_it(self):
+        # .invalid never resolves (RFC 2606), with or without a network.
+        res = self.run_prog("collect", "--org", "acme", "--registry",
+                            "https://registry.npmjs.invalid/", "--out", self.path("d"),
+                            env=self.env(NPM_TOKEN=FIXTURE_TOKEN))
+        self.assertExit(res, 1)
+        err = res.err.decode()
+        self.assertIn("'registry.npmjs.invalid' does not resolve", err)
+        self.assertIn("misspelt", err)
+        self.assertNotIn("retrying", err, "a DNS failure before any answer is not retried")
+        self.assertLess(res.seconds, 10, "the old behaviour retried for 40-50 s")
+        self.assertFalse(os.path.exists(self.path("d", "manifest.json")))
+
+    def test_a_refused_port_is_retried_with_one_warning_that_says_so(self):
+        import socket
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()  # nothing listens there now: connections are refused
+        res = self.run_prog("collect", "--org", "acme", "--registry",
+                            "http://127.0.0.1:%d/" % port, "--out", self.path("d"),
+                            "--retries", "3", env=self.env(NPM_TOKEN=FIXTURE_TOKEN))
+        self.assertExit(res, 1)
+        err = res.err.decode()
+        warnings = [l for l in err.splitlines() if "warning: no answer yet from" in l]
+        self.assertEqual(len(warnings), 1,
+                         "expected one warning for one cause, got:\n%s" % err)
+        self.assertIn("127.0.0.1:%d" % port, warnings[0])
+        self.assertIn("retrying GET http://127.0.0.1:%d/-/whoami up to 3 more" % port,
+                      warnings[0])
+        self.assertIn("cannot reach the registry", err)
+        self.assertLess(res.seconds, 20)
+
+    def test_an_error_answer_is_no_reachability_warning(self):
+        srv = self.registry("--fail-path", "/@acme%2fcore")
+        res = self.run_prog("collect", "--org", "acme", "--registry", srv.url, "--out",
+                            self.path("d"), "--retries", "1", "--max-retry-wait", "0",
+                            env=self.env(NPM_TOKEN=FIXTURE_TOKEN))
+        self.assertExit(res, 3)
+        self.assertNotIn(b"no answer yet", res.err)
+
+
 if __name__ == "__main__":
     unittest.main()

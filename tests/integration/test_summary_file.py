@@ -10,12 +10,16 @@ import os
 import stat
 import unittest
 
-import harness
-from harness import FIXTURE_TOKEN, Case, Shared
+import re
+
+from harness import ROOT, Case, Shared
 
 KEY = "test-api-key-0123456789"
 ACCOUNT = "acct-1"
 INSTANCE = "11111111-2222-4333-8444-555555555555"
+
+with open(os.path.join(ROOT, "common", "cli.h"), encoding="utf-8") as _f:
+    VERSION = re.search(r'#define J1NPM_VERSION "([^"]+)"', _f.read()).group(1)
 
 shared = None
 GRAPH = None
@@ -50,6 +54,7 @@ class SummaryFileCase(Case):
     def assertSameSummaryAsLog(self, res, path, program, status):
         doc = self.read(path)
         self.assertEqual(doc["program"], "j1-npm-" + program)
+        self.assertEqual(doc["version"], VERSION)
         self.assertEqual(doc["exit_status"], status)
         self.assertEqual(res.rc, status, "the file's status is the exit status: %r" % res)
         line = last_json_line(res.err)
@@ -156,6 +161,32 @@ class TestSummaryFile(SummaryFileCase):
                             "--summary-file", path)
         self.assertExit(res, 1)
         self.assertIn(b"--summary-file", res.err)
+
+
+class ShortSharedOptionsTest(Case):
+    """-h, -V, -q, -v mean --help, --version, --quiet, --verbose in all three
+    programs (issue 10; the other shared option added with --summary-file)."""
+
+    def test_all_three_programs_take_the_short_names(self):
+        for name in ("collect", "transform", "upload"):
+            v = self.run_prog(name, "-V")
+            self.assertExit(v, 0)
+            self.assertEqual(v.out.decode(), "j1-npm-%s %s\n" % (name, VERSION))
+            h = self.run_prog(name, "-h")
+            self.assertExit(h, 0)
+            self.assertEqual(h.out, self.run_prog(name, "--help").out)
+            for short in (b"-h, --help", b"-V, --version", b"-q, --quiet", b"-v, --verbose"):
+                self.assertIn(short, h.out, "j1-npm-%s --help" % name)
+
+    def test_q_and_v_change_what_is_logged(self):
+        srv = self.registry()
+        quiet = self.collect(srv, self.path("q"), "-q")
+        self.assertExit(quiet, 0)
+        verbose = self.collect(srv, self.path("v"), "-v")
+        self.assertExit(verbose, 0)
+        self.assertNotIn(b"debug:", quiet.err)
+        self.assertIn(b"debug:", verbose.err)
+        self.assertIn(b"collected acme", quiet.err, "the summary is printed with -q too")
 
 
 if __name__ == "__main__":

@@ -1039,6 +1039,20 @@ class RegistryResolutionTest(Case):
         self.assertResolved(res, self.srv.url, "@acme:registry= in " + rc, url, src)
         self.assertNpmAgrees("@acme:registry", self.srv.url, rc, **env)
 
+    def test_scoped_registry_from_the_environment_beats_the_config_lines(self):
+        rc = self.npmrc("@acme:registry=" + self.LOSER % "scoped",
+                        "registry=" + self.LOSER % "plain")
+        env = {"NPM_CONFIG_USERCONFIG": rc, "npm_config_@acme:registry": self.srv.url,
+               "NPM_TOKEN": FIXTURE_TOKEN}
+        res, url, src = self.resolve(**env)
+        self.assertResolved(res, self.srv.url, "$npm_config_@acme:registry", url, src)
+        self.assertNpmAgrees("@acme:registry", self.srv.url, rc, **env)
+        # ... but not the plain registry from the environment
+        env["npm_config_registry"] = self.srv.url
+        env["npm_config_@acme:registry"] = self.LOSER % "envscoped"
+        res, url, src = self.resolve(**env)
+        self.assertResolved(res, self.srv.url, "$npm_config_registry", url, src)
+
     def test_registry_line_beats_the_default_and_its_token_is_found(self):
         host = self.srv.url[len("http:"):]  # //127.0.0.1:PORT/
         rc = self.npmrc("@other:registry=" + self.LOSER % "other",

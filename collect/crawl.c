@@ -182,8 +182,7 @@ static void update_phases(struct crawl *c)
         size_t n = subjects_of(c, (enum dump_kind)k, &parent);
         if (k == K_USER_PROFILES && collaborators_pending(c))
             continue;
-        if (k == K_USER_PROFILES && c->list_done[parent] &&
-            !c->prog.ph[c->phase[k]].total_final)
+        if (k == K_USER_PROFILES && c->list_done[parent] && !c->prog.ph[c->phase[k]].total_final)
             progress_total(&c->prog, c->phase[k], n); /* no collaborator adds one now */
         if (c->list_done[parent] && !c->outstanding[k] && c->cursor[k] >= n &&
             (org_level((enum dump_kind)k) ? c->list_done[k] : true) &&

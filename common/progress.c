@@ -30,7 +30,7 @@
 #define DEFAULT_WIDTH 80
 #define MAX_LINES (PROGRESS_MAX_PHASES + 1)
 
-static struct progress *active; /* for the log hooks */
+static struct progress *active;     /* for the log hooks */
 static size_t drawn_len[MAX_LINES]; /* columns of each line on screen */
 
 int progress_term_width(int fd)
@@ -112,16 +112,18 @@ static size_t compose(struct buf *b, const struct layout *l, int name_w, bool pa
             buf_putc(b, ' ');
     buf_putc(b, ' ');
     if (pad) {
-        buf_printf(b, "%8s%-9s", l->count_done, l->count_total);
+        buf_printf(b, "%6s%-7s", l->count_done, l->count_total);
     } else {
         buf_puts(b, l->count_done);
         buf_puts(b, l->count_total);
     }
     for (int i = 0; i < keep && i < l->npieces; i++) {
-        if (!l->piece[i][0])
+        if (!l->piece[i][0] && !(pad && i == 0)) /* padded: an empty percent keeps its column */
             continue;
-        buf_puts(b, pad ? "  " : " ");
-        buf_puts(b, l->piece[i]);
+        if (pad)
+            buf_printf(b, i == 0 ? "  %4s" : "  %s", l->piece[i]); /* percents align */
+        else
+            buf_printf(b, " %s", l->piece[i]);
     }
     /* Padding may end in spaces (a count with no pieces): not worth a column. */
     while (b->len > start && b->p[b->len - 1] == ' ')
@@ -153,14 +155,17 @@ static void render(struct buf *out, const struct layout *l, int width, int name_
     size_t bare = compose(out, l, 0, false, false, 0, whole);
     out->len = start;
     size_t nl = strlen(l->name);
-    if (bare - max < nl) {
+    if (bare - max + 1 < nl) {
         compose(out, l, 0, false, false, 0, nl - (bare - max));
         return;
     }
     /* Not even the count fits: the bare text, cut. */
     compose(out, l, 0, false, false, 0, whole);
     out->len = start + max;
-    out->p[out->len] = '\0';
+    while (out->len > start && out->p[out->len - 1] == ' ')
+        out->len--;
+    if (out->p)
+        out->p[out->len] = '\0';
 }
 
 static void eta_piece(struct layout *l, double remaining, double rate)
@@ -195,7 +200,7 @@ void progress_format_line(struct buf *out, const struct progress_phase *ph, int6
         add_piece(&l, s);
     } else if (ph->total_known && ph->total_final && ph->total) {
         uint64_t pct = ph->done >= ph->total ? 100 : 100 * ph->done / ph->total;
-        snprintf(s, sizeof s, "%3llu%%", (unsigned long long)pct);
+        snprintf(s, sizeof s, "%llu%%", (unsigned long long)pct);
         add_piece(&l, s);
     } else {
         add_piece(&l, "");

@@ -367,7 +367,8 @@ static void set_total(struct progress *p, int id, uint64_t total, bool final)
     p->ph[id].total = total;
     p->ph[id].total_known = true;
     p->ph[id].total_final = final;
-    p->ph[id].shown = true;
+    if (final || total) /* "0/0+" says nothing yet */
+        p->ph[id].shown = true;
 }
 
 void progress_total(struct progress *p, int id, uint64_t total)

@@ -86,11 +86,14 @@ class TerminalTest(Case):
         """collect on a pseudo-terminal `width` columns wide (narrowed to
         resize_to once the first progress lines are out). Returns stderr."""
         srv = self.registry("--latency-ms", "40")
+        return self.on_terminal(["collect", "--org", "acme", "--registry", srv.url, "--out",
+                                 self.path("d%d" % width), "--concurrency", "2"],
+                                self.env(NPM_TOKEN=FIXTURE_TOKEN, TERM="xterm"), width, resize_to)
+
+    def on_terminal(self, argv, env, width, resize_to=None):
         master, slave = pty.openpty()
         set_size(slave, width)
-        p = subprocess.Popen([harness.program("collect"), "--org", "acme", "--registry", srv.url,
-                              "--out", self.path("d%d" % width), "--concurrency", "2"],
-                             env=self.env(NPM_TOKEN=FIXTURE_TOKEN, TERM="xterm"),
+        p = subprocess.Popen([harness.program(argv[0])] + argv[1:], env=env,
                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=slave)
         os.close(slave)
         err, resized = b"", False
@@ -129,19 +132,29 @@ class TerminalTest(Case):
         return err[start:m.start()].splitlines() + [err[m.start():m.end()].rstrip()], \
             err[:m.end()]
 
+    @staticmethod
+    def frames(err):
+        """Every redraw's progress lines: from a clear to the run's line."""
+        out = []
+        for m in re.finditer(rb"\x1b\[J(.*?^ *all [^\r\n]*)", err, re.M | re.S):
+            out.append([CSI.sub(b"", l).decode("utf-8", "replace")
+                        for l in m.group(1).splitlines()])
+        return out
+
     def test_progress_lines_fit_the_terminal_at_40_80_and_120_columns(self):
         for width in (40, 80, 120):
             with self.subTest(width=width):
                 err = self.run_on_terminal(width)
-                frame, drawn = self.last_frame(err)
+                _, drawn = self.last_frame(err)
                 screen = Screen(width)
                 screen.feed(drawn)
                 self.assertEqual(screen.wraps, 0,
                                  "a progress line wrapped at %d columns:\n%s" %
                                  (width, "\n".join(screen.text())))
-                for line in frame:
-                    self.assertLess(len(line), width, "a line of %d columns at width %d: %r" %
-                                    (len(line), width, line))
+                for f in self.frames(err):
+                    for line in f:
+                        self.assertLess(len(line), width, "a line of %d columns at width %d: %r"
+                                        % (len(line), width, line))
                 rows = screen.text()
                 for kind in KINDS:
                     mine = [r for r in rows if re.match(r" *%s +\d" % kind, r)]
@@ -172,3 +185,45 @@ class TerminalTest(Case):
         self.assertNotRegex(err, r"\b(\d+)/(?!\1\b)\d+\+? +100%",
                             "100% on a count that is not done")
 
+    def test_upload_shows_input_read_and_no_percent_while_its_totals_grow(self):
+        srv = self.registry()
+        res = self.collect(srv, self.path("dump"))
+        self.assertExit(res, 0)
+        res = self.run_prog("transform", "--in", self.path("dump"), "--out", self.path("graph"))
+        self.assertExit(res, 0)
+        size = sum(os.path.getsize(os.path.join(d, f))
+                   for d, _, fs in os.walk(self.path("graph", "graph")) for f in fs)
+        # Answers that fail now and then keep the upload going long enough
+        # for many redraws while the input is still being read.
+        j1 = self.j1("--fault-rate", "0.3", "--faults", "503", "--seed", "7")
+        env = self.env(JUPITERONE_API_KEY="test-api-key-0123456789",
+                       JUPITERONE_ACCOUNT="acct-1", TERM="xterm")
+        err = self.on_terminal(["upload", "--api-base-url", j1.url, "-i",
+                                "11111111-2222-4333-8444-555555555555", "--in",
+                                self.path("graph"), "--batch-bytes", "4000"], env, 80)
+        frame, drawn = self.last_frame(err)
+        frames = self.frames(err)
+        self.assertGreater(len(frames), 1, "one redraw at most")
+        for f in frames:
+            for line in f:
+                self.assertLess(len(line), 80, "a progress line of %d columns: %r" %
+                                (len(line), line))
+        rows = Screen(80)
+        rows.feed(drawn)
+        for name in ("entities", "relationships", "batches", "input read", "all"):
+            mine = [r for r in rows.text() if re.match(r" *%s +\d" % name, r)]
+            self.assertEqual(len(mine), 1, "%s's line %d times on the screen:\n%s" %
+                             (name, len(mine), "\n".join(rows.text())))
+        text = err.decode("utf-8", "replace")
+        self.assertRegex(text, r"(entities|relationships|batches) +\d+/\d+\+ ",
+                         "no total was drawn as still growing")
+        for line in text.splitlines():
+            if re.search(r"\d/\d+\+", line):
+                self.assertNotIn("%", line, "a growing total with a percent: %r" % line)
+                self.assertNotIn("ETA", line, "a growing total with an ETA: %r" % line)
+        last = b"\n".join(frame).decode("utf-8", "replace")
+        kib = "%.1f KiB" % (size / 1024.0)
+        self.assertIn("input read    %s/%s" % (kib, kib), last,
+                      "the input's size is %d bytes" % size)
+        self.assertRegex(last, r"entities +33/33 +done in")
+        self.assertRegex(last, r"relationships +119/119 +done in")

@@ -28,10 +28,9 @@
 #include "timeutil.h"
 
 #define DEFAULT_WIDTH 80
-#define MAX_LINES (PROGRESS_MAX_PHASES + 1)
+#define MAX_LINES PROGRESS_MAX_LINES
 
-static struct progress *active;     /* for the log hooks */
-static size_t drawn_len[MAX_LINES]; /* columns of each line on screen */
+static struct progress *active; /* for the log hooks */
 
 int progress_term_width(int fd)
 {
@@ -294,7 +293,7 @@ static int rows_drawn(const struct progress *p, int width)
         return p->drawn;
     int rows = 0;
     for (int i = 0; i < p->drawn && i < MAX_LINES; i++)
-        rows += drawn_len[i] ? (int)((drawn_len[i] + (size_t)width - 1) / (size_t)width) : 1;
+        rows += p->drawn_len[i] ? (int)((p->drawn_len[i] + (size_t)width - 1) / (size_t)width) : 1;
     return rows;
 }
 
@@ -429,7 +428,8 @@ void progress_draw(struct progress *p, bool force)
             name_w = l > name_w ? l : name_w;
         }
     struct buf b = BUF_INIT;
-    if (p->drawn)
+    bool had = p->drawn > 0;
+    if (had)
         buf_printf(&b, "\r\033[%dA", rows_drawn(p, width));
     buf_puts(&b, "\033[J");
     int n = 0;
@@ -438,18 +438,19 @@ void progress_draw(struct progress *p, bool force)
             continue;
         size_t at = b.len;
         progress_format_line(&b, &p->ph[i], now, width, name_w);
-        drawn_len[n++] = b.len - at;
+        p->drawn_len[n++] = b.len - at;
         buf_putc(&b, '\n');
     }
     if (n) {
         size_t at = b.len;
         progress_format_overall(&b, p, now, width, name_w);
-        drawn_len[n++] = b.len - at;
+        p->drawn_len[n++] = b.len - at;
         buf_putc(&b, '\n');
     }
     p->drawn = n;
     p->drawn_width = width;
-    put(&b);
+    if (n || had) /* nothing to show yet: nothing written */
+        put(&b);
     buf_free(&b);
 }
 

@@ -43,6 +43,7 @@
 #include "buf.h"
 
 #define PROGRESS_MAX_PHASES 16
+#define PROGRESS_MAX_LINES (PROGRESS_MAX_PHASES + 1) /* and the run's line */
 
 struct progress_phase {
     const char *name;
@@ -59,8 +60,9 @@ struct progress_phase {
 struct progress {
     bool enabled;
     int nphases;
-    int drawn;       /* lines currently on screen */
-    int drawn_width; /* the width they were drawn for */
+    int drawn;                            /* lines currently on screen */
+    int drawn_width;                      /* the width they were drawn for */
+    size_t drawn_len[PROGRESS_MAX_LINES]; /* the columns of each */
     int64_t last_draw_ms, started_ms;
     struct progress_phase ph[PROGRESS_MAX_PHASES];
 };

@@ -150,6 +150,7 @@ static void submit(struct crawl *c, enum dump_kind k, const char *subject)
     it->req.ud = it;
     c->outstanding[k]++;
     c->total_outstanding++;
+    progress_start(&c->prog, c->phase[k]);
     http_submit(c->http, &it->req);
 }
 
@@ -181,6 +182,8 @@ static void update_phases(struct crawl *c)
         size_t n = subjects_of(c, (enum dump_kind)k, &parent);
         if (k == K_USER_PROFILES && collaborators_pending(c))
             continue;
+        if (k == K_USER_PROFILES && c->list_done[parent] && !c->prog.ph[c->phase[k]].total_final)
+            progress_total(&c->prog, c->phase[k], n); /* no collaborator adds one now */
         if (c->list_done[parent] && !c->outstanding[k] && c->cursor[k] >= n &&
             (org_level((enum dump_kind)k) ? c->list_done[k] : true) &&
             !c->prog.ph[c->phase[k]].finished) {
@@ -335,7 +338,7 @@ static void take_collaborators(struct crawl *c, struct http_req *r)
     if (take_names(r, NPM_COLLABORATORS, &t)) {
         for (size_t i = 0; i < t.names.n && c->users.n < MAX_LIST_ITEMS; i++)
             strlist_add_unique(&c->users, t.names.v[i], strlen(t.names.v[i]));
-        progress_total(&c->prog, c->phase[K_USER_PROFILES], c->users.n);
+        progress_total_so_far(&c->prog, c->phase[K_USER_PROFILES], c->users.n);
     }
     strlist_free(&t.names);
 }
@@ -456,8 +459,12 @@ static void on_done(struct http_req *r, void *ctx)
         enum dump_kind parent;
         for (int j = 0; j < K_COUNT; j++) {
             size_t n = subjects_of(c, (enum dump_kind)j, &parent);
-            if (parent == k && j != (int)k)
-                progress_total(&c->prog, c->phase[j], n);
+            if (parent == k && j != (int)k) {
+                if (j == K_USER_PROFILES && collaborators_pending(c))
+                    progress_total_so_far(&c->prog, c->phase[j], n);
+                else
+                    progress_total(&c->prog, c->phase[j], n);
+            }
         }
     }
     item_free(it);

@@ -56,7 +56,7 @@ struct job {
     struct job_result *r;
     struct http_client *http;
     struct progress prog;
-    int ph[2], ph_batches;
+    int ph[2], ph_batches, ph_input;
     char acct_hdr[160];
     struct buf url_jobs, url_job, url_up[2], url_finalize, url_abort;
     /* upload phase */

@@ -271,6 +271,11 @@ const struct plan_stats *planner_stats(const struct planner *p)
     return &p->st;
 }
 
+const struct source *planner_source(const struct planner *p)
+{
+    return p->src;
+}
+
 const struct check_stats *planner_check_stats(const struct planner *p)
 {
     return checker_stats(p->chk);

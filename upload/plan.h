@@ -63,6 +63,8 @@ void planner_finalize_body(const struct planner *p, struct buf *out);
 const struct plan_stats *planner_stats(const struct planner *p);
 const struct check_stats *planner_check_stats(const struct planner *p);
 size_t planner_batch_bytes(const struct planner *p);
+/* The input, for the progress display (bytes read, of how many). */
+const struct source *planner_source(const struct planner *p);
 void planner_free(struct planner *p);
 
 #endif

@@ -84,6 +84,8 @@ static struct call *upload_call(struct job *j, struct batch *b)
 
 static void send_upload(struct job *j, struct call *c)
 {
+    progress_start(&j->prog, j->ph[c->b->kind]);
+    progress_start(&j->prog, j->ph_batches);
     c->sends++;
     j->inflight++;
     if (j->nflying < MAX_FLYING)
@@ -98,12 +100,24 @@ static void send_upload(struct job *j, struct call *c)
               c->corr + CORR_HEADER_LEN);
 }
 
+/* The totals grow as the input is read: final only once it has ended. */
 static void update_totals(struct job *j)
 {
     const struct plan_stats *ps = planner_stats(j->pl);
+    void (*set)(struct progress *, int, uint64_t) =
+        j->input_done ? progress_total : progress_total_so_far;
     for (int k = 0; k < 2; k++)
-        progress_total(&j->prog, j->ph[k], ps->objects[k]);
-    progress_total(&j->prog, j->ph_batches, j->r->batches_sent + j->r->splits);
+        set(&j->prog, j->ph[k], ps->objects[k]);
+    set(&j->prog, j->ph_batches, j->r->batches_sent + j->r->splits);
+    /* A directory's size is known from the start; the bytes read may pass
+     * it by the head of a relationship file read in the first pass. */
+    const struct source *src = planner_source(j->pl);
+    uint64_t size = source_size(src), got = source_bytes(src);
+    if (size)
+        progress_total(&j->prog, j->ph_input, size);
+    progress_set_done(&j->prog, j->ph_input, size && got > size ? size : got);
+    if (j->input_done)
+        progress_finish(&j->prog, j->ph_input);
 }
 
 /* The rule that makes lost answers resolvable (settle.h): may c join the
@@ -225,6 +239,7 @@ static bool feed_one(struct job *j)
     }
     if (rc == 0) {
         j->input_done = true;
+        update_totals(j);
         return false;
     }
     pace(j);
@@ -520,9 +535,17 @@ int sched_upload_all(struct job *j, struct err *e)
     j->ph[GOBJ_ENTITY] = progress_add(&j->prog, "entities");
     j->ph[GOBJ_RELATIONSHIP] = progress_add(&j->prog, "relationships");
     j->ph_batches = progress_add(&j->prog, "batches");
+    j->ph_input = progress_add(&j->prog, "input read");
     for (int k = 0; k < 2; k++)
-        if (j->ph[k] >= 0)
+        if (j->ph[k] >= 0) {
             j->prog.ph[j->ph[k]].unit = "obj/s";
+            j->prog.ph[j->ph[k]].requests = false; /* the batches are the requests */
+        }
+    if (j->ph_input >= 0) {
+        j->prog.ph[j->ph_input].bytes = true;
+        j->prog.ph[j->ph_input].requests = false;
+        progress_start(&j->prog, j->ph_input);
+    }
     if (j->ph_batches >= 0)
         j->prog.ph[j->ph_batches].unit = "batch/s";
     j->uploading = true;

@@ -61,6 +61,11 @@ bool source_is_empty(const struct source *s)
     return s->empty;
 }
 
+uint64_t source_size(const struct source *s)
+{
+    return s->size;
+}
+
 uint64_t source_bytes(const struct source *s)
 {
     return s->ops->bytes(s);

@@ -69,6 +69,9 @@ uint64_t source_files(const struct source *s);
 /* A directory with no graph file at all (known at open; a stream: false). */
 bool source_is_empty(const struct source *s);
 uint64_t source_bytes(const struct source *s); /* input bytes read (decompressed) */
+/* The input's whole size when known before reading (a directory's graph
+ * files, from its walk); 0 when not (a stream). */
+uint64_t source_size(const struct source *s);
 void source_close(struct source *s);
 
 #endif

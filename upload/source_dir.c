@@ -120,8 +120,8 @@ static int walk(struct dir *s, const char *rel, int depth, struct err *e)
             if (access(full, R_OK) < 0)
                 rc = err_set(e, ERR_FAIL, "cannot read %s: %s; nothing was uploaded", full,
                              strerror(errno));
-            else
-                rc = add_file(s, r2, e);
+            else if ((rc = add_file(s, r2, e)) == 0)
+                s->base.size += (uint64_t)lst.st_size;
         } else {
             rc = err_set(e, ERR_FAIL, "%s is not a regular file; nothing was uploaded", full);
         }

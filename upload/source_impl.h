@@ -25,6 +25,7 @@ struct source {
     struct strlist ptypes; /* the summary's partial datasets, unique, in order */
     uint64_t files;        /* graph files read (a directory) */
     bool empty;            /* a directory without a graph file */
+    uint64_t size;         /* of the graph files (a directory); 0: unknown */
 };
 
 struct source *source_dir_open(const char *in, struct err *e);

@@ -260,6 +260,20 @@
     X(test_url_loopback_hosts)                                                                     \
     X(test_url_non_loopback_hosts)                                                                 \
     X(test_url_plain_http_carries_a_secret_only_to_loopback_or_when_allowed)                       \
+    /* progress */                                                                                 \
+    X(test_progress_a_line_at_120_columns_shows_everything_in_columns)                             \
+    X(test_progress_a_line_at_80_columns_fits_with_everything)                                     \
+    X(test_progress_a_line_at_40_columns_keeps_name_count_percent_and_rate)                        \
+    X(test_progress_no_line_is_ever_as_wide_as_the_terminal)                                       \
+    X(test_progress_drops_eta_then_retries_then_rate_then_percent_before_name_and_count)           \
+    X(test_progress_the_name_is_cut_last_and_marked)                                               \
+    X(test_progress_a_growing_total_has_no_percent_and_no_eta)                                     \
+    X(test_progress_rate_and_done_in_count_from_the_kind_s_first_request)                          \
+    X(test_progress_a_total_does_not_start_the_clock_the_first_request_does)                       \
+    X(test_progress_the_run_line_adds_requests_elapsed_and_eta)                                    \
+    X(test_progress_the_run_line_has_no_eta_while_a_total_grows)                                   \
+    X(test_progress_the_run_line_leaves_out_what_is_not_a_request)                                 \
+    X(test_progress_input_bytes_read_of_the_total)                                                 \
     /* timeutil */                                                                                 \
     X(test_time_parse_iso8601_utc)                                                                 \
     X(test_time_parse_iso8601_offsets)                                                             \

@@ -12,15 +12,20 @@ static char wait_def[] = "--wait=" WAIT_DEFAULT_S_STR;
 
 /* Does the long option named by arg ("--name", no '=') take a value? An
  * abbreviation counts for every option it could stand for. */
+static bool is_prefix(const char *abbr, const char *name)
+{
+    while (*abbr && *abbr == *name) {
+        abbr++;
+        name++;
+    }
+    return *abbr == '\0';
+}
+
 static bool long_takes_value(const char *arg, const struct cli_opt *opts)
 {
-    size_t n = strlen(arg + 2);
-    for (const struct cli_opt *o = opts; o->name; o++) {
-        if (!o->arg)
-            continue;
-        if (strncmp(o->name, arg + 2, n) == 0 || (o->alias && strncmp(o->alias, arg + 2, n) == 0))
+    for (const struct cli_opt *o = opts; o->name; o++)
+        if (o->arg && (is_prefix(arg + 2, o->name) || (o->alias && is_prefix(arg + 2, o->alias))))
             return true;
-    }
     return false;
 }
 

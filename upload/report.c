@@ -107,7 +107,11 @@ int report_outcome(const struct report *r, const struct planner *pl, const struc
     unsigned long long ents = ps->objects[GOBJ_ENTITY], rels = ps->objects[GOBJ_RELATIONSHIP];
     unsigned long long batches = ps->batches[0] + ps->batches[1];
     int status;
-    if (r->rc < 0 && j->interrupted) {
+    if (r->rc < 0 && j->interrupted && j->finalized) {
+        log_error("interrupted while waiting; job %s was finalized and JupiterOne goes on with it",
+                  j->id);
+        status = cli_interrupt_status();
+    } else if (r->rc < 0 && j->interrupted) {
         log_error("interrupted%s", j->created ? (j->aborted ? "; the job was aborted"
                                                             : "; the job could not be aborted")
                                               : "");

@@ -237,6 +237,28 @@ class Wait(HabitCase):
         sm = self.summary(res)
         self.assertEqual((sm["waitTimedOut"], sm["status"]), (True, "FINALIZE_PENDING"), sm)
 
+    def test_a_signal_during_the_wait_ends_it_and_leaves_the_finalized_job_alone(self):
+        import signal
+        import time
+        s = self.start("--finalize-delay", "60")
+        env = self.env(JUPITERONE_API_KEY=KEY, JUPITERONE_ACCOUNT=ACCOUNT)
+        p = subprocess.Popen([harness.program("upload"), "--api-base-url", s.url, "-i", INSTANCE,
+                              "--in", GRAPH, "--wait"], env=env, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE)
+        harness.wait_for(lambda: os.path.exists(s.record) and self.jobs(s)
+                         and self.jobs(s)[0]["status"] == "FINALIZE_PENDING",
+                         what="the job to be finalized")
+        time.sleep(0.5)
+        t0 = time.monotonic()
+        p.send_signal(signal.SIGINT)
+        _, err = p.communicate(timeout=15)
+        self.assertEqual(p.returncode, 130, err)
+        self.assertLess(time.monotonic() - t0, 3.0)
+        self.assertIn(b"was finalized", err)
+        job = self.only_job(s)
+        self.assertEqual(job["status"], "FINALIZE_PENDING")
+        self.assertFalse([r for r in job["requests"] if r["path"].endswith("/abort")])
+
     def test_without_wait_upload_ends_at_finalize(self):
         s = self.start("--finalize-delay", "30")
         res = self.upload(s, "--in", GRAPH)

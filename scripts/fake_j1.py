@@ -40,7 +40,9 @@ Endpoints (all under /persister/synchronization/jobs; answers are JSON)
     four for Relationships. Uploaded counts every accepted object (duplicates
     too); Created = distinct keys, set when the job finishes. Status:
     AWAITING_UPLOADS -> (finalize) FINALIZE_PENDING, which is what the finalize
-    answer shows, -> FINISHED after --finalize-delay (default 0: at once);
+    answer shows, -> FINISHED after --finalize-delay (default 0: at once), or
+    the status --finalize-status names (ERROR_BAD_DATA, say: a job that ends
+    in error, counters unset);
     abort -> ABORTED or the given terminalStatus
     (ABORTED_DUE_TO_INVALID_CONFIGURATION). Uploads, finalize and abort need
     AWAITING_UPLOADS, else 400 JOB_NOT_AWAITING_UPLOADS.
@@ -590,8 +592,10 @@ class Job:
         })
         return j
 
-    def finish(self):
-        self.status = "FINISHED"
+    def finish(self, status="FINISHED"):
+        self.status = status
+        if status != "FINISHED":
+            return
         for kind in ("entities", "relationships"):
             self.created[kind] = len(self.key_counts[kind])
 
@@ -664,7 +668,7 @@ class State:
                 "rejectKeySubstring": a.reject_key_substring,
                 "rejectEvenWithoutRawdata": a.reject_even_without_rawdata,
                 "duplicates": a.duplicates, "recordObjects": a.record_objects,
-                "finalizeDelay": a.finalize_delay, "account": a.account,
+                "finalizeDelay": a.finalize_delay, "finalizeStatus": a.finalize_status, "account": a.account,
                 "dataModelLengths": a.data_model_lengths,
                 "allowUnderscoreProps": a.allow_underscore_props,
                 "rttMs": a.rtt_ms, "bandwidthMbit": a.bandwidth_mbit,
@@ -1211,7 +1215,7 @@ class Handler(BaseHTTPRequestHandler):
             job.status = "FINALIZE_PENDING"
             view = job.view()
             if st.args.finalize_delay <= 0:
-                job.finish()
+                job.finish(st.args.finalize_status)
             else:
                 t = threading.Timer(st.args.finalize_delay, self.finish_later, (job,))
                 t.daemon = True
@@ -1222,7 +1226,7 @@ class Handler(BaseHTTPRequestHandler):
         st = self.state
         with st.lock:
             if job.status == "FINALIZE_PENDING":
-                job.finish()
+                job.finish(st.args.finalize_status)
         st.changed()
 
     def abort(self, job, body):
@@ -1423,6 +1427,9 @@ def main(argv=None):
                         "DUPLICATE_KEY unless the job has ignoreDuplicates")
     p.add_argument("--finalize-delay", type=float, default=0.0, metavar="S",
                    help="seconds from FINALIZE_PENDING to FINISHED (default 0)")
+    p.add_argument("--finalize-status", default="FINISHED", metavar="S",
+                   help="the status a finalized job ends in (default FINISHED; e.g. "
+                   "ERROR_BAD_DATA for a job that ends in error)")
     p.add_argument("--seed", type=int, default=1, help="seed of fault draws and job ids (default 1)")
     p.add_argument("--fault-rate", type=float, default=0.0, metavar="P",
                    help="probability 0..1 that an eligible request gets a fault from --faults")

@@ -29,11 +29,24 @@ static void read_job(const struct jdoc *d, int job, struct answer *a)
     a->counters = en >= 0 && rn >= 0 && jdoc_i64(d, en, &a->uploaded[0]) == 0 &&
                   jdoc_i64(d, rn, &a->uploaded[1]) == 0 && a->uploaded[0] >= 0 &&
                   a->uploaded[1] >= 0;
+    static const char *const names[2][3] = {
+        {"numEntitiesCreated", "numEntitiesUpdated", "numEntitiesDeleted"},
+        {"numRelationshipsCreated", "numRelationshipsUpdated", "numRelationshipsDeleted"}};
+    for (int k = 0; k < 2; k++) {
+        long long *dst[3] = {&a->created[k], &a->updated[k], &a->deleted[k]};
+        for (int f = 0; f < 3; f++) {
+            int t = jdoc_get(d, job, names[k][f]);
+            if (t < 0 || jdoc_i64(d, t, dst[f]) < 0 || *dst[f] < 0)
+                *dst[f] = -1;
+        }
+    }
 }
 
 void answer_read(struct http_req *r, struct answer *a)
 {
     memset(a, 0, sizeof *a);
+    for (int k = 0; k < 2; k++)
+        a->created[k] = a->updated[k] = a->deleted[k] = -1;
     struct buf body = BUF_INIT;
     struct jdoc d = JDOC_INIT;
     struct err e = {0};

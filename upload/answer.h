@@ -31,6 +31,9 @@ struct answer {
     char message[400];
     bool counters;         /* both upload counters were there, and not negative */
     long long uploaded[2]; /* numEntitiesUploaded, numRelationshipsUploaded */
+    /* num{Entities,Relationships}{Created,Updated,Deleted}, set once the
+     * job has finished; -1 where the answer has no such number. */
+    long long created[2], updated[2], deleted[2];
 };
 
 /* Parses r's body into a (all empty when there is none or it is not JSON). */

@@ -15,6 +15,7 @@
 #include "job_impl.h"
 #include "log.h"
 #include "timeutil.h"
+#include "wait.h"
 
 /* ---- calls ---------------------------------------------------------------------- */
 
@@ -184,6 +185,8 @@ int job_run(const struct job_opts *o, struct planner *pl, struct job_result *r, 
         *e = saved;
         goto out;
     }
+    if (o->wait_s > 0 && job_wait(&j, o->wait_s, e) < 0)
+        goto out; /* finalized: nothing to abort */
     rc = 0;
 out : {
     struct http_stats hs = j.http ? http_get_stats(j.http) : (struct http_stats){0};

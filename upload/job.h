@@ -60,6 +60,7 @@ struct job_opts {
     int concurrency, retries;
     long max_retry_wait_s, timeout_s;
     bool progress;
+    long wait_s; /* --wait: after finalize, wait this long for FINISHED (wait.h); 0: no */
 };
 
 struct job_result {
@@ -73,10 +74,14 @@ struct job_result {
     bool have_counters;
     uint64_t uploaded[2]; /* the job's numEntitiesUploaded / numRelationshipsUploaded */
     int64_t wall_ms;
+    /* --wait (wait.h) */
+    bool waited, wait_timed_out, have_outcome;
+    long long n_created[2], n_updated[2], n_deleted[2]; /* the finished job's; -1: not told */
 };
 
 /* 0: every batch is in and the job is finalized (or left open with
- * --skip-finalize). -1: e->cls ERR_AUTH (key or account refused) or
+ * --skip-finalize), and with --wait it FINISHED or the time ran out
+ * (r->wait_timed_out). -1: e->cls ERR_AUTH (key or account refused) or
  * ERR_FAIL; r->aborted says whether the job was aborted. */
 int job_run(const struct job_opts *o, struct planner *pl, struct job_result *r, struct err *e);
 

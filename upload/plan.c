@@ -17,7 +17,8 @@ struct planner {
     struct source *src;
     struct checker *chk;
     size_t limit;
-    size_t json_cap; /* where the batch being built closes (see BATCH_GZ_TARGET) */
+    size_t max_objs[2]; /* -u / -ur: objects per batch by kind; 0: no cap */
+    size_t json_cap;    /* where the batch being built closes (see BATCH_GZ_TARGET) */
     int level;
     struct batch_builder bb;
     struct deflater *w;
@@ -221,7 +222,9 @@ int planner_step(struct planner *p, struct batch **out, size_t budget, struct er
             p->have_obj = true;
         }
         if (bb_active(&p->bb) &&
-            (p->bb.b->kind != p->obj_kind || bb_size_with(&p->bb, p->obj.len) > p->limit ||
+            (p->bb.b->kind != p->obj_kind ||
+             (p->max_objs[p->obj_kind] && bb_objects(&p->bb) >= p->max_objs[p->obj_kind]) ||
+             bb_size_with(&p->bb, p->obj.len) > p->limit ||
              bb_size_with(&p->bb, p->obj.len) > p->json_cap))
             return close_batch(p, out, e);
         if (!bb_active(&p->bb) && bb_start(&p->bb, p->obj_kind, p->level, e) < 0)
@@ -232,6 +235,12 @@ int planner_step(struct planner *p, struct batch **out, size_t budget, struct er
         p->st.objects[p->obj_kind]++;
         p->have_obj = false;
     }
+}
+
+void planner_set_max_objects(struct planner *p, size_t entities, size_t relationships)
+{
+    p->max_objs[GOBJ_ENTITY] = entities;
+    p->max_objs[GOBJ_RELATIONSHIP] = relationships;
 }
 
 void planner_set_level(struct planner *p, int level)

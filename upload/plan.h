@@ -47,6 +47,8 @@ int planner_next(struct planner *p, struct batch **out, struct err *e);
  * read, check and compress; built in one go, it would stall every upload in
  * flight that long. */
 int planner_step(struct planner *p, struct batch **out, size_t budget, struct err *e);
+/* At most this many objects of each kind in one batch (0: no cap). */
+void planner_set_max_objects(struct planner *p, size_t entities, size_t relationships);
 /* The zlib level (0..BATCH_GZIP_MAX) of the batches started from now on;
  * BATCH_GZIP_LEVEL until set. */
 void planner_set_level(struct planner *p, int level);

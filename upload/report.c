@@ -10,6 +10,7 @@
 #include "json.h"
 #include "log.h"
 #include "summary.h"
+#include "wait.h"
 
 /* The summary's figures for --log-format json (summary.h). */
 static void fields(const struct report *r, const struct planner *pl, struct summary *sum)
@@ -38,6 +39,19 @@ static void fields(const struct report *r, const struct planner *pl, struct summ
         summary_count(w, "lostAnswers", j->doubts);
         summary_count(w, "resent", j->resent);
         summary_count(w, "mayHaveArrivedTwice", j->maybe_twice);
+        if (j->waited)
+            jw_kbool(w, "waitTimedOut", j->wait_timed_out);
+        if (j->have_outcome) {
+            static const char *const names[2][3] = {
+                {"numEntitiesCreated", "numEntitiesUpdated", "numEntitiesDeleted"},
+                {"numRelationshipsCreated", "numRelationshipsUpdated", "numRelationshipsDeleted"}};
+            for (int k = 0; k < 2; k++) {
+                const long long v[3] = {j->n_created[k], j->n_updated[k], j->n_deleted[k]};
+                for (int f = 0; f < 3; f++)
+                    if (v[f] >= 0)
+                        summary_count(w, names[k][f], (uint64_t)v[f]);
+            }
+        }
     }
     summary_count(w, "entities", ps->objects[GOBJ_ENTITY]);
     summary_count(w, "relationships", ps->objects[GOBJ_RELATIONSHIP]);
@@ -93,7 +107,11 @@ int report_outcome(const struct report *r, const struct planner *pl, const struc
     unsigned long long ents = ps->objects[GOBJ_ENTITY], rels = ps->objects[GOBJ_RELATIONSHIP];
     unsigned long long batches = ps->batches[0] + ps->batches[1];
     int status;
-    if (r->rc < 0 && j->interrupted) {
+    if (r->rc < 0 && j->interrupted && j->finalized) {
+        log_error("interrupted while waiting; job %s was finalized and JupiterOne goes on with it",
+                  j->id);
+        status = cli_interrupt_status();
+    } else if (r->rc < 0 && j->interrupted) {
         log_error("interrupted%s", j->created ? (j->aborted ? "; the job was aborted"
                                                             : "; the job could not be aborted")
                                               : "");
@@ -101,8 +119,12 @@ int report_outcome(const struct report *r, const struct planner *pl, const struc
     } else if (r->rc < 0) {
         log_error("%s", e->msg);
         status = exit_code_for(e->cls == ERR_NONE || e->cls == ERR_PARTIAL ? ERR_FAIL : e->cls);
+    } else if (j->wait_timed_out) {
+        status = WAIT_EXIT_TIMEOUT;
     } else {
-        status = ps->dropped ? EXIT_PARTIAL : EXIT_OK;
+        /* Partial types, declared by the input or added for objects not
+         * sent: the last status of a pipe says the graph is not whole. */
+        status = ps->dropped || planner_partial_count(pl) ? EXIT_PARTIAL : EXIT_OK;
     }
 
     struct summary sum;
@@ -129,6 +151,12 @@ int report_outcome(const struct report *r, const struct planner *pl, const struc
                        (unsigned long long)j->retries,
                        j->finalized ? "finalized" : "not finalized (--skip-finalize)",
                        j->status[0] ? j->status : "?");
+        else if (j->finalized)
+            buf_printf(&t,
+                       "upload FAILED: job %s was finalized after %llu entities and %llu "
+                       "relationships had been sent, but did not finish: %s (%.1f s)",
+                       j->id, (unsigned long long)j->sent[0], (unsigned long long)j->sent[1],
+                       j->status[0] ? j->status : "?", secs);
         else if (j->created)
             buf_printf(&t,
                        "upload FAILED: job %s %s after %llu entities and %llu relationships "
@@ -141,6 +169,17 @@ int report_outcome(const struct report *r, const struct planner *pl, const struc
         if (j->have_counters && j->created)
             buf_printf(&t, "; JupiterOne counts %llu entities and %llu relationships uploaded",
                        (unsigned long long)j->uploaded[0], (unsigned long long)j->uploaded[1]);
+        if (j->have_outcome)
+            buf_printf(&t,
+                       "; entities %lld created, %lld updated, %lld deleted; relationships %lld "
+                       "created, %lld updated, %lld deleted",
+                       j->n_created[0], j->n_updated[0], j->n_deleted[0], j->n_created[1],
+                       j->n_updated[1], j->n_deleted[1]);
+        if (j->wait_timed_out)
+            buf_printf(&t,
+                       "; still %s when --wait's time ran out (exit %d): JupiterOne has not "
+                       "finished processing it yet",
+                       j->status[0] ? j->status : "?", WAIT_EXIT_TIMEOUT);
     }
     notes(pl, j, &t);
     log_summary(summary_members(&sum), "%s", t.p);

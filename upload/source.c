@@ -4,15 +4,73 @@
  */
 #include "source.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "alloc.h"
+#include "dumpfmt.h"
+#include "fsutil.h"
 #include "graphfmt.h"
 #include "json.h"
 #include "log.h"
 #include "source_impl.h"
+
+/* A dump of j1-npm-collect (dumpfmt.h): its manifest.json names the dump
+ * format, or the directory holds its *.ndjson.gz files (a dump cut short
+ * has no manifest yet). Only the directory itself is looked at. */
+bool source_is_dump_dir(const char *dir)
+{
+    char *m = path_join(dir, DUMP_MANIFEST);
+    struct buf t = BUF_INIT;
+    bool dump = read_file(m, 1 << 20, &t, NULL) == 0 && t.len && strstr(t.p, DUMP_FORMAT);
+    buf_free(&t);
+    free(m);
+    DIR *d = dump ? NULL : opendir(dir);
+    struct dirent *de;
+    static const char sfx[] = ".ndjson.gz";
+    while (d && !dump && (de = readdir(d))) {
+        size_t n = strlen(de->d_name);
+        dump = n > sizeof sfx - 1 && strcmp(de->d_name + n - (sizeof sfx - 1), sfx) == 0;
+    }
+    if (d)
+        closedir(d);
+    return dump;
+}
+
+int source_dump_error(const char *dir, struct err *e)
+{
+    return err_set(e, ERR_FAIL,
+                   "%s: this is a dump from j1-npm-collect; run j1-npm-transform first "
+                   "(j1-npm-transform --in %s --out GRAPHDIR, then j1-npm-upload --in GRAPHDIR); "
+                   "nothing was uploaded",
+                   dir, dir);
+}
+
+struct source *source_open_project(const char *project, struct err *e)
+{
+    struct stat st;
+    if (stat(project, &st) < 0 || !S_ISDIR(st.st_mode)) {
+        err_set(e, ERR_FAIL, "--project-path %s: %s", project,
+                errno && stat(project, &st) < 0 ? strerror(errno) : "not a directory");
+        return NULL;
+    }
+    char *root = path_join(project, GF_PROJECT_DIR);
+    struct source *s = NULL;
+    if (stat(root, &st) == 0 && S_ISDIR(st.st_mode))
+        s = source_dir_open(root, e);
+    else if (source_is_dump_dir(project))
+        source_dump_error(project, e);
+    else
+        err_set(e, ERR_FAIL,
+                "%s has no %s/ (the storage directory that `j1-integration sync -p` reads); "
+                "give the project directory with -p DIR, or a storage directory with --in DIR",
+                project, GF_PROJECT_DIR);
+    free(root);
+    return s;
+}
 
 struct source *source_open(const char *in, struct err *e)
 {
@@ -20,11 +78,11 @@ struct source *source_open(const char *in, struct err *e)
         return source_stream_open(e);
     struct stat st;
     if (stat(in, &st) < 0) {
-        err_set(e, ERR_USAGE, "cannot read --in %s: %s", in, strerror(errno));
+        err_set(e, ERR_FAIL, "cannot read --in %s: %s", in, strerror(errno));
         return NULL;
     }
     if (!S_ISDIR(st.st_mode)) {
-        err_set(e, ERR_USAGE, "--in %s is not a directory; for a saved stream use --in - < %s", in,
+        err_set(e, ERR_FAIL, "--in %s is not a directory; for a saved stream use --in - < %s", in,
                 in);
         return NULL;
     }

@@ -19,7 +19,12 @@
  *    holds symlinks to the same files); names starting with '.' are
  *    skipped (editors' and our own temporary files).
  *  - a project directory holding .j1-integration/ (what the official
- *    `j1-integration sync -p DIR` takes).
+ *    `j1-integration sync -p DIR` takes; -p itself: source_open_project).
+ *
+ * A dump of j1-npm-collect (a directory with manifest.json of format
+ * j1-npm-dump/1 or *.ndjson.gz files, or the stream whose records hold
+ * "kind"/"subject"/"request") is recognised at open and refused: it is
+ * transform's input, not upload's.
  *
  * A directory is read in two passes over its file list: entities, then
  * relationships. The first pass reads only as far as a file's first member
@@ -55,7 +60,13 @@ struct source_obj {
 
 struct source;
 
+/* Errors are ERR_FAIL (bad input: exit 1), except a terminal on stdin
+ * (ERR_USAGE). A dump of j1-npm-collect, directory or stream, is refused
+ * here, before any job exists, with a message that says to transform it. */
 struct source *source_open(const char *in, struct err *e);
+/* `j1-integration sync -p DIR`: the storage directory DIR/.j1-integration,
+ * and nothing else. */
+struct source *source_open_project(const char *project, struct err *e);
 /* 1: an object; 0: the end (partial types now known); -1: error, e.g. a
  * malformed file or a stream without its summary. */
 int source_next(struct source *s, struct source_obj *o, struct err *e);

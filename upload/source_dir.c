@@ -161,8 +161,10 @@ static char *find_root(const char *in)
  * not whole), then lists graph/. */
 static int open_dir(struct dir *s, const char *in, struct err *e)
 {
-    if (!(s->root = find_root(in)))
-        return err_set(e, ERR_USAGE,
+    if (!(s->root = find_root(in)) && source_is_dump_dir(in))
+        return source_dump_error(in, e);
+    if (!s->root)
+        return err_set(e, ERR_FAIL,
                        "%s is neither a JupiterOne SDK storage directory (graph/ and summary.json) "
                        "nor a project directory holding .j1-integration/",
                        in);

@@ -31,6 +31,10 @@ struct source {
 struct source *source_dir_open(const char *in, struct err *e);
 struct source *source_stream_open(struct err *e);
 
+/* A directory that holds a dump of j1-npm-collect, and the error that says so. */
+bool source_is_dump_dir(const char *dir);
+int source_dump_error(const char *dir, struct err *e);
+
 /* Reads a summary (summary.json's content) into s->ptypes; `where` names
  * it in messages. */
 int source_summary(struct source *s, const char *p, size_t n, const char *where, struct err *e);

@@ -8,6 +8,11 @@
  * json_each_member. Objects are handed out as they are (the planner
  * minifies them). The summary record must come last and must come: a
  * stream that ends without it was cut off upstream, and is an error.
+ *
+ * The first record is read at open, before any job exists, and held for
+ * the first source_next: a stream that is not a graph stream at all (above
+ * all j1-npm-collect's dump, piped here by mistake past transform) or that
+ * holds nothing is refused before JupiterOne sees a job it must abort.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +21,7 @@
 
 #include "alloc.h"
 #include "cli.h"
+#include "dumpfmt.h"
 #include "graphfmt.h"
 #include "json.h"
 #include "ndjson.h"
@@ -25,6 +31,9 @@ struct stream {
     struct source base;
     struct ndr *ndr;
     bool saw_rel, ended;
+    bool held; /* the first line, read at open, waits for stream_next */
+    const char *held_line;
+    size_t held_len;
 };
 
 static bool is_ws(char c)
@@ -34,6 +43,7 @@ static bool is_ws(char c)
 
 struct env_walk {
     int members;
+    bool dump_kind, dump_request, dump_manifest; /* members a collect dump's record has */
     const char *key;
     size_t klen;
     const char *val;
@@ -44,6 +54,12 @@ static int env_member(void *ctx, const char *k, size_t kl, const char *v, size_t
 {
     struct env_walk *w = ctx;
     w->members++;
+    if (json_key_is(k, kl, DF_KIND))
+        w->dump_kind = true;
+    else if (json_key_is(k, kl, DF_REQUEST) || json_key_is(k, kl, DF_SUBJECT))
+        w->dump_request = true;
+    else if (json_key_is(k, kl, DM_STREAM_KEY))
+        w->dump_manifest = true;
     w->key = k;
     w->klen = kl;
     w->val = v;
@@ -80,10 +96,16 @@ static int classify(const char *p, size_t n, unsigned long ln, enum rec *kind, c
 {
     if ((*kind = by_head(p, n, val, vlen)) != REC_NONE)
         return 0;
-    struct env_walk w = {0, NULL, 0, NULL, 0};
+    struct env_walk w = {0};
     const char *q = json_each_member(p, p + n, env_member, &w, NULL);
     if (!q || json_skip_ws(q, p + n) != p + n)
         return err_set(e, ERR_FAIL, "stdin:%lu: not a JSON object", ln);
+    if ((w.dump_kind && w.dump_request) || (w.members == 1 && w.dump_manifest))
+        return err_set(e, ERR_FAIL,
+                       "stdin:%lu: this is a dump from j1-npm-collect; run j1-npm-transform "
+                       "first (j1-npm-collect --out - | j1-npm-transform --in - --out - | "
+                       "j1-npm-upload --in -)",
+                       ln);
     if (w.members == 1) {
         *kind = json_key_is(w.key, w.klen, GF_ENTITY)         ? REC_ENTITY
                 : json_key_is(w.key, w.klen, GF_RELATIONSHIP) ? REC_RELATIONSHIP
@@ -122,7 +144,14 @@ static int stream_next(struct source *base, struct source_obj *o, struct err *e)
     for (;;) {
         if (s->ended)
             return after_summary(s, e);
-        int r = ndr_next(s->ndr, &line, &n, e);
+        int r = 1;
+        if (s->held) {
+            line = s->held_line;
+            n = s->held_len;
+            s->held = false;
+        } else {
+            r = ndr_next(s->ndr, &line, &n, e);
+        }
         if (r < 0)
             return -1;
         if (r == 0)
@@ -182,6 +211,38 @@ static void stream_free(struct source *base)
     free(s);
 }
 
+/* Reads the first record that is not blank and checks what it is (see the
+ * top of the file); it stays in the reader's buffer, held for stream_next. */
+static int peek_first(struct stream *s, struct err *e)
+{
+    const char *line;
+    size_t n;
+    for (;;) {
+        int r = ndr_next(s->ndr, &line, &n, e);
+        if (r < 0)
+            return -1;
+        if (r == 0)
+            return err_set(e, ERR_FAIL,
+                           "the input stream is empty: the program writing it failed or was "
+                           "stopped before its first record; nothing was uploaded");
+        const char *p = json_skip_ws(line, line + n);
+        size_t m = n - (size_t)(p - line);
+        while (m && is_ws(p[m - 1]))
+            m--;
+        if (m == 0)
+            continue;
+        const char *val;
+        size_t vlen;
+        enum rec kind;
+        if (classify(p, m, ndr_lineno(s->ndr), &kind, &val, &vlen, e) < 0)
+            return -1;
+        s->held = true;
+        s->held_line = line;
+        s->held_len = n;
+        return 0;
+    }
+}
+
 static const struct source_ops stream_ops = {stream_next, stream_bytes, stream_free};
 
 struct source *source_stream_open(struct err *e)
@@ -207,5 +268,9 @@ struct source *source_stream_open(struct err *e)
         return NULL;
     }
     ndr_watch(s->ndr, &cli_interrupted); /* a signal stops a stalled pipe's read at once */
+    if (peek_first(s, e) < 0) {
+        source_close(&s->base);
+        return NULL;
+    }
     return &s->base;
 }

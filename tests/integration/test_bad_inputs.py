@@ -451,7 +451,8 @@ ROWS += [
         extra=("--api-key", API_KEY)), 2, r"JUPITERONE_API_KEY|api-key"),
     ("u-wrong-key", "refused credential", upload_row(key="wrong-key-00000000000000"), 4,
         r"refused the API key"),
-    ("u-dump-as-input", "wrong input", upload_row(stdin=dump_stream, job="ABORTED"), 1, r"."),
+    ("u-dump-as-input", "wrong input", upload_row(stdin=dump_stream), 1,
+        r"this is a dump from j1-npm-collect; run j1-npm-transform first"),
 ]
 
 

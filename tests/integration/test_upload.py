@@ -406,7 +406,7 @@ class Inputs(UploadCase):
         ents, rels = self.sdk_dir(root)
         s = self.start()
         res = self.upload(s, "--in", root)
-        self.assertExit(res, 0)
+        self.assertExit(res, 3)  # the summary declares two types partial
         job = self.only_job(s)
         self.assertArrivedExactly(job, ents, rels)
         self.assertEqual(job["finalizeBody"],
@@ -433,7 +433,7 @@ class Inputs(UploadCase):
             json.dump(summary, f)
         s = self.start()
         res = self.upload(s, "--in", d)
-        self.assertExit(res, 0)
+        self.assertExit(res, 3)  # partial input: the last status of a pipe says so
         self.assertEqual(self.only_job(s)["finalizeBody"],
                          {"partialDatasets": {"types": ["npm_package", "npm_team_has_user"]}})
 
@@ -481,7 +481,7 @@ class Inputs(UploadCase):
         ents.update({o["_key"]: o for o in big})
         s = self.start()
         res = self.upload(s, "--in", root)
-        self.assertExit(res, 0)
+        self.assertExit(res, 3)  # sdk_dir's summary declares two types partial
         self.assertArrivedExactly(self.only_job(s), ents, rels)
 
     def test_whitespace_joining_two_numbers_is_refused_not_merged(self):
@@ -565,8 +565,11 @@ class Safety(UploadCase):
              b'--source must be one of "integration-managed", "integration-external", or "api"'),
             (["--in", GRAPH, "-i", "x", "--api-base-url", "http://example.com/"], b"plain http"),
             (["--in", GRAPH, "-i", "x", "--concurrency", "0"], b"--concurrency"),
-            (["--in", self.path("nowhere"), "-i", "x"], b"nowhere"),
-            (["-i", "x"], b"--in"),
+            (["--in", GRAPH, "-p", GRAPH, "-i", "x"], b"not both"),
+            (["--in", GRAPH, "-i", "x", "--wait", "--skip-finalize"], b"--skip-finalize"),
+            (["--in", GRAPH, "-i", "x", "-u", "0"], b"--upload-batch-size"),
+            (["--in", GRAPH, "-i", "x", "-ur", "x"], b"--upload-relationship-batch-size"),
+            (["--in", GRAPH, "-i", "x", "--wait=0"], b"--wait"),
         ]
         for args, msg in cases:
             res = self.run_prog("upload", *args, env=env)
@@ -738,11 +741,24 @@ class NeverFinalizeOverASkip(UploadCase):
     def test_a_signal_on_a_stalled_pipe_ends_the_run_and_aborts_the_job(self):
         import signal as _s
         s = self.start()
+        # More than the reader's first 256 KB chunk, so that the first record
+        # was read and the job exists when the pipe stalls.
+        lines = b"".join(b'{"entity":{"_key":"stall-%d","_type":"acme_user","_class":"User",'
+                         b'"name":"%s"}}\n' % (i, b"x" * 200) for i in range(3000))
+        rc, took, err = self.signal_upload(s, _s.SIGINT, ["--in", "-"],
+                                           feed=gzip.compress(lines))
+        self.assertEqual(rc, 130, err)
+        self.assertLess(took, 3.0, err)
+        self.assertEqual(self.only_job(s)["status"], "ABORTED", err)
+
+    def test_a_signal_before_the_first_record_ends_the_run_with_no_job(self):
+        import signal as _s
+        s = self.start()
         rc, took, err = self.signal_upload(s, _s.SIGINT, ["--in", "-"],
                                            feed=STREAM[:len(STREAM) // 2])
         self.assertEqual(rc, 130, err)
         self.assertLess(took, 3.0, err)
-        self.assertEqual(self.only_job(s)["status"], "ABORTED", err)
+        self.assertEqual(self.record(s)["jobs"], [], err)
 
     def test_a_signal_during_a_retry_after_wait_ends_the_run_and_aborts_the_job(self):
         import signal as _s

@@ -43,6 +43,13 @@
     X(test_settle_more_doubts_than_can_be_searched_are_all_sent_again)                             \
     X(test_settle_nothing_in_doubt_settles_to_nothing)                                             \
     X(test_settle_counts_kept_distinct_by_the_rule_always_decide)                                  \
+    X(test_wait_finished_is_done)                                                                  \
+    X(test_wait_finalizing_statuses_mean_read_again)                                               \
+    X(test_wait_any_other_status_is_failed_even_an_unknown_one)                                    \
+    X(test_wait_pauses_double_from_one_second_up_to_fifteen)                                       \
+    X(test_sdkargs_ur_becomes_the_long_option)                                                     \
+    X(test_sdkargs_ur_as_a_value_or_after_dashdash_is_left_alone)                                  \
+    X(test_sdkargs_bare_wait_gets_the_default_and_a_number_after_it_is_its_value)                  \
     /* graphobj */                                                                                 \
     X(test_graphobj_accepts_an_entity_and_reads_its_key_and_type)                                  \
     X(test_graphobj_accepts_an_entity_class_list_but_not_a_relationship_one)                       \

@@ -16,6 +16,7 @@ enum {
     EXIT_USAGE = 2,
     EXIT_PARTIAL = 3,
     EXIT_AUTH = 4,
+    EXIT_WAIT_TIMEOUT = 5, /* upload --wait: finalized, JupiterOne not done when time ran out */
 };
 
 static inline int exit_code_for(enum err_class cls)

@@ -28,13 +28,14 @@
 #ifndef J1NPM_UPLOAD_WAIT_H
 #define J1NPM_UPLOAD_WAIT_H
 
+#include "exitcode.h"
 #include "err.h"
 
 #define WAIT_DEFAULT_S 3600
 #define WAIT_DEFAULT_S_STR "3600"
 #define WAIT_MAX_S 86400
 /* The exit status when --wait's time ran out (README: j1-npm-upload). */
-#define WAIT_EXIT_TIMEOUT 5
+#define WAIT_EXIT_TIMEOUT EXIT_WAIT_TIMEOUT
 
 enum wait_verdict { WAIT_MORE, WAIT_DONE, WAIT_FAILED };
 

@@ -4,9 +4,9 @@
 #   packaging/deb.sh STAGE VERSION ARCH OUT.deb
 #
 # STAGE is `make install DESTDIR=STAGE PREFIX=/usr` plus the doc files
-# (the Makefile's deb target makes it). This adds STAGE/DEBIAN/control from
-# packaging/control.in and builds OUT.deb with dpkg-deb, files owned by
-# root (--root-owner-group: no fakeroot needed).
+# (the Makefile's deb target makes it). This adds STAGE/DEBIAN/control (from
+# packaging/control.in) and DEBIAN/md5sums, and builds OUT.deb with
+# dpkg-deb, files owned by root (--root-owner-group: no fakeroot needed).
 #
 # Depends: dpkg-shlibdeps reads the programs' ELF NEEDED entries and maps
 # each library to the package that ships it and the lowest version whose
@@ -34,6 +34,8 @@ depends=${depends#shlibs:Depends=}
 size=$(du -sk --exclude=DEBIAN "$stage" | cut -f1)
 sed -e "s/@VERSION@/$version/" -e "s/@ARCH@/$arch/" -e "s/@SIZE@/$size/" \
     -e "s/@DEPENDS@/$depends/" "$here/control.in" >"$stage/DEBIAN/control"
+# DEBIAN/md5sums: what `dpkg --verify j1-npm` checks the installed files by.
+(cd "$stage" && find usr -type f | LC_ALL=C sort | xargs md5sum) >"$stage/DEBIAN/md5sums"
 chmod -R u+rwX,go+rX,go-w "$stage"
 dpkg-deb --root-owner-group -Zxz --build "$stage" "$out.tmp" >/dev/null
 mv "$out.tmp" "$out"

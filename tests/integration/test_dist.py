@@ -465,6 +465,9 @@ class DebianPackage(MakeCase):
             listed = run(["dpkg", "-L", "j1-npm"]).stdout.decode().splitlines()
             owned = sorted(f for f in listed if os.path.isfile(f))
             self.assertEqual(owned, DEB_FILES, "dpkg -L j1-npm")
+            res = run(["dpkg", "--verify", "j1-npm"])
+            self.assertEqual((res.returncode, res.stdout), (0, b""),
+                             "dpkg --verify j1-npm: %r" % res)
         finally:
             res = run(["dpkg", "-r", "j1-npm"], timeout=120)
         self.assertEqual(res.returncode, 0, "dpkg -r: %s" % res.stderr.decode())

@@ -74,18 +74,18 @@ _j1_npm()
     if [[ -n $arg ]]; then
         local IFS=$'\n'
         if [[ $arg =~ ^[a-z][a-z0-9|-]*$ && $arg == *"|"* ]]; then
-            COMPREPLY=($(compgen -W "${arg//|/$'\n'}" -- "$cur"))
+            mapfile -t COMPREPLY < <(compgen -W "${arg//|/$'\n'}" -- "$cur")
         elif [[ $arg == *DIR* ]]; then
-            COMPREPLY=($(compgen -d -- "$cur"))
+            mapfile -t COMPREPLY < <(compgen -d -- "$cur")
             [[ $arg == *"|-"* && ( -z $cur || $cur == - ) ]] && COMPREPLY+=(-)
         elif [[ $arg == *FILE* ]]; then
-            COMPREPLY=($(compgen -f -- "$cur"))
+            mapfile -t COMPREPLY < <(compgen -f -- "$cur")
         fi
         return 0
     fi
     if [[ $cur == -* ]]; then
         local IFS=$'\n'
-        COMPREPLY=($(compgen -W "$_j1_npm_opts" -- "$cur"))
+        mapfile -t COMPREPLY < <(compgen -W "$_j1_npm_opts" -- "$cur")
     fi
     return 0
 }

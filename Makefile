@@ -5,7 +5,10 @@
 #   make test       unit + integration tests, on the release build and under ASan+UBSan
 #   make bench      benchmarks, printing figures side by side
 #   make deps       install missing Debian packages (apt-get; run as root)
-#   make install PREFIX=/usr/local
+#   make install PREFIX=/usr/local   (DESTDIR honoured) / make uninstall
+#   make man        the man pages, from man/*.1.in and each program's --help
+#   make dist       $(BUILD)/dist/j1-npm-VERSION-linux-ARCH.tar.gz, with SHA256SUMS
+#   make deb        $(BUILD)/dist/j1-npm_VERSION_ARCH.deb (dpkg-deb, dpkg-shlibdeps)
 #   make format / make lint
 #   make fuzz       build the libFuzzer targets (clang) and run each FUZZ_SECONDS (10)
 #
@@ -56,8 +59,8 @@ PROG_OBJ   := $(filter-out %/main.o,$(foreach p,$(PROGRAMS),$(patsubst %.c,$(BUI
 # two programs may hold headers of the same name.
 $(UNIT_OBJ): CPPFLAGS += -I.
 
-.PHONY: all bin-links deps test unit integration demo bench install format lint clean fuzz \
-        fuzz-build fuzz-replay
+.PHONY: all bin-links deps test unit integration demo bench install uninstall man dist deb \
+        format lint clean fuzz fuzz-build fuzz-replay
 
 all: $(PROGRAM_BINS) bin-links
 
@@ -169,9 +172,82 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@J1NPM_BIN=$(BIN) scripts/bench.py
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin
-	for p in $(PROGRAMS); do install -m 0755 $(BIN)/j1-npm-$$p $(DESTDIR)$(PREFIX)/bin/; done
+# ---- install, man pages, packages -------------------------------------------
+# What `make install` puts under $(DESTDIR)$(PREFIX), and nothing else (so
+# `make uninstall` removes exactly these files; the directories stay, as
+# they may hold other programs' files): the stripped programs, their man
+# pages and the bash completion, once per program name (bash-completion
+# loads completions/<command>). `make dist` and `make deb` are this same
+# install into a staging directory, plus the README (and, for the .deb,
+# the copyright file, the man pages gzipped and the control file).
+#
+# VERSION is the programs' own (J1NPM_VERSION in common/cli.h, what
+# --version prints). ARCH is Debian's name for the machine
+# (`dpkg --print-architecture`: amd64, arm64), or `uname -m` where dpkg is
+# absent. The man pages' date and the tarball's file times are
+# SOURCE_DATE_EPOCH (default: the last commit's time), so the same tree
+# packs into the same bytes.
+VERSION    := $(shell sed -n 's/^\#define J1NPM_VERSION "\(.*\)"$$/\1/p' common/cli.h)
+ARCH        = $(shell dpkg --print-architecture 2>/dev/null || uname -m)
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || date +%s)
+MAN_DATE    = $(shell date -u -d @$(SOURCE_DATE_EPOCH) +%Y-%m-%d)
+STRIP      ?= strip
+MAN_PAGES  := $(PROGRAMS:%=$(BUILD)/man/j1-npm-%.1)
+COMPLETION := packaging/j1-npm.bash
+MAN1DIR    := $(PREFIX)/share/man/man1
+COMPDIR    := $(PREFIX)/share/bash-completion/completions
+DIST_DIR   := $(BUILD)/dist
+DIST_NAME   = j1-npm-$(VERSION)-linux-$(ARCH)
+DEB_NAME    = j1-npm_$(VERSION)_$(ARCH)
+
+man: $(MAN_PAGES)
+
+$(BUILD)/man/j1-npm-%.1: man/j1-npm-%.1.in man/gen.sh $(BIN)/j1-npm-%
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  MAN     $@")
+	$(Q)man/gen.sh $< $(BIN)/j1-npm-$* $(VERSION) $(MAN_DATE) >$@.tmp && mv $@.tmp $@
+
+install: all man
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MAN1DIR) $(DESTDIR)$(COMPDIR)
+	for p in $(PROGRAMS); do \
+	  install -m 0755 -s --strip-program=$(STRIP) $(BIN)/j1-npm-$$p $(DESTDIR)$(PREFIX)/bin/ && \
+	  install -m 0644 $(BUILD)/man/j1-npm-$$p.1 $(DESTDIR)$(MAN1DIR)/ && \
+	  install -m 0644 $(COMPLETION) $(DESTDIR)$(COMPDIR)/j1-npm-$$p || exit 1; \
+	done
+
+uninstall:
+	for p in $(PROGRAMS); do \
+	  rm -f $(DESTDIR)$(PREFIX)/bin/j1-npm-$$p $(DESTDIR)$(MAN1DIR)/j1-npm-$$p.1 \
+	        $(DESTDIR)$(COMPDIR)/j1-npm-$$p; \
+	done
+
+# The tarball: DIST_NAME/{bin,share,README.md,SHA256SUMS}, a prefix of its
+# own (run bin/ in place, or copy bin/ and share/ under /usr/local).
+# SHA256SUMS names every other file relative to DIST_NAME/, for
+# `sha256sum -c SHA256SUMS` there.
+dist: all man
+	@rm -rf $(DIST_DIR)/$(DIST_NAME)
+	@$(MAKE) --no-print-directory install DESTDIR=$(abspath $(DIST_DIR)/$(DIST_NAME)) PREFIX= >/dev/null
+	@install -m 0644 README.md $(DIST_DIR)/$(DIST_NAME)/
+	@cd $(DIST_DIR)/$(DIST_NAME) && find . -type f ! -path ./SHA256SUMS | sed 's|^\./||' | LC_ALL=C sort | \
+	  xargs sha256sum >SHA256SUMS
+	@tar --sort=name --mtime=@$(SOURCE_DATE_EPOCH) --owner=0 --group=0 --numeric-owner \
+	  --mode=u+rw,go+rX,go-w -C $(DIST_DIR) -cf - $(DIST_NAME) | gzip -9n >$(DIST_DIR)/$(DIST_NAME).tar.gz.tmp
+	@mv $(DIST_DIR)/$(DIST_NAME).tar.gz.tmp $(DIST_DIR)/$(DIST_NAME).tar.gz
+	@echo "dist: $(DIST_DIR)/$(DIST_NAME).tar.gz"
+
+# The Debian package: the install under /usr, then packaging/deb.sh (the
+# control file, Depends from dpkg-shlibdeps, dpkg-deb). dpkg-dev is
+# installed when missing (dpkg-shlibdeps).
+deb: all man
+	@DEPS_FOR="make deb" scripts/deps.sh dpkg-dev
+	@rm -rf $(DIST_DIR)/deb
+	@$(MAKE) --no-print-directory install DESTDIR=$(abspath $(DIST_DIR)/deb) PREFIX=/usr >/dev/null
+	@gzip -9n $(DIST_DIR)/deb/usr/share/man/man1/*.1
+	@install -d $(DIST_DIR)/deb/usr/share/doc/j1-npm
+	@install -m 0644 README.md packaging/copyright $(DIST_DIR)/deb/usr/share/doc/j1-npm/
+	@SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) packaging/deb.sh $(DIST_DIR)/deb $(VERSION) $(ARCH) $(DIST_DIR)/$(DEB_NAME).deb
+	@echo "deb: $(DIST_DIR)/$(DEB_NAME).deb"
 
 format:
 	clang-format -i common/*.[ch] $(PROGRAMS:%=%/*.[ch]) tests/unit/*.[ch] fuzz/*.[ch]

@@ -22,6 +22,17 @@
  * writer from writing; the next dump_record() or dump_commit() reports it.
  * The level is zlib's fastest (DUMP_GZIP_LEVEL): level 6 cost twice the
  * CPU for a dump 12% smaller.
+ *
+ * SHA256SUMS. A directory dump also gets the checksums in `sha256sum`
+ * format ("<hex>  <file>" per kind file, then manifest.json's own), so the
+ * far side of an air gap can check it with standard tools before it runs
+ * anything of ours. The kind files' sums are the ones the manifest records
+ * (taken while they were written); the manifest's is of the bytes about to
+ * be written. SHA256SUMS is committed just before manifest.json, which
+ * stays the last file to appear: a dump with a manifest always has its
+ * sums. The stream mode has no files to sum (the stream's manifest record
+ * carries no "files" either). transform does not read SHA256SUMS; it checks
+ * the manifest's sums itself.
  */
 #include "dump.h"
 
@@ -39,6 +50,7 @@
 #include "json.h"
 #include "log.h"
 #include "ndjson.h"
+#include "sha256.h"
 #include "timeutil.h"
 #include "workq.h"
 
@@ -47,6 +59,7 @@
 #define WRITER_JOBS 64
 #define WRITER_MEM ((size_t)8 << 20)
 #define REDACTED_MEMBER ",\"" DF_REDACTED "\":true" /* a record's last member, when set */
+#define DUMP_SUMS "SHA256SUMS"                      /* collect's alone: transform ignores it */
 
 struct sink {
     struct afile file; /* directory mode */
@@ -85,7 +98,7 @@ static int writer_start(struct dump *d, struct err *e);
 
 static bool is_dump_entry(const char *name)
 {
-    if (strcmp(name, DUMP_MANIFEST) == 0)
+    if (strcmp(name, DUMP_MANIFEST) == 0 || strcmp(name, DUMP_SUMS) == 0)
         return true;
     for (int k = 0; k < K_COUNT; k++)
         if (strcmp(name, dump_kind_files[k]) == 0)
@@ -601,6 +614,39 @@ static void manifest_body(struct dump *d, struct jw *w, bool complete, const cha
     jw_obj_end(w);
 }
 
+/* One file written whole under its final name (0600), or not at all. */
+static int write_whole(const struct dump *d, const char *name, const struct buf *b, struct err *e)
+{
+    struct afile f;
+    char *p = path_join(d->dir, name);
+    int rc = afile_open(&f, p, 0600, e);
+    free(p);
+    if (rc < 0)
+        return -1;
+    if (write_all(f.fd, b->p, b->len, name, e) < 0) {
+        afile_abort(&f);
+        return -1;
+    }
+    return afile_commit(&f, e);
+}
+
+/* SHA256SUMS for the kind files and the manifest text m (see the top). */
+static int write_sums(const struct dump *d, const struct buf *m, struct err *e)
+{
+    struct buf s = BUF_INIT;
+    for (int k = 0; k < K_COUNT; k++)
+        buf_printf(&s, "%s  %s\n", gzw_sha256(d->sink[k].gz), dump_kind_files[k]);
+    struct sha256 h;
+    char hex[65];
+    sha256_init(&h);
+    sha256_update(&h, m->p, m->len);
+    sha256_hex(&h, hex);
+    buf_printf(&s, "%s  %s\n", hex, DUMP_MANIFEST);
+    int rc = write_whole(d, DUMP_SUMS, &s, e);
+    buf_free(&s);
+    return rc;
+}
+
 int dump_commit(struct dump *d, bool complete, const char *stop_reason, struct err *e)
 {
     if (workq_drain(&d->w, e) < 0)
@@ -636,18 +682,7 @@ int dump_commit(struct dump *d, bool complete, const char *stop_reason, struct e
     manifest_body(d, &w, complete, stop_reason, true);
     jw_obj_end(&w);
     buf_putc(&m, '\n');
-    struct afile mf;
-    char *mp = path_join(d->dir, DUMP_MANIFEST);
-    if (afile_open(&mf, mp, 0600, e) < 0) {
-        free(mp);
-        goto fail;
-    }
-    free(mp);
-    if (write_all(mf.fd, m.p, m.len, DUMP_MANIFEST, e) < 0) {
-        afile_abort(&mf);
-        goto fail;
-    }
-    if (afile_commit(&mf, e) < 0)
+    if (write_sums(d, &m, e) < 0 || write_whole(d, DUMP_MANIFEST, &m, e) < 0)
         goto fail;
     fsync_dir(d->dir);
     buf_free(&m);

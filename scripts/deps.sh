@@ -9,7 +9,9 @@
 #
 # Build: gcc, make, pkg-config, libcurl (OpenSSL flavour), zlib, jsmn.
 # Tests: python3 (the fake servers), ca-certificates; benchmarks: time (GNU
-# time, for peak RSS). node/npm are optional
+# time, for peak RSS). `make deb` asks for dpkg-dev (dpkg-shlibdeps) when it
+# runs; the tests render man pages with man, else groff (skipped without
+# either). node/npm are optional
 # (schema conformance and interop tests skip visibly without them).
 set -eu
 

@@ -171,9 +171,10 @@ class CleanRunTest(CollectCase):
             self.assertEqual(sorted(r["subject"] for r in kinds[kind]),
                              sorted(expected_subjects(kind)), "subjects of %s" % kind)
 
-    def test_dump_directory_holds_only_the_kind_files_and_the_manifest(self):
+    def test_dump_directory_holds_only_the_kind_files_the_manifest_and_the_sums(self):
         names = sorted(os.listdir(SHARED.dump))
-        self.assertEqual(names, sorted([k + ".ndjson.gz" for k in KINDS] + ["manifest.json"]))
+        self.assertEqual(names, sorted([k + ".ndjson.gz" for k in KINDS] +
+                                       ["manifest.json", "SHA256SUMS"]))
 
     def test_manifest_is_complete_and_describes_each_file(self):
         manifest = load_json(SHARED.dump, "manifest.json")

@@ -59,7 +59,6 @@
 #define WRITER_JOBS 64
 #define WRITER_MEM ((size_t)8 << 20)
 #define REDACTED_MEMBER ",\"" DF_REDACTED "\":true" /* a record's last member, when set */
-#define DUMP_SUMS "SHA256SUMS"                      /* collect's alone: transform ignores it */
 
 struct sink {
     struct afile file; /* directory mode */

@@ -16,6 +16,11 @@
 
 #define DUMP_FORMAT "j1-npm-dump/1"
 #define DUMP_MANIFEST "manifest.json"
+/* Beside the manifest in a directory dump: `sha256sum -c` checks the dump
+ * with standard tools before anything runs (transform checks the manifest). */
+#define DUMP_SUMS "SHA256SUMS"
+/* Every kind file ends so (dump_kind_files). */
+#define DUMP_FILE_SUFFIX ".ndjson.gz"
 
 enum dump_kind {
     K_WHOAMI,

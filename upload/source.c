@@ -30,10 +30,10 @@ bool source_is_dump_dir(const char *dir)
     free(m);
     DIR *d = dump ? NULL : opendir(dir);
     struct dirent *de;
-    static const char sfx[] = ".ndjson.gz";
+    const size_t sn = sizeof DUMP_FILE_SUFFIX - 1;
     while (d && !dump && (de = readdir(d))) {
         size_t n = strlen(de->d_name);
-        dump = n > sizeof sfx - 1 && strcmp(de->d_name + n - (sizeof sfx - 1), sfx) == 0;
+        dump = n > sn && strcmp(de->d_name + n - sn, DUMP_FILE_SUFFIX) == 0;
     }
     if (d)
         closedir(d);
@@ -52,9 +52,12 @@ int source_dump_error(const char *dir, struct err *e)
 struct source *source_open_project(const char *project, struct err *e)
 {
     struct stat st;
-    if (stat(project, &st) < 0 || !S_ISDIR(st.st_mode)) {
-        err_set(e, ERR_FAIL, "--project-path %s: %s", project,
-                errno && stat(project, &st) < 0 ? strerror(errno) : "not a directory");
+    if (stat(project, &st) < 0) {
+        err_set(e, ERR_FAIL, "--project-path %s: %s", project, strerror(errno));
+        return NULL;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        err_set(e, ERR_FAIL, "--project-path %s: not a directory", project);
         return NULL;
     }
     char *root = path_join(project, GF_PROJECT_DIR);

@@ -312,6 +312,22 @@ class Shared:
                                  (name, " ".join(args), report))
         return Result(args, p.returncode, p.stdout, p.stderr, time.time() - t0)
 
+    def graph(self):
+        """transform's storage directory and --out - stream of the clean
+        dump, made once; raises when collect or transform failed."""
+        if getattr(self, "_graph", None) is None:
+            if self.result.rc != 0:
+                raise RuntimeError("collect failed: %r" % self.result)
+            d = os.path.join(self.tmp, "graph")
+            r = self.run("transform", "--in", self.dump, "--out", d)
+            if r.rc != 0:
+                raise RuntimeError("transform failed: %r" % r)
+            r = self.run("transform", "--in", self.dump, "--out", "-")
+            if r.rc != 0:
+                raise RuntimeError("transform --out - failed: %r" % r)
+            self._graph = (d, r.out)
+        return self._graph
+
     def close(self):
         self.server.stop()
         shutil.rmtree(self.tmp, ignore_errors=True)

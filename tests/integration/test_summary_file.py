@@ -28,12 +28,7 @@ GRAPH = None
 def setUpModule():
     global shared, GRAPH
     shared = Shared()
-    if shared.result.rc != 0:
-        raise RuntimeError("collect failed: %r" % shared.result)
-    GRAPH = os.path.join(shared.tmp, "graph")
-    r = shared.run("transform", "--in", shared.dump, "--out", GRAPH)
-    if r.rc != 0:
-        raise RuntimeError("transform failed: %r" % r)
+    GRAPH = shared.graph()[0]
 
 
 def tearDownModule():

@@ -31,16 +31,7 @@ STREAM = None     # transform's --out - stream of the same
 def setUpModule():
     global shared, GRAPH, STREAM
     shared = Shared()
-    if shared.result.rc != 0:
-        raise RuntimeError("collect failed: %r" % shared.result)
-    GRAPH = os.path.join(shared.tmp, "graph")
-    r = shared.run("transform", "--in", shared.dump, "--out", GRAPH)
-    if r.rc != 0:
-        raise RuntimeError("transform failed: %r" % r)
-    r = shared.run("transform", "--in", shared.dump, "--out", "-")
-    if r.rc != 0:
-        raise RuntimeError("transform --out - failed: %r" % r)
-    STREAM = r.out
+    GRAPH, STREAM = shared.graph()
 
 
 def tearDownModule():

@@ -10,14 +10,19 @@ the test's temporary directory).
 Paths come from the environment that scripts/run-tests.sh sets:
   J1NPM_BIN   directory holding j1-npm-collect, -transform, -upload
 """
+import fcntl
 import gzip
 import json
 import os
+import pty
+import select
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
+import termios
 import time
 import unittest
 
@@ -279,6 +284,42 @@ def sanitizer_report(err):
         if i >= 0:
             return err[max(0, i - 200):i + 3000].decode("utf-8", "replace")
     return None
+
+
+def set_terminal_size(fd, cols, rows=24):
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+
+
+def run_on_terminal(argv, env, cols=None, resize_to=None):
+    """Runs j1-npm-ARGV[0] with stderr on a pseudo-terminal (cols wide, if
+    given; narrowed to resize_to once the first escape sequence is out).
+    Returns (exit status, stderr bytes, whether it was resized)."""
+    master, slave = pty.openpty()
+    if cols:
+        set_terminal_size(slave, cols)
+    p = subprocess.Popen([program(argv[0])] + list(argv[1:]), env=env,
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=slave)
+    os.close(slave)
+    err, resized = b"", False
+    try:
+        while True:
+            ready, _, _ = select.select([master], [], [], 60)
+            if not ready:
+                break
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the program closed the terminal
+                break
+            if not chunk:
+                break
+            err += chunk
+            if resize_to and not resized and b"\x1b[" in err and p.poll() is None:
+                set_terminal_size(master, resize_to)
+                resized = True
+    finally:
+        os.close(master)
+        p.wait(60)
+    return p.returncode, err, resized
 
 
 class Shared:

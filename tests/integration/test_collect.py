@@ -351,31 +351,10 @@ class OutputTest(CollectCase):
         self.assertEqual(res.out, b"", "nothing goes to stdout in directory mode")
 
     def test_progress_on_a_terminal_shows_a_line_per_phase(self):
-        import pty
-        import select
-        master, slave = pty.openpty()
-        p = subprocess.Popen([harness.program("collect"), "--org", ORG, "--registry",
-                              SHARED.server.url, "--out", self.path("d")],
-                             env=SHARED.env(TERM="xterm"), stdin=subprocess.DEVNULL,
-                             stdout=subprocess.DEVNULL, stderr=slave)
-        os.close(slave)
-        err = b""
-        try:
-            while True:
-                ready, _, _ = select.select([master], [], [], 60)
-                if not ready:
-                    break
-                try:
-                    chunk = os.read(master, 65536)
-                except OSError:  # EIO: the program closed the terminal
-                    break
-                if not chunk:
-                    break
-                err += chunk
-        finally:
-            os.close(master)
-            p.wait(60)
-        self.assertEqual(p.returncode, 0, err.decode("utf-8", "replace"))
+        rc, err, _ = harness.run_on_terminal(
+            ["collect", "--org", ORG, "--registry", SHARED.server.url, "--out", self.path("d")],
+            SHARED.env(TERM="xterm"))
+        self.assertEqual(rc, 0, err.decode("utf-8", "replace"))
         self.assertIsNone(harness.sanitizer_report(err))
         text = err.decode("utf-8", "replace")
         for kind in KINDS:

@@ -8,14 +8,8 @@ redraw moves up by lines, not rows, and the screen keeps stale rows. So the
 tests check that nothing wrapped while progress was drawn, and that the
 final screen holds each kind's line exactly once.
 """
-import fcntl
 import os
-import pty
 import re
-import select
-import struct
-import subprocess
-import termios
 
 import harness
 from harness import FIXTURE_TOKEN, Case
@@ -77,10 +71,6 @@ class Screen:
         return ["".join(r).rstrip() for r in self.rows]
 
 
-def set_size(fd, cols, rows=24):
-    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
-
-
 class TerminalTest(Case):
     def run_on_terminal(self, width, resize_to=None):
         """collect on a pseudo-terminal `width` columns wide (narrowed to
@@ -91,33 +81,9 @@ class TerminalTest(Case):
                                 self.env(NPM_TOKEN=FIXTURE_TOKEN, TERM="xterm"), width, resize_to)
 
     def on_terminal(self, argv, env, width, resize_to=None):
-        master, slave = pty.openpty()
-        set_size(slave, width)
-        p = subprocess.Popen([harness.program(argv[0])] + argv[1:], env=env,
-                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=slave)
-        os.close(slave)
-        err, resized = b"", False
-        try:
-            while True:
-                ready, _, _ = select.select([master], [], [], 60)
-                if not ready:
-                    break
-                try:
-                    chunk = os.read(master, 65536)
-                except OSError:  # EIO: the program closed the terminal
-                    break
-                if not chunk:
-                    break
-                err += chunk
-                if resize_to and not resized and b"\x1b[" in err:
-                    set_size(master, resize_to)
-                    resized = True
-                    self.assertIsNone(p.poll(), "the run ended before the terminal was resized")
-        finally:
-            os.close(master)
-            p.wait(60)
+        rc, err, resized = harness.run_on_terminal(argv, env, width, resize_to)
         text = err.decode("utf-8", "replace")
-        self.assertEqual(p.returncode, 0, text)
+        self.assertEqual(rc, 0, text)
         self.assertIsNone(harness.sanitizer_report(err))
         if resize_to:
             self.assertTrue(resized, "no progress was drawn before the run ended")

@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "alloc.h"
 #include "buf.h"
@@ -554,6 +555,13 @@ int crawl_run(const struct crawl_opts *o, struct crawl_summary *s, struct err *e
         .bearer = o->token,
         .headers = headers,
     };
+    struct stat ps, os_;
+    if (o->since && strcmp(o->out, "-") != 0 && stat(o->since, &ps) == 0 &&
+        stat(o->out, &os_) == 0 && ps.st_dev == os_.st_dev && ps.st_ino == os_.st_ino)
+        return err_set(e, ERR_USAGE,
+                       "--since %s is the --out directory: the new dump would replace the one it "
+                       "carries records from. Write the new dump elsewhere (and swap them after)",
+                       o->since);
     if (o->since) {
         c.since = prev_open(o->since, o->org, o->registry, e);
         if (!c.since)

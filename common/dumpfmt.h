@@ -52,8 +52,9 @@ static const char *const dump_kind_files[K_COUNT] = {
 
 /* The fields of one record (one line): {"kind", "subject", "request":
  * {"method", "path"}, "status", "headers": {...}, "fetched_at",
- * "elapsed_ms", "attempts", then "error" (no answer), "body" (a JSON
- * answer, verbatim) or "body_text" (any other answer, as a string)}. */
+ * "elapsed_ms", "attempts", ["revalidated", "revalidated_at" when carried
+ * after a 304], then "error" (no answer), "body" (a JSON answer, verbatim)
+ * or "body_text" (any other answer, as a string)}. */
 #define DF_KIND "kind"
 #define DF_SUBJECT "subject"
 #define DF_REQUEST "request"

@@ -237,6 +237,16 @@ class Since(Case):
             json.dump(m, f)
         self.refused(self.path("prev"), "incomplete")
 
+    def test_refuses_its_own_output_directory(self):
+        self.first()
+        log = self.path("refused.log")
+        s = self.again("--log", log)
+        res = self.collect(s, self.path("prev"), "--force", "--since", self.path("prev"))
+        self.assertExit(res, 2)
+        self.assertIn("is the --out directory", res.err.decode())
+        self.assertEqual(server_log(log), [])
+        self.assertTrue(os.path.exists(self.path("prev", "manifest.json")), "PREV is untouched")
+
     def test_refuses_an_unfinished_or_stream_dump(self):
         self.first()
         os.unlink(self.path("prev", "manifest.json"))

@@ -3,10 +3,13 @@
  *
  * Memory: the index (per revalidatable record: its subject, its header
  * line and a few numbers, some hundred bytes) and, while a file is read,
- * one line of it (the NDJSON reader holds a line; a package document is one
- * line, so the largest document of the earlier dump, as transform holds
- * it). Bodies are never kept: a carried record is copied from the earlier
- * file when its kind is closed, not when its 304 arrives.
+ * fixed buffers: the files are read in pieces (ndr_next_piece), not lines,
+ * since a package document is one line of tens of MB. Of each record only
+ * its head is kept whole (up to HEAD_MAX: kind, subject, status, headers,
+ * times — everything before the body, which collect writes last); the body
+ * goes through a streaming validator (jpush) and, when carried, straight
+ * to the new dump. Bodies are never kept: a carried record is copied from
+ * the earlier file when its kind is closed, not when its 304 arrives.
  *
  * Why one pass per kind at the end: a gzip file cannot be read from the
  * middle, so copying each record when its 304 arrives would mean either
@@ -41,6 +44,9 @@
 #include "timeutil.h"
 
 #define MANIFEST_MAX (16 << 20)
+/* A record's head (everything before its body) is read whole up to this;
+ * collect writes heads of under 2 KiB. */
+#define HEAD_MAX ((size_t)64 << 10)
 
 struct entry {
     uint64_t line; /* 1-based line number in the kind file */
@@ -150,30 +156,110 @@ static int record_member(void *vctx, const char *k, size_t kl, const char *v, si
     return 0;
 }
 
-bool prev_parse_record(const char *line, size_t n, struct prev_rec *r)
+/* Walks the members of a record's head — those before its "body" or
+ * "body_text", which collect writes last but for "redacted" — in the prefix
+ * [p, p+n), calling fn on each; *body_off: where the body's key starts.
+ * False when the prefix does not open a JSON object whose head is whole in
+ * it, followed by a body. */
+static bool head_scan(const char *p, size_t n, json_member_fn fn, void *ctx, size_t *body_off)
+{
+    const char *s = p, *end = p + n, *bad = NULL;
+    p = json_skip_ws(p, end);
+    if (p >= end || *p != '{')
+        return false;
+    p++;
+    for (;;) {
+        p = json_skip_ws(p, end);
+        if (p >= end || *p != '"')
+            return false;
+        const char *k = p + 1, *q = json_skip(p, end, &bad);
+        if (!q)
+            return false;
+        size_t kl = (size_t)(q - 1 - k);
+        p = json_skip_ws(q, end);
+        if (p >= end || *p != ':')
+            return false;
+        if (json_key_is(k, kl, DF_BODY) || json_key_is(k, kl, DF_BODY_TEXT)) {
+            *body_off = (size_t)(k - 1 - s);
+            return true;
+        }
+        const char *v = json_skip_ws(p + 1, end);
+        if (!(q = json_skip(v, end, &bad)) || fn(ctx, k, kl, v, (size_t)(q - v)) < 0)
+            return false;
+        p = json_skip_ws(q, end);
+        if (p >= end || *p != ',')
+            return false;
+        p++;
+    }
+}
+
+/* One record line read in pieces: its first HEAD_MAX bytes (the head) and
+ * a validator over all of it. */
+struct rec_reader {
+    struct buf head;
+    struct jpush v;
+};
+
+static void rr_begin(struct rec_reader *rr)
+{
+    buf_reset(&rr->head);
+    jpush_init(&rr->v);
+}
+
+/* How many of the n bytes went into the head. */
+static size_t rr_feed(struct rec_reader *rr, const char *p, size_t n)
+{
+    jpush_feed(&rr->v, p, n);
+    size_t room = HEAD_MAX - rr->head.len, take = n < room ? n : room;
+    buf_append(&rr->head, p, take);
+    return take;
+}
+
+/* What the head says; false when it is not usable. */
+static bool rr_head(struct rec_reader *rr, struct prev_rec *r, size_t *body_off)
 {
     memset(r, 0, sizeof *r);
     r->kind = -1;
     struct parse_ctx pc = {r, false};
-    const char *bad = NULL, *end = line + n;
-    const char *q = json_each_member(line, end, record_member, &pc, &bad);
-    return q && json_skip_ws(q, end) == end && !pc.bad && r->kind >= 0 && r->subject[0] &&
-           r->status;
+    r->has_body =
+        head_scan(rr->head.p ? rr->head.p : "", rr->head.len, record_member, &pc, body_off);
+    return r->has_body && !pc.bad && r->kind >= 0 && r->subject[0] && r->status;
 }
 
-struct rewrite_ctx {
+bool prev_parse_record(const char *line, size_t n, struct prev_rec *r)
+{
+    struct rec_reader rr = {BUF_INIT, {0}};
+    size_t off;
+    rr_begin(&rr);
+    rr_feed(&rr, line, n);
+    bool ok = rr_head(&rr, r, &off) && jpush_finish(&rr.v);
+    buf_free(&rr.head);
+    return ok;
+}
+
+/* Copies one marked record, piece by piece: the head rewritten once it is
+ * whole (HEAD_MAX bytes, or the line ended), the rest verbatim. */
+struct carrier {
+    struct rec_reader rr;
     const char *revalidated_at;
+    char revalidated_at_buf[32];
     prev_out_fn out;
     void *octx;
+    bool head_out;
+    uint64_t body_bytes;
+};
+
+struct rewrite_ctx {
+    struct carrier *c;
     struct err *e;
-    bool first, placed;
+    bool first;
     int rc;
 };
 
 static int emit(struct rewrite_ctx *rw, const char *p, size_t n)
 {
     if (rw->rc == 0 && n)
-        rw->rc = rw->out(rw->octx, p, n, rw->e);
+        rw->rc = rw->c->out(rw->c->octx, p, n, rw->e);
     return rw->rc;
 }
 
@@ -182,15 +268,6 @@ static int rewrite_member(void *vctx, const char *k, size_t kl, const char *v, s
     struct rewrite_ctx *rw = vctx;
     if (json_key_is(k, kl, DF_REVALIDATED) || json_key_is(k, kl, DF_REVALIDATED_AT))
         return 0;
-    if (!rw->placed && (json_key_is(k, kl, DF_BODY) || json_key_is(k, kl, DF_BODY_TEXT))) {
-        char pair[128];
-        int w = snprintf(pair, sizeof pair,
-                         "%s\"" DF_REVALIDATED "\":true,\"" DF_REVALIDATED_AT "\":\"%s\"",
-                         rw->first ? "" : ",", rw->revalidated_at);
-        emit(rw, pair, (size_t)w);
-        rw->first = false;
-        rw->placed = true;
-    }
     emit(rw, rw->first ? "\"" : ",\"", rw->first ? 1 : 2);
     emit(rw, k, kl);
     emit(rw, "\":", 2);
@@ -199,19 +276,57 @@ static int rewrite_member(void *vctx, const char *k, size_t kl, const char *v, s
     return rw->rc;
 }
 
+static int carry_head(struct carrier *c, struct err *e)
+{
+    struct prev_rec r;
+    size_t off;
+    if (!rr_head(&c->rr, &r, &off))
+        return err_set(e, ERR_FAIL, "a record to carry is not a readable answer");
+    struct rewrite_ctx rw = {c, e, true, 0};
+    char pair[128];
+    emit(&rw, "{", 1);
+    head_scan(c->rr.head.p, c->rr.head.len, rewrite_member, &rw, &off);
+    int w = snprintf(pair, sizeof pair,
+                     "%s\"" DF_REVALIDATED "\":true,\"" DF_REVALIDATED_AT "\":\"%s\",",
+                     rw.first ? "" : ",", c->revalidated_at);
+    emit(&rw, pair, (size_t)w);
+    emit(&rw, c->rr.head.p + off, c->rr.head.len - off);
+    c->body_bytes += c->rr.head.len - off;
+    c->head_out = true;
+    return rw.rc;
+}
+
+static int carry_piece(struct carrier *c, const char *p, size_t n, bool eol, struct err *e)
+{
+    size_t took = c->head_out ? 0 : rr_feed(&c->rr, p, n);
+    if (c->head_out)
+        jpush_feed(&c->rr.v, p, n);
+    if (!c->head_out && (c->rr.head.len == HEAD_MAX || eol) && carry_head(c, e) < 0)
+        return -1;
+    if (c->head_out && n > took) {
+        if (c->out(c->octx, p + took, n - took, e) < 0)
+            return -1;
+        c->body_bytes += n - took;
+    }
+    if (!eol)
+        return 0;
+    if (!jpush_finish(&c->rr.v))
+        return err_set(e, ERR_FAIL, "a record to carry is not valid JSON");
+    return c->out(c->octx, "\n", 1, e);
+}
+
 int prev_rewrite_record(const char *line, size_t n, const char *revalidated_at, prev_out_fn out,
                         void *ctx, struct err *e)
 {
-    struct rewrite_ctx rw = {revalidated_at, out, ctx, e, true, false, 0};
-    const char *bad = NULL;
-    if (emit(&rw, "{", 1) < 0)
-        return -1;
-    const char *q = json_each_member(line, line + n, rewrite_member, &rw, &bad);
-    if (rw.rc < 0)
-        return -1;
-    if (!q || !rw.placed)
-        return err_set(e, ERR_FAIL, "a record to carry is not a readable answer");
-    return emit(&rw, "}\n", 2);
+    struct carrier c;
+    memset(&c, 0, sizeof c);
+    c.revalidated_at = revalidated_at;
+    c.out = out;
+    c.octx = ctx;
+    rr_begin(&c.rr);
+    int rc = carry_piece(&c, line, n, true, e);
+    buf_free(&c.rr.head);
+    return rc;
 }
 
 /* ---- the manifest ------------------------------------------------------- */
@@ -305,13 +420,15 @@ out:
 
 /* ---- reading a kind file ------------------------------------------------ */
 
-typedef int (*line_fn)(struct prev *p, enum dump_kind k, uint64_t lineno, const char *line,
-                       size_t n, void *ctx, struct err *e);
+/* A piece of line lineno (1-based); eol: the piece ends the line. */
+typedef int (*piece_fn)(struct prev *p, enum dump_kind k, uint64_t lineno, const char *piece,
+                        size_t n, bool eol, void *ctx, struct err *e);
 
-/* Reads kind k's file line by line and checks it against the manifest.
+/* Reads kind k's file in pieces (ndjson.h: memory stays fixed however long
+ * a line) and checks it against the manifest.
  * bad_cls: the class of a mismatch (a refusal when opening, a failure when
  * carrying). */
-static int read_kind(struct prev *p, enum dump_kind k, line_fn fn, void *ctx,
+static int read_kind(struct prev *p, enum dump_kind k, piece_fn fn, void *ctx,
                      enum err_class bad_cls, struct err *e)
 {
     struct kindidx *ki = &p->k[k];
@@ -328,14 +445,15 @@ static int read_kind(struct prev *p, enum dump_kind k, line_fn fn, void *ctx,
         free(path);
         return -1;
     }
-    const char *line;
+    const char *piece;
     size_t n;
+    bool eol;
     int got;
     uint64_t lines = 0;
-    while ((got = ndr_next(nr, &line, &n, e)) > 0) {
-        lines++;
-        if (fn(p, k, lines, line, n, ctx, e) < 0)
+    while ((got = ndr_next_piece(nr, &piece, &n, &eol, e)) > 0) {
+        if (fn(p, k, lines + 1, piece, n, eol, ctx, e) < 0)
             goto out;
+        lines += eol;
     }
     if (got < 0) {
         err_wrap(e, "--since %s", p->dir);
@@ -360,15 +478,22 @@ out:
     return rc;
 }
 
-static int index_line(struct prev *p, enum dump_kind k, uint64_t lineno, const char *line, size_t n,
-                      void *ctx, struct err *e)
+static int index_piece(struct prev *p, enum dump_kind k, uint64_t lineno, const char *piece,
+                       size_t n, bool eol, void *ctx, struct err *e)
 {
-    (void)ctx, (void)e;
+    (void)e;
+    struct rec_reader *rr = ctx;
+    rr_feed(rr, piece, n);
+    if (!eol)
+        return 0;
     struct prev_rec r;
+    size_t off;
     char cond[PREV_VALIDATOR_MAX + 32];
     struct kindidx *ki = &p->k[k];
     struct strset_entry *se;
-    if (!prev_parse_record(line, n, &r) || r.kind != (int)k || r.status != 200 || !r.has_body ||
+    bool ok = rr_head(rr, &r, &off) && jpush_finish(&rr->v);
+    rr_begin(rr); /* for the next line */
+    if (!ok || r.kind != (int)k || r.status != 200 ||
         !prev_condition_header(r.etag, r.last_modified, cond, sizeof cond))
         return 0; /* fetched again, unconditionally */
     if (strset_add(&ki->by_subject, r.subject, strlen(r.subject), &se) == 0)
@@ -389,11 +514,16 @@ struct prev *prev_open(const char *dir, const char *org, const char *registry, s
         prev_free(p);
         return NULL;
     }
-    for (int k = 0; k < K_COUNT; k++)
-        if (read_kind(p, (enum dump_kind)k, index_line, NULL, ERR_USAGE, e) < 0) {
+    struct rec_reader rr = {BUF_INIT, {0}};
+    for (int k = 0; k < K_COUNT; k++) {
+        rr_begin(&rr);
+        if (read_kind(p, (enum dump_kind)k, index_piece, &rr, ERR_USAGE, e) < 0) {
+            buf_free(&rr.head);
             prev_free(p);
             return NULL;
         }
+    }
+    buf_free(&rr.head);
     return p;
 }
 
@@ -448,39 +578,36 @@ bool prev_mark(struct prev *p, enum dump_kind k, const char *subject, int64_t re
 
 struct carry_ctx {
     size_t next; /* the next index entry, in line order */
-    prev_out_fn out;
-    void *octx;
-    uint64_t records, body_bytes;
+    struct carrier c;
+    bool in_record; /* the line being read is marked */
+    uint64_t records;
 };
 
-static int body_len(void *vctx, const char *k, size_t kl, const char *v, size_t vn)
-{
-    (void)v;
-    if (json_key_is(k, kl, DF_BODY) || json_key_is(k, kl, DF_BODY_TEXT))
-        *(uint64_t *)vctx += vn;
-    return 0;
-}
-
-static int carry_line(struct prev *p, enum dump_kind k, uint64_t lineno, const char *line, size_t n,
-                      void *vctx, struct err *e)
+static int carry_line_piece(struct prev *p, enum dump_kind k, uint64_t lineno, const char *piece,
+                            size_t n, bool eol, void *vctx, struct err *e)
 {
     struct carry_ctx *cc = vctx;
     struct kindidx *ki = &p->k[k];
-    while (cc->next < ki->n && ki->v[cc->next].line < lineno)
+    if (!cc->in_record) {
+        while (cc->next < ki->n && ki->v[cc->next].line < lineno)
+            cc->next++;
+        if (cc->next >= ki->n || ki->v[cc->next].line != lineno || !ki->v[cc->next].marked)
+            return 0;
+        /* the first piece of a marked line (later ones find in_record set) */
+        time_iso8601(ki->v[cc->next].revalidated_ms, cc->c.revalidated_at_buf);
+        rr_begin(&cc->c.rr);
+        cc->c.head_out = false;
+        cc->in_record = true;
+    }
+    if (carry_piece(&cc->c, piece, n, eol, e) < 0)
+        return err_wrap(e, "--since %s: %s line %llu changed during this run", p->dir,
+                        dump_kind_files[k], (unsigned long long)lineno);
+    if (eol) {
+        cc->in_record = false;
+        cc->records++;
         cc->next++;
-    if (cc->next >= ki->n || ki->v[cc->next].line != lineno || !ki->v[cc->next].marked)
-        return 0;
-    struct prev_rec r;
-    if (!prev_parse_record(line, n, &r) || r.kind != (int)k)
-        return err_set(e, ERR_FAIL, "--since %s: %s changed during this run (line %llu)", p->dir,
-                       dump_kind_files[k], (unsigned long long)lineno);
-    char ts[32];
-    time_iso8601(ki->v[cc->next].revalidated_ms, ts);
-    if (prev_rewrite_record(line, n, ts, cc->out, cc->octx, e) < 0)
-        return -1;
-    const char *bad = NULL;
-    json_each_member(line, line + n, body_len, &cc->body_bytes, &bad);
-    cc->records++;
+        rr_begin(&cc->c.rr);
+    }
     return 0;
 }
 
@@ -492,9 +619,15 @@ int prev_carry(struct prev *p, enum dump_kind k, prev_out_fn out, void *ctx, uin
         any = p->k[k].v[i].marked;
     if (!any)
         return 0;
-    struct carry_ctx cc = {0, out, ctx, 0, 0};
-    int rc = read_kind(p, k, carry_line, &cc, ERR_FAIL, e);
+    struct carry_ctx cc;
+    memset(&cc, 0, sizeof cc);
+    cc.c.out = out;
+    cc.c.octx = ctx;
+    cc.c.revalidated_at = cc.c.revalidated_at_buf;
+    rr_begin(&cc.c.rr);
+    int rc = read_kind(p, k, carry_line_piece, &cc, ERR_FAIL, e);
+    buf_free(&cc.c.rr.head);
     *records += cc.records;
-    *body_bytes += cc.body_bytes;
+    *body_bytes += cc.c.body_bytes;
     return rc;
 }

@@ -93,6 +93,35 @@ class Since(Case):
         self.assertGreater(s["bytes_revalidated"], s["bytes_downloaded"])
         self.assertIn("MB revalidated", res.err.decode())
 
+    def test_a_document_larger_than_the_read_buffer_is_carried_whole(self):
+        # The earlier files are read in 256 KiB pieces: a long record must
+        # come through byte for byte.
+        fx = self.path("fixture")
+        shutil.copytree(FIXTURE, fx)
+        big = PACKAGES[0]
+        path = os.path.join(fx, "packuments", big.replace("/", "%2f") + ".json")
+        doc = load_json(path)
+        doc["readme"] = "".join("line %d of a long readme \u00e9\n" % i for i in range(40000))
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(doc, f)
+        s = self.registry("--log", self.path("first.log"), fixture=fx)
+        self.port = s.port
+        self.assertExit(self.collect(s, self.path("prev")), 0)
+        for srv in self.servers:
+            srv.stop()
+        s = self.registry("--port", str(self.port), "--log", self.path("new.log"), fixture=fx)
+        res = self.collect(s, self.path("new"), "--since", self.path("prev"))
+        self.assertExit(res, 0)
+        self.assertEqual(sorted(l["status"] for l in doc_requests(server_log(self.path("new.log")))),
+                         [304] * len(PACKAGES))
+        old, _ = read_dump(self.path("prev"))
+        new, _ = read_dump(self.path("new"))
+        o = {r["subject"]: r["body"] for r in old["packuments"]}
+        n = {r["subject"]: r["body"] for r in new["packuments"]}
+        self.assertGreater(len(json.dumps(n[big])), 1 << 20)
+        self.assertEqual(o, n)
+        self.assertEqual(self.transform("prev", "g1"), self.transform("new", "g2"))
+
     def test_revalidated_dump_is_itself_a_previous_dump(self):
         self.first()
         res, _ = self.second()

@@ -27,6 +27,7 @@
 
 #define TESTS(X)                                                                                   \
     /* settle (upload) */                                                                          \
+    X(test_ndjson_pieces_of_a_long_line_add_up_and_memory_stays_fixed)                             \
     X(test_prev_an_etag_becomes_if_none_match_and_wins_over_last_modified)                         \
     X(test_prev_without_an_etag_last_modified_becomes_if_modified_since)                           \
     X(test_prev_a_validator_that_could_forge_a_header_is_not_sent)                                 \

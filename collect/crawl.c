@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "alloc.h"
 #include "buf.h"
@@ -35,6 +36,7 @@
 #include "json.h"
 #include "log.h"
 #include "npm.h"
+#include "prev.h"
 #include "progress.h"
 #include "strlist.h"
 #include "timeutil.h"
@@ -49,12 +51,16 @@ struct item {
     char *subject;
     char *path;
     char *url;
+    const char *hdrs[2]; /* the condition (prev.h), or Cache-Control on a second ask */
+    bool conditional;
+    bool asked_again; /* after a 304 that could not be used */
 };
 
 struct crawl {
     const struct crawl_opts *o;
     struct http_client *http;
     struct dump *dump;
+    struct prev *since; /* --since, or NULL */
     struct progress prog;
     int phase[K_COUNT];
     /* The subjects, each list in the order first named, each name once;
@@ -132,6 +138,12 @@ static void item_free(struct item *it)
     free(it);
 }
 
+/* The kinds asked conditionally with --since (see crawl.h). */
+static bool revalidatable(enum dump_kind k)
+{
+    return !org_level(k) && k != K_PACKAGE_COLLABORATORS;
+}
+
 /* Asks for the record of kind k about subject (the org for the org-level
  * kinds), at the path npm.h knows for it. */
 static void submit(struct crawl *c, enum dump_kind k, const char *subject)
@@ -148,6 +160,12 @@ static void submit(struct crawl *c, enum dump_kind k, const char *subject)
     it->req.url = it->url;
     it->req.method = "GET";
     it->req.ud = it;
+    const char *cond = c->since && revalidatable(k) ? prev_condition(c->since, k, subject) : NULL;
+    if (cond) {
+        it->hdrs[0] = cond;
+        it->req.headers = it->hdrs;
+        it->conditional = true;
+    }
     c->outstanding[k]++;
     c->total_outstanding++;
     progress_start(&c->prog, c->phase[k]);
@@ -380,6 +398,38 @@ static void on_auth_refused(struct crawl *c, enum dump_kind k, long status, cons
              c->o->org, kn, path, c->whoami[0] ? " for user " : "", c->whoami, origin);
 }
 
+/* A 304: the earlier record is carried (true), or the item is asked again
+ * without a condition (true), or, a second time, it is recorded as a failed
+ * answer (false). */
+static bool on_not_modified(struct crawl *c, struct item *it)
+{
+    enum dump_kind k = it->kind;
+    if (it->conditional && prev_mark(c->since, k, it->subject, it->req.started_wall_ms)) {
+        progress_done(&c->prog, c->phase[k], 1);
+        if (!org_level(k))
+            c->item_records++;
+        item_free(it);
+        update_phases(c);
+        feed(c);
+        return true;
+    }
+    if (it->asked_again)
+        return false;
+    log_debug("%s %s: HTTP 304 to a request %s; asking again without a condition",
+              dump_kind_names[k], it->subject,
+              it->conditional ? "whose earlier record is not held" : "that had no condition");
+    static const char nocache[] = "Cache-Control: no-cache";
+    http_req_release(&it->req);
+    it->hdrs[0] = nocache;
+    it->req.headers = it->hdrs;
+    it->conditional = false;
+    it->asked_again = true;
+    c->outstanding[k]++;
+    c->total_outstanding++;
+    http_submit(c->http, &it->req);
+    return true;
+}
+
 static void on_done(struct http_req *r, void *ctx)
 {
     struct crawl *c = ctx;
@@ -395,6 +445,11 @@ static void on_done(struct http_req *r, void *ctx)
     long st = r->status;
     bool ok2xx = answered && st >= 200 && st < 300;
     bool usable = answered;
+    if (answered && st == 304) {
+        if (!stopped(c) && on_not_modified(c, it))
+            return;
+        usable = false; /* no body to use: recorded as failed */
+    }
 
     if (answered && (st == 401 || (st == 403 && org_level(k)))) {
         on_auth_refused(c, k, st, it->path);
@@ -500,14 +555,31 @@ int crawl_run(const struct crawl_opts *o, struct crawl_summary *s, struct err *e
         .bearer = o->token,
         .headers = headers,
     };
-    struct dump_opts dopts = {o->out, o->force, o->org, o->registry, J1NPM_VERSION};
+    struct stat ps, os_;
+    if (o->since && strcmp(o->out, "-") != 0 && stat(o->since, &ps) == 0 &&
+        stat(o->out, &os_) == 0 && ps.st_dev == os_.st_dev && ps.st_ino == os_.st_ino)
+        return err_set(e, ERR_USAGE,
+                       "--since %s is the --out directory: the new dump would replace the one it "
+                       "carries records from. Write the new dump elsewhere (and swap them after)",
+                       o->since);
+    if (o->since) {
+        c.since = prev_open(o->since, o->org, o->registry, e);
+        if (!c.since)
+            return -1;
+        log_debug("--since %s: %llu earlier answers can be revalidated", o->since,
+                  (unsigned long long)prev_indexed(c.since));
+    }
+    struct dump_opts dopts = {o->out, o->force, o->org, o->registry, J1NPM_VERSION, c.since};
     c.dump = dump_open(&dopts, e);
-    if (!c.dump)
+    if (!c.dump) {
+        prev_free(c.since);
         return -1;
+    }
     c.http = http_client_new(&ho, on_done, &c, e);
     if (!c.http) {
         dump_abort(c.dump);
         dump_free(c.dump);
+        prev_free(c.since);
         return -1;
     }
     progress_init(&c.prog, o->progress);
@@ -553,6 +625,11 @@ int crawl_run(const struct crawl_opts *o, struct crawl_summary *s, struct err *e
         }
     }
     s->bytes_out = dump_bytes_written(c.dump);
+    s->bytes_in = hs.bytes_in;
+    s->since = c.since != NULL;
+    for (int k = 0; k < K_COUNT; k++)
+        s->revalidated += dump_get_counts(c.dump, (enum dump_kind)k)->revalidated;
+    s->bytes_revalidated = dump_bytes_revalidated(c.dump);
     s->wall_ms = time_mono_ms() - t0;
 
     http_client_free(c.http);
@@ -560,5 +637,6 @@ int crawl_run(const struct crawl_opts *o, struct crawl_summary *s, struct err *e
     strlist_free(&c.users);
     strlist_free(&c.packages);
     strlist_free(&c.teams);
+    prev_free(c.since);
     return rc;
 }

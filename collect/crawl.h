@@ -6,6 +6,17 @@
  *          ├▶ org_teams ─▶ team_users, team_packages (per team)
  *          └▶ org_packages ─▶ package_visibility, package_collaborators,
  *                             packuments (per package)
+ *
+ * With --since (prev.h), a request whose earlier answer can be revalidated
+ * carries its condition; a 304 marks the earlier record to be carried into
+ * the new dump. Only kinds whose bodies the crawl does not read are asked
+ * conditionally (team members and packages, profiles, visibility, package
+ * documents): whoami, the org lists and the collaborator lists decide what
+ * else is fetched, and a 304 would leave their names unknown without
+ * reading the earlier body back. A 304 to a request that had no condition,
+ * or whose earlier record is not held, is asked once more without one (and
+ * with Cache-Control: no-cache, for a cache in between); a second 304 is
+ * recorded as a failed answer, never left out.
  */
 #ifndef J1NPM_COLLECT_CRAWL_H
 #define J1NPM_COLLECT_CRAWL_H
@@ -28,12 +39,17 @@ struct crawl_opts {
     int retries;
     long max_retry_wait_s;
     const char *cacert;
-    bool progress; /* draw live progress lines (stderr is a TTY) */
+    bool progress;     /* draw live progress lines (stderr is a TTY) */
+    const char *since; /* --since PREV_DUMP, or NULL */
 };
 
 struct crawl_summary {
     uint64_t requests, retries, failed_items, bytes_out;
     uint64_t users, outsiders, teams, packages; /* users: org members */
+    uint64_t bytes_in;                          /* response body bytes received */
+    uint64_t revalidated;       /* answers carried from --since's dump after a 304 */
+    uint64_t bytes_revalidated; /* the bodies of those (not downloaded again) */
+    bool since;
     int64_t wall_ms;
     bool complete;
     bool interrupted;

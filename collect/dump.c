@@ -89,6 +89,7 @@ struct dump {
     struct workq w; /* the writer thread */
     int64_t started_ms;
     uint64_t stream_bytes;
+    uint64_t revalidated_bytes;
 };
 
 static int writer_start(struct dump *d, struct err *e);
@@ -537,6 +538,35 @@ int dump_record(struct dump *d, enum dump_kind k, const char *subject, const cha
 
 /* ---- stream release, commit, manifest ------------------------------- */
 
+struct carry_sink {
+    struct dump *d;
+    enum dump_kind k;
+};
+
+static int carry_write(void *vctx, const char *p, size_t n, struct err *e)
+{
+    struct carry_sink *cs = vctx;
+    return sink_write(cs->d, cs->k, p, n, e);
+}
+
+/* Kind k's records carried from the previous dump (see the top of dump.h);
+ * the writer thread is drained, so this thread owns the sinks. */
+static int carry(struct dump *d, enum dump_kind k, struct err *e)
+{
+    if (!d->o.since)
+        return 0;
+    struct carry_sink cs = {d, k};
+    uint64_t n = 0;
+    if (prev_carry(d->o.since, k, carry_write, &cs, &n, &d->revalidated_bytes, e) < 0)
+        return -1;
+    struct dump_counts *c = &d->counts[k];
+    c->records += n;
+    c->ok += n;
+    c->by_status[2] += n;
+    c->revalidated += n;
+    return 0;
+}
+
 int dump_release_small(struct dump *d, struct err *e)
 {
     if (!d->stream || d->released)
@@ -546,6 +576,8 @@ int dump_release_small(struct dump *d, struct err *e)
     d->released = true;
     char chunk[65536];
     for (int k = 0; k < K_PACKUMENTS; k++) {
+        if (carry(d, (enum dump_kind)k, e) < 0)
+            return -1;
         FILE *f = d->sink[k].spool;
         if (fflush(f) != 0 || fseek(f, 0, SEEK_SET) != 0)
             return err_set(e, ERR_FAIL, "cannot read back the spool file: %s", strerror(errno));
@@ -608,6 +640,8 @@ static void manifest_body(struct dump *d, struct jw *w, bool complete, const cha
         jw_obj_end(w);
         if (c->redacted)
             jw_kint(w, DF_REDACTED, (long long)c->redacted);
+        if (c->revalidated)
+            jw_kint(w, DM_REVALIDATED, (long long)c->revalidated);
         jw_obj_end(w);
     }
     jw_obj_end(w);
@@ -655,7 +689,7 @@ int dump_commit(struct dump *d, bool complete, const char *stop_reason, struct e
     struct jw w;
     jw_init(&w, &m);
     if (d->stream) {
-        if (dump_release_small(d, e) < 0)
+        if (dump_release_small(d, e) < 0 || carry(d, K_PACKUMENTS, e) < 0)
             goto fail;
         jw_obj(&w);
         jw_key(&w, DM_STREAM_KEY);
@@ -671,7 +705,7 @@ int dump_commit(struct dump *d, bool complete, const char *stop_reason, struct e
         return 0;
     }
     for (int k = 0; k < K_COUNT; k++)
-        if (gzw_finish(d->sink[k].gz, e) < 0)
+        if (carry(d, (enum dump_kind)k, e) < 0 || gzw_finish(d->sink[k].gz, e) < 0)
             goto fail;
     for (int k = 0; k < K_COUNT; k++)
         if (afile_commit(&d->sink[k].file, e) < 0)
@@ -714,6 +748,11 @@ void dump_free(struct dump *d)
     gzw_free(d->out);
     free(d->dir);
     free(d);
+}
+
+uint64_t dump_bytes_revalidated(const struct dump *d)
+{
+    return d->revalidated_bytes;
 }
 
 const struct dump_counts *dump_get_counts(const struct dump *d, enum dump_kind k)

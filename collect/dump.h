@@ -17,6 +17,11 @@
  * when it is JSON (only its line breaks, which valid JSON has only as
  * whitespace, are dropped so the record stays one line), else as
  * "body_text"; an item with no definitive answer gets "error" instead.
+ *
+ * With --since, the records prev.h marked after a 304 are carried into each
+ * kind when it is closed (stream: the small kinds when they are released,
+ * packuments at commit; directory: every kind at commit), after the records
+ * fetched in this run, and counted as ok and revalidated.
  */
 #ifndef J1NPM_COLLECT_DUMP_H
 #define J1NPM_COLLECT_DUMP_H
@@ -27,6 +32,7 @@
 #include "dumpfmt.h"
 #include "err.h"
 #include "http.h"
+#include "prev.h"
 
 struct dump;
 
@@ -36,6 +42,7 @@ struct dump_opts {
     const char *org;
     const char *registry;
     const char *tool_version;
+    struct prev *since; /* --since: records to carry (prev.h), or NULL */
 };
 
 struct dump_counts {
@@ -43,6 +50,7 @@ struct dump_counts {
     uint64_t records;
     uint64_t by_status[6]; /* 1xx..5xx answers, [0] = no status */
     uint64_t redacted;     /* records in which the token was replaced */
+    uint64_t revalidated;  /* of ok: carried from the previous dump after a 304 */
 };
 
 struct dump *dump_open(const struct dump_opts *o, struct err *e);
@@ -70,5 +78,7 @@ void dump_free(struct dump *d);
 
 const struct dump_counts *dump_get_counts(const struct dump *d, enum dump_kind k);
 uint64_t dump_bytes_written(const struct dump *d);
+/* The bodies carried from the previous dump (bytes not downloaded again). */
+uint64_t dump_bytes_revalidated(const struct dump *d);
 
 #endif

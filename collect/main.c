@@ -20,7 +20,7 @@
 #include "secret.h"
 
 static struct {
-    const char *org, *out, *registry, *token_file, *cacert;
+    const char *org, *out, *registry, *token_file, *cacert, *since;
     bool force, insecure;
     long concurrency, timeout, retries, max_retry_wait;
 } a = {.concurrency = 16, .timeout = 30, .retries = 8, .max_retry_wait = 120};
@@ -32,6 +32,9 @@ static const struct cli_opt opts[] = {
             "dump directory (must be new or empty), or - for one gzip NDJSON stream on stdout",
             .def = "npm-dump-ORG"),
     CLI_SWITCH("force", &a.force, "replace an earlier dump in DIR"),
+    CLI_STR("since", "PREV_DUMP", &a.since,
+            "revalidate what the finished dump directory PREV_DUMP holds (If-None-Match) "
+            "instead of downloading it again; unchanged records are carried into the new dump"),
     CLI_STR("registry", "URL", &a.registry, "registry base URL",
             .def = "as npm: $npm_config_registry, @ORG:registry or registry= in ~/.npmrc, else "
                    "https://registry.npmjs.org/"),
@@ -88,6 +91,7 @@ static int run(const struct cli_common *c, struct err *e)
             .retries = (int)a.retries,
             .max_retry_wait_s = a.max_retry_wait,
             .cacert = a.cacert,
+            .since = a.since,
             .progress = !c->quiet && c->log_format == LOG_TEXT && isatty(STDERR_FILENO),
         };
         struct collect_report r = {.org = a.org, .out = a.out};
@@ -105,7 +109,7 @@ int main(int argc, char **argv)
 {
     static const struct cli_program p = {
         .name = "j1-npm-collect",
-        .synopsis = "--org ORG [--out DIR|-] [options]",
+        .synopsis = "--org ORG [--out DIR|-] [--since PREV_DUMP] [options]",
         .about = "Dumps an npm organization (members and roles, teams, team members and\n"
                  "package permissions, packages with visibility, collaborators and full\n"
                  "documents, member profiles) from the npm registry API to gzip NDJSON.\n",

@@ -52,8 +52,9 @@ static const char *const dump_kind_files[K_COUNT] = {
 
 /* The fields of one record (one line): {"kind", "subject", "request":
  * {"method", "path"}, "status", "headers": {...}, "fetched_at",
- * "elapsed_ms", "attempts", then "error" (no answer), "body" (a JSON
- * answer, verbatim) or "body_text" (any other answer, as a string)}. */
+ * "elapsed_ms", "attempts", ["revalidated", "revalidated_at" when carried
+ * after a 304], then "error" (no answer), "body" (a JSON answer, verbatim)
+ * or "body_text" (any other answer, as a string)}. */
 #define DF_KIND "kind"
 #define DF_SUBJECT "subject"
 #define DF_REQUEST "request"
@@ -68,6 +69,10 @@ static const char *const dump_kind_files[K_COUNT] = {
 #define DF_FETCHED_AT "fetched_at"
 #define DF_ELAPSED_MS "elapsed_ms"
 #define DF_ATTEMPTS "attempts"
+/* A record carried from the previous dump after a 304 (--since): true, and
+ * when (fetched_at stays when the body was first downloaded). */
+#define DF_REVALIDATED "revalidated"
+#define DF_REVALIDATED_AT "revalidated_at"
 #define DF_ERROR "error"
 #define DF_BODY "body"
 #define DF_BODY_TEXT "body_text"
@@ -77,7 +82,8 @@ static const char *const dump_kind_files[K_COUNT] = {
 /* The manifest's fields (DIR/manifest.json, or the stream's last record
  * {"manifest": {...}}). Per-file entries under "files" hold "kind",
  * "file", "records", "bytes", "sha256"; per-kind "counts" hold "ok",
- * "failed", "status" {class: n} and "redacted". */
+ * "failed", "status" {class: n}, "redacted" and "revalidated" (of the ok
+ * answers, how many were carried from the previous dump after a 304). */
 #define DM_STREAM_KEY "manifest"
 #define DM_FORMAT "format"
 #define DM_TOOL "tool"
@@ -96,6 +102,7 @@ static const char *const dump_kind_files[K_COUNT] = {
 #define DM_COUNTS "counts"
 #define DM_OK "ok"
 #define DM_FAILED "failed"
+#define DM_REVALIDATED "revalidated"
 
 /* The kind named by [s, s+n), or -1. */
 static inline int dump_kind_from_name(const char *s, size_t n)

@@ -536,6 +536,48 @@ int ndr_next(struct ndr *r, const char **line, size_t *len, struct err *e)
     }
 }
 
+int ndr_next_piece(struct ndr *r, const char **p, size_t *len, bool *eol, struct err *e)
+{
+    for (;;) {
+        char *nl = r->fill > r->scan ? memchr(r->buf + r->scan, '\n', r->fill - r->scan) : NULL;
+        if (nl) {
+            *p = r->buf + r->pos;
+            *len = (size_t)(nl - (r->buf + r->pos));
+            *eol = true;
+            r->pos = r->scan = (size_t)(nl - r->buf) + 1;
+            r->lineno++;
+            return 1;
+        }
+        r->scan = r->fill;
+        if (r->out_eof) {
+            if (r->pos == r->fill)
+                return 0;
+            *p = r->buf + r->pos; /* the last line, without '\n' */
+            *len = r->fill - r->pos;
+            *eol = true;
+            r->pos = r->scan = r->fill;
+            r->lineno++;
+            return 1;
+        }
+        if (r->pos > 0 && r->pos == r->fill)
+            r->pos = r->scan = r->fill = 0;
+        if (r->fill == r->cap) {
+            if (r->cap == 0) {
+                r->buf = xrealloc(r->buf, NDR_MIN_BUF);
+                r->cap = NDR_MIN_BUF;
+            } else { /* the buffer holds part of a line and nothing else: hand it out */
+                *p = r->buf + r->pos;
+                *len = r->fill - r->pos;
+                *eol = false;
+                r->pos = r->scan = r->fill;
+                return 1;
+            }
+        }
+        if (take(r, e) < 0)
+            return -1;
+    }
+}
+
 void ndr_watch(struct ndr *r, const volatile sig_atomic_t *flag)
 {
     r->watch = flag;

@@ -52,6 +52,11 @@ struct ndr *ndr_new(int fd, const char *name, size_t max_line, struct err *e);
 /* 1: a line (without its '\n', pointer valid until the next call);
  * 0: end of input; -1: error (e names file and line). */
 int ndr_next(struct ndr *r, const char **line, size_t *len, struct err *e);
+/* Like ndr_next, but hands out a line in pieces of at most the reader's
+ * buffer (256 KiB), so memory stays fixed however long the line: *eol says
+ * whether the piece ends its line (the '\n' is not included). A piece may
+ * be empty. Do not mix with ndr_next on one reader. */
+int ndr_next_piece(struct ndr *r, const char **p, size_t *len, bool *eol, struct err *e);
 /* Once *flag turns nonzero (a signal handler's), ndr_next returns -1
  * ("interrupted") within about 0.2 s, even while the input stalls. */
 void ndr_watch(struct ndr *r, const volatile sig_atomic_t *flag);

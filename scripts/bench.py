@@ -4,7 +4,7 @@ by side with the baseline it is judged against, measured in the same run
 (machines here are shared and noisy: ratios, not absolute times, are what
 to read).
 
-    scripts/bench.py [collect] [transform] [upload]     (default: all three)
+    scripts/bench.py [collect] [since] [transform] [upload]  (default: all four)
 
 collect    A generated 2,000-package org (one package document of 20 MB),
            served by the fake registry with 50 ms latency a request.
@@ -17,6 +17,15 @@ collect    A generated 2,000-package org (one package document of 20 MB),
            received, peak RSS, each beside the ideal requests x 50 ms / 16.
            Targets: collect within 1.1x of curl's wall time; peak RSS under
            64 MB.
+since      collect --since (issue 11) on the same 2,000-package org and
+           latency: the collect section's dump (on the same registry URL)
+           is the previous dump, else one made here; a second collect of
+           the unchanged org with --since, then one with every tenth
+           package document changed (the fake's --bump-every 10). Targets:
+           response bytes received by the unchanged run <= 5% of the first
+           run's, its transform byte-identical to the first dump's; with
+           one package in ten changed, exactly those documents downloaded
+           again (and only those answered 200).
 transform  An org shaped like real ones: 10,000 packages (heavy-tailed
            version counts, documents up to several MB), 2,000 members, 150
            teams, npm's developers team holding every member and every
@@ -43,9 +52,11 @@ Peak RSS is measured with GNU time (scripts/measure.py).
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRIPTS = os.path.join(ROOT, "scripts")
@@ -72,6 +83,12 @@ def gen_org(name, *args):
                           list(args), stdout=subprocess.DEVNULL)
     open(stamp, "w").write(want)
     return d
+
+
+def free_port():
+    with socket.socket() as so:
+        so.bind(("127.0.0.1", 0))
+        return so.getsockname()[1]
 
 
 class Registry:
@@ -226,6 +243,107 @@ def bench_collect():
                                                             rows[0][2]["wall_s"]))
 
 
+def tree_bytes(d):
+    out = {}
+    for root, _, files in os.walk(d):
+        for name in files:
+            p = os.path.join(root, name)
+            with open(p, "rb") as f:
+                out[os.path.relpath(p, d)] = f.read()
+    return out
+
+
+def bench_since():
+    """collect --since PREV on the 2,000-package org at 50 ms a request."""
+    log("\n## collect --since: the 2,000-package org again, 50 ms latency per request")
+    org = gen_org("org2k", "--packages", "2000", "--users", "500", "--teams", "50",
+                  "--big-package-mb", "20", "--seed", "1")
+
+    def read_log(path):
+        with open(path, encoding="utf-8") as f:
+            return [json.loads(line) for line in f if line.strip()]
+
+    def run(name, port, *extra, reg_args=()):
+        reqlog = os.path.join(OUT, "requests-%s.ndjson" % name)
+        if os.path.exists(reqlog):
+            os.unlink(reqlog)
+        reg = Registry(org, "--latency-ms", "50", "--log", reqlog, "--port", str(port), *reg_args)
+        try:
+            out = os.path.join(OUT, "dump2k-" + name)
+            shutil.rmtree(out, ignore_errors=True)
+            logf = os.path.join(OUT, "collect-%s.log" % name)
+            m = measure([os.path.join(BIN, "j1-npm-collect"), "--org", "synth", "--registry",
+                         reg.url, "--out", out, "--concurrency", "16", "--log-format", "json",
+                         "--quiet"] + list(extra), env={"NPM_TOKEN": reg.token}, stderr=logf)
+        finally:
+            reg.stop()
+        s = summary_of(logf)
+        if m["rc"] != 0 or not s.get("complete"):
+            raise SystemExit("bench: collect %s failed (see %s)" % (name, logf))
+        return out, m, s, read_log(reqlog)
+
+    # The previous dump: the collect section's, if its registry URL can be
+    # served again (a dump is tied to its registry's URL), else our own.
+    prev = os.path.join(OUT, "dump2k-c16")
+    prev_log = os.path.join(OUT, "requests-collect-c16.ndjson")
+    port = None
+    try:
+        url = json.load(open(os.path.join(prev, "manifest.json")))["registry"]
+        port = int(url.rstrip("/").rsplit(":", 1)[1])
+        with socket.socket() as so:
+            so.bind(("127.0.0.1", port))
+        first = (prev, None, None, read_log(prev_log))
+        log("previous dump: the collect section's (%s)" % prev)
+    except (OSError, ValueError, KeyError, IndexError):
+        port = free_port()
+        first = run("first", port)
+        prev = first[0]
+        log("previous dump: collected here (%s)" % prev)
+    unchanged = run("since", port, "--since", prev)
+    changed = run("since-bumped", port, "--since", prev, reg_args=("--bump-every", "10"))
+
+    def docs(reqs):
+        return [r for r in reqs if not r["path"].startswith("/-/")]
+
+    first_bytes = sum(r["bytes"] for r in first[3])
+    log("%-22s %8s %9s %7s %7s %9s %8s" % ("", "wall s", "requests", "200s", "304s", "MB in",
+                                            "RSS MB"))
+    for label, r in (("first (full)", first), ("--since, unchanged", unchanged),
+                     ("--since, 1 in 10 new", changed)):
+        d = docs(r[3])
+        log("%-22s %8s %9d %7d %7d %9.2f %8s" % (
+            label, "%.1f" % r[1]["wall_s"] if r[1] else "-", len(r[3]),
+            sum(1 for x in d if x["status"] == 200), sum(1 for x in d if x["status"] == 304),
+            sum(x["bytes"] for x in r[3]) / MB,
+            "%.1f" % (r[1]["maxrss_kb"] / 1024) if r[1] else "-"))
+    s = unchanged[2]
+    log("unchanged run's summary: %.2f MB downloaded, %.2f MB revalidated, %d answers carried"
+        % (s.get("bytes_downloaded", 0) / MB, s.get("bytes_revalidated", 0) / MB,
+           s.get("revalidated", 0)))
+    got = sum(r["bytes"] for r in unchanged[3])
+    frac = got / first_bytes if first_bytes else 1
+    log("target: response bytes received <= 5%% of the first run's: %.2f%% (%.2f of %.2f MB)  %s"
+        % (100 * frac, got / MB, first_bytes / MB, verdict(frac <= 0.05)))
+    g1, g2 = os.path.join(OUT, "graph-since-prev"), os.path.join(OUT, "graph-since-new")
+    for dump, g in ((prev, g1), (unchanged[0], g2)):
+        shutil.rmtree(g, ignore_errors=True)
+        rc = subprocess.call([os.path.join(BIN, "j1-npm-transform"), "--in", dump, "--out", g,
+                              "--quiet"], stderr=subprocess.DEVNULL)
+        if rc != 0:
+            raise SystemExit("bench: transform of %s failed" % dump)
+    same = tree_bytes(g1) == tree_bytes(g2)
+    log("target: transform of the new dump byte-identical to the first's: %s  %s"
+        % ("identical" if same else "DIFFERENT", verdict(same)))
+    files = {urllib.parse.unquote(fn[:-5]) for fn in os.listdir(os.path.join(org, "packuments"))
+             if fn.endswith(".json")}
+    bumped = set(sorted(files)[::10])  # as the fake's --bump-every 10 picks them
+    fetched = {urllib.parse.unquote(r["path"].lstrip("/")) for r in docs(changed[3])
+               if r["status"] == 200}
+    log("target: with %d of %d packages changed, exactly those downloaded again: %d downloaded, "
+        "%d of them changed  %s" % (len(bumped), len(files), len(fetched), len(fetched & bumped),
+                                    verdict(fetched == bumped)))
+
+
 def collect_once(org, name):
     """Collects a generated org once (no latency) into OUT/name, reused."""
     dump = os.path.join(OUT, name)
@@ -318,11 +436,12 @@ def bench_upload():
 
 
 def main():
-    which = sys.argv[1:] or ["collect", "transform", "upload"]
+    which = sys.argv[1:] or ["collect", "since", "transform", "upload"]
     os.makedirs(OUT, exist_ok=True)
     log("j1-npm benchmarks (%s); data in %s" % (", ".join(which), OUT))
     for w in which:
-        {"collect": bench_collect, "transform": bench_transform, "upload": bench_upload}[w]()
+        {"collect": bench_collect, "since": bench_since, "transform": bench_transform,
+         "upload": bench_upload}[w]()
 
 
 if __name__ == "__main__":

@@ -35,6 +35,23 @@ Path segments are percent-decoded; a scoped name may come as @s%2fn, @s%2Fn
 or @s/n. With "Accept: application/vnd.npm.install-v1+json" a packument is
 answered in npm's abbreviated ("corgi") form, built from the full document.
 
+Validators and conditional requests. Only package documents (GET /:pkg)
+carry validators: a strong, quoted ETag (the MD5 of the document bytes as
+served, so the corgi form has its own) and Last-Modified (the document's
+time.modified, else the file's mtime). A request with If-None-Match that
+lists the current etag (or *) is answered 304 with no body, with the etag
+and last-modified; without If-None-Match, an If-Modified-Since not older
+than Last-Modified is answered 304 too. The /-/ endpoints send no
+validators and are always answered in full. That follows the npm registry
+as documented and as npm's own cache uses it (npm revalidates packuments
+with If-None-Match); from the machine where this was written the public
+registry could not be checked (the network path there returned package
+documents without etag or last-modified, and ignored If-None-Match), and
+the org, team and collaborator endpoints need a token we do not have.
+--bump PKG (or --bump-every N) serves a document with a new version
+published, so a second run sees it changed; --spurious-304 PKG answers the
+first request for PKG's document 304 whatever it asked.
+
 Auth, as the real registry behaves as far as we know:
     - every /-/ endpoint (except ping) needs "Authorization: Bearer <token>";
       no header -> 401, a token we do not know -> 401, both with a JSON
@@ -210,7 +227,8 @@ class Fixture:
 
     MODIFIED_RE = re.compile(rb'"time"\s*:\s*\{[^{}]*?"modified"\s*:\s*"([^"]+)"')
 
-    def __init__(self, root, cache_bytes):
+    def __init__(self, root, cache_bytes, bump=()):
+        self.bump = set(bump)
         with open(os.path.join(root, "registry.json"), encoding="utf-8") as f:
             reg = json.load(f)
         self.org = reg["org"]
@@ -257,6 +275,8 @@ class Fixture:
             return None
         with open(path, "rb") as f:
             raw = f.read()
+        if name in self.bump:
+            raw = bumped(raw)
         lm = None
         m = self.MODIFIED_RE.search(raw)
         if m:
@@ -292,6 +312,43 @@ class Fixture:
             list(ex.map(one, sorted(self.files)))
 
 
+def bumped(raw):
+    """The package document with a new version published (--bump): version
+    999.0.0, a copy of the latest one, and the time map moved on."""
+    doc = json.loads(raw)
+    versions = doc.get("versions") or {}
+    latest = (doc.get("dist-tags") or {}).get("latest")
+    base = versions.get(latest) if isinstance(versions.get(latest), dict) else {}
+    new = dict(base, version="999.0.0")
+    versions["999.0.0"] = new
+    doc["versions"] = versions
+    doc.setdefault("dist-tags", {})["latest"] = "999.0.0"
+    t = doc.get("time") if isinstance(doc.get("time"), dict) else {}
+    t["999.0.0"] = t["modified"] = "2030-01-01T00:00:00.000Z"
+    doc["time"] = t
+    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def not_modified(headers, body):
+    """True when a request's validators match body, as the npm registry
+    judges them: If-None-Match (a list of etags, or *) wins; otherwise
+    If-Modified-Since not older than Last-Modified."""
+    inm = headers.get("If-None-Match")
+    if inm is not None:
+        tags = [t.strip() for t in inm.split(",")]
+        return bool(body.etag) and ("*" in tags or body.etag in tags
+                                    or ("W/" + body.etag) in tags)
+    ims = headers.get("If-Modified-Since")
+    if ims and body.last_modified:
+        try:
+            since = email.utils.parsedate_to_datetime(ims)
+            lm = email.utils.parsedate_to_datetime(body.last_modified)
+        except (TypeError, ValueError):
+            return False
+        return since >= lm
+    return False
+
+
 def abbreviate(doc):
     """npm's abbreviated metadata (application/vnd.npm.install-v1+json)."""
     keep = ("name", "version", "deprecated", "dependencies", "optionalDependencies",
@@ -320,6 +377,7 @@ class Config:
         self.log = open(args.log, "a", encoding="utf-8") if args.log else None
         self.log_lock = threading.Lock()
         self.fail_paths = set(args.fail_path or [])
+        self.spurious = set(args.spurious_304 or [])
 
     def next_request(self):
         """Sequence number and the two fault draws for the next request."""
@@ -483,12 +541,23 @@ class Handler(BaseHTTPRequestHandler):
                     status, body, extra = self.route(auth)
                 else:
                     status, body, extra = 405, json_body({"error": "Method not allowed"}), [("allow", "GET, HEAD")]
-                if status == 200 and body.etag and self.headers.get("If-None-Match") == body.etag:
+                spurious = status == 200 and self.spurious_304()
+                if status == 200 and (spurious or not_modified(self.headers, body)):
                     status, body = 304, Body(b"", body.ctype, body.etag, body.last_modified)
                 nbytes = self.send(status, body, head, extra, truncate=(fault == "truncate"))
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
         self.write_log(seq, t0, status, fault, auth, nbytes)
+
+    def spurious_304(self):
+        """--spurious-304 PKG: the first request for PKG's document is
+        answered 304 whatever it asked, as a confused cache would."""
+        name = urllib.parse.unquote(self.path.partition("?")[0].lstrip("/"))
+        with self.cfg.lock:
+            if name in self.cfg.spurious:
+                self.cfg.spurious.discard(name)
+                return True
+        return False
 
     def matches_fail_path(self):
         raw = self.path
@@ -658,6 +727,14 @@ def main(argv=None):
                    help="echo the request's Authorization header in every body (a JSON "
                         "object gets an \"echo\" member, other text a line) and in etags, "
                         "as a careless proxy or error page does")
+    p.add_argument("--bump", action="append", default=[], metavar="PKG",
+                   help="serve PKG's document with a new version (999.0.0) published, so its "
+                        "etag and last-modified change (a second run sees it changed)")
+    p.add_argument("--bump-every", type=int, default=0, metavar="N",
+                   help="--bump every Nth package of the fixture (sorted by name)")
+    p.add_argument("--spurious-304", action="append", metavar="PKG",
+                   help="answer the first request for PKG's document 304, whatever it asked "
+                        "(a test switch: a cache that answers 304 to what it should not)")
     p.add_argument("--preload", action="store_true",
                    help="read and gzip all package documents before listening")
     args = p.parse_args(argv)
@@ -670,7 +747,9 @@ def main(argv=None):
         p.error("--fault-rate must be within 0..1")
 
     try:
-        fixture = Fixture(args.fixture, args.cache_mb << 20)
+        fixture = Fixture(args.fixture, args.cache_mb << 20, args.bump)
+        if args.bump_every > 0:
+            fixture.bump.update(sorted(fixture.files)[::args.bump_every])
     except (OSError, ValueError, KeyError) as e:
         print("fake_registry: cannot load fixture %s: %s" % (args.fixture, e), file=sys.stderr)
         return 2

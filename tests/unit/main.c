@@ -27,6 +27,14 @@
 
 #define TESTS(X)                                                                                   \
     /* settle (upload) */                                                                          \
+    X(test_ndjson_pieces_of_a_long_line_add_up_and_memory_stays_fixed)                             \
+    X(test_prev_an_etag_becomes_if_none_match_and_wins_over_last_modified)                         \
+    X(test_prev_without_an_etag_last_modified_becomes_if_modified_since)                           \
+    X(test_prev_a_validator_that_could_forge_a_header_is_not_sent)                                 \
+    X(test_prev_a_record_gives_its_kind_subject_status_and_validators)                             \
+    X(test_prev_a_record_that_does_not_parse_is_not_used)                                          \
+    X(test_prev_a_carried_record_says_revalidated_before_its_body)                                 \
+    X(test_prev_a_record_carried_twice_has_one_revalidated_pair)                                   \
     X(test_settle_a_batch_joins_when_nothing_else_is_unknown)                                      \
     X(test_settle_an_equal_count_may_not_join)                                                     \
     X(test_settle_a_count_equal_to_a_sum_of_others_may_not_join)                                   \

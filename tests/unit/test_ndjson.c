@@ -662,3 +662,43 @@ TEST(test_ndjson_reader_hashes_and_counts_its_input)
     T_STR(want_plain, plain_hex);
     T_UINT(text_len, plain_in);
 }
+
+/* ndr_next_piece: a line far longer than the reader's buffer comes out in
+ * pieces that add up to it, with eol only on its last piece, and the lines
+ * around it whole. */
+TEST(test_ndjson_pieces_of_a_long_line_add_up_and_memory_stays_fixed)
+{
+    char *path = tmp_path("pieces.ndjson.gz");
+    T_TRUE(path != NULL);
+    struct buf text = BUF_INIT, got = BUF_INIT;
+    struct err e = {0};
+    buf_puts(&text, "short\n");
+    gen_line(&text, 7, (size_t)3 << 20); /* 3 MiB: twelve buffers */
+    buf_puts(&text, "\n\nlast");
+    bool ok = write_gz(path, text.p, text.len, false, &e);
+    int fd = ok ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+    struct ndr *r = fd >= 0 ? ndr_new(fd, path, 0, &e) : NULL;
+    unsigned long eols = 0, pieces = 0;
+    const char *p;
+    size_t n;
+    bool eol;
+    int rc = 0;
+    while (r && (rc = ndr_next_piece(r, &p, &n, &eol, &e)) > 0) {
+        T_CHECK_BOOL(true, n <= (size_t)256 << 10);
+        buf_append(&got, p, n);
+        if (eol) {
+            buf_putc(&got, '\n');
+            eols++;
+        }
+        pieces++;
+    }
+    ok = ok && r && T_CHECK_INT(0, rc) && T_CHECK_INT(4, eols) && T_CHECK_BOOL(true, pieces > 12) &&
+         T_CHECK_INT(4, ndr_lineno(r));
+    buf_putc(&text, '\n');
+    if (ok)
+        T_MEM(text.p, text.len, got.p, got.len);
+    ndr_close(r);
+    free(path);
+    buf_free(&text);
+    buf_free(&got);
+}

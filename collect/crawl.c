@@ -535,6 +535,55 @@ static void tick(void *ctx)
 
 /* ---- run ------------------------------------------------------------------- */
 
+/* The previous dump of --since, refused when it is the --out directory
+ * itself: with --force the new dump would replace the one it carries
+ * records from. */
+static struct prev *open_since(const struct crawl_opts *o, struct err *e)
+{
+    struct stat ps, os_;
+    if (strcmp(o->out, "-") != 0 && stat(o->since, &ps) == 0 && stat(o->out, &os_) == 0 &&
+        ps.st_dev == os_.st_dev && ps.st_ino == os_.st_ino) {
+        err_set(e, ERR_USAGE,
+                "--since %s is the --out directory: the new dump would replace the one it "
+                "carries records from. Write the new dump elsewhere (and swap them after)",
+                o->since);
+        return NULL;
+    }
+    struct prev *p = prev_open(o->since, o->org, o->registry, e);
+    if (p)
+        log_debug("--since %s: %llu earlier answers can be revalidated", o->since,
+                  (unsigned long long)prev_indexed(p));
+    return p;
+}
+
+/* The dump's end: committed (complete or not) or abandoned, and the run's
+ * outcome. rc < 0 on entry: interrupted. */
+static int finish(struct crawl *c, struct crawl_summary *s, int rc, struct err *e)
+{
+    if (rc < 0) {
+        dump_abort(c->dump); /* interrupted: no manifest, no final names */
+        return -1;
+    }
+    if (stopped(c) && c->item_records == 0) {
+        dump_abort(c->dump); /* nothing worth keeping was fetched */
+        *e = c->fatal;
+        return -1;
+    }
+    s->complete = !stopped(c) && s->failed_items == 0;
+    if (dump_commit(c->dump, s->complete, stopped(c) ? c->fatal.msg : NULL, e) < 0) {
+        dump_abort(c->dump);
+        return -1;
+    }
+    if (stopped(c)) {
+        *e = c->fatal;
+        return -1;
+    }
+    if (!s->complete)
+        return err_set(e, ERR_PARTIAL, "%llu item(s) failed and are recorded as failed",
+                       (unsigned long long)s->failed_items);
+    return 0;
+}
+
 int crawl_run(const struct crawl_opts *o, struct crawl_summary *s, struct err *e)
 {
     struct crawl c;
@@ -555,20 +604,8 @@ int crawl_run(const struct crawl_opts *o, struct crawl_summary *s, struct err *e
         .bearer = o->token,
         .headers = headers,
     };
-    struct stat ps, os_;
-    if (o->since && strcmp(o->out, "-") != 0 && stat(o->since, &ps) == 0 &&
-        stat(o->out, &os_) == 0 && ps.st_dev == os_.st_dev && ps.st_ino == os_.st_ino)
-        return err_set(e, ERR_USAGE,
-                       "--since %s is the --out directory: the new dump would replace the one it "
-                       "carries records from. Write the new dump elsewhere (and swap them after)",
-                       o->since);
-    if (o->since) {
-        c.since = prev_open(o->since, o->org, o->registry, e);
-        if (!c.since)
-            return -1;
-        log_debug("--since %s: %llu earlier answers can be revalidated", o->since,
-                  (unsigned long long)prev_indexed(c.since));
-    }
+    if (o->since && !(c.since = open_since(o, e)))
+        return -1;
     struct dump_opts dopts = {o->out, o->force, o->org, o->registry, J1NPM_VERSION, c.since};
     c.dump = dump_open(&dopts, e);
     if (!c.dump) {
@@ -605,25 +642,7 @@ int crawl_run(const struct crawl_opts *o, struct crawl_summary *s, struct err *e
     for (int k = 0; k < K_COUNT; k++)
         s->failed_items += dump_get_counts(c.dump, (enum dump_kind)k)->failed;
 
-    if (rc < 0) {
-        dump_abort(c.dump); /* interrupted: no manifest, no final names */
-    } else if (stopped(&c) && c.item_records == 0) {
-        dump_abort(c.dump); /* nothing worth keeping was fetched */
-        *e = c.fatal;
-        rc = -1;
-    } else {
-        s->complete = !stopped(&c) && s->failed_items == 0;
-        if (dump_commit(c.dump, s->complete, stopped(&c) ? c.fatal.msg : NULL, e) < 0) {
-            dump_abort(c.dump);
-            rc = -1;
-        } else if (stopped(&c)) {
-            *e = c.fatal;
-            rc = -1;
-        } else if (!s->complete) {
-            rc = err_set(e, ERR_PARTIAL, "%llu item(s) failed and are recorded as failed",
-                         (unsigned long long)s->failed_items);
-        }
-    }
+    rc = finish(&c, s, rc, e);
     s->bytes_out = dump_bytes_written(c.dump);
     s->bytes_in = hs.bytes_in;
     s->since = c.since != NULL;

@@ -67,6 +67,7 @@ struct prev {
     char *dir;
     struct kindidx k[K_COUNT];
     uint64_t indexed;
+    bool work; /* a work area (prev_open_work): no manifest, carried verbatim */
 };
 
 /* ---- pure parts ------------------------------------------------------- */
@@ -435,8 +436,13 @@ static int read_kind(struct prev *p, enum dump_kind k, piece_fn fn, void *ctx,
     char *path = path_join(p->dir, dump_kind_files[k]);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     int rc = -1;
+    if (fd < 0 && p->work && errno == ENOENT) {
+        free(path);
+        return 0; /* a work area may lack a kind nothing was written for */
+    }
     if (fd < 0) {
-        err_set(e, bad_cls, "--since %s: cannot open %s: %s", p->dir, path, strerror(errno));
+        err_set(e, bad_cls, "%s %s: cannot open %s: %s", p->work ? "--resume" : "--since", p->dir,
+                path, strerror(errno));
         free(path);
         return -1;
     }
@@ -455,12 +461,23 @@ static int read_kind(struct prev *p, enum dump_kind k, piece_fn fn, void *ctx,
             goto out;
         lines += eol;
     }
+    if (got < 0 && p->work) {
+        /* a work area left by a crash: its last record may be cut short */
+        rc = 0;
+        ki->records = lines;
+        goto out;
+    }
     if (got < 0) {
-        err_wrap(e, "--since %s", p->dir);
+        err_wrap(e, "%s %s", p->work ? "--resume" : "--since", p->dir);
         e->cls = bad_cls;
         goto out;
     }
     char sha[65];
+    if (p->work) {
+        ki->records = lines;
+        rc = 0;
+        goto out;
+    }
     ndr_sha256(nr, sha);
     if (ndr_bytes_in(nr) != ki->bytes || strcmp(sha, ki->sha256) != 0)
         err_set(e, bad_cls,
@@ -478,6 +495,30 @@ out:
     return rc;
 }
 
+/* A collaborator list's body, for a work area: the crawl reads its names
+ * (outside collaborators' profiles are fetched too). NULL when the record
+ * is not whole in the head buffer or its body is not JSON: then it is
+ * fetched again. */
+static char *work_body(const struct rec_reader *rr, size_t off)
+{
+    const char *s = rr->head.p, *end = s + rr->head.len, *bad = NULL;
+    if (rr->head.len >= HEAD_MAX)
+        return NULL;
+    const char *k = s + off, *q = json_skip(k, end, &bad);
+    if (!q || !json_key_is(k + 1, (size_t)(q - 1 - (k + 1)), DF_BODY))
+        return NULL;
+    q = json_skip_ws(q, end);
+    if (q >= end || *q != ':')
+        return NULL;
+    const char *v = json_skip_ws(q + 1, end), *ve = json_skip(v, end, &bad);
+    if (!ve)
+        return NULL;
+    char *b = xmalloc((size_t)(ve - v) + 1);
+    memcpy(b, v, (size_t)(ve - v));
+    b[ve - v] = '\0';
+    return b;
+}
+
 static int index_piece(struct prev *p, enum dump_kind k, uint64_t lineno, const char *piece,
                        size_t n, bool eol, void *ctx, struct err *e)
 {
@@ -489,31 +530,40 @@ static int index_piece(struct prev *p, enum dump_kind k, uint64_t lineno, const 
     struct prev_rec r;
     size_t off;
     char cond[PREV_VALIDATOR_MAX + 32];
+    char *held = NULL; /* the entry's cond: a header line, or a work area's body */
     struct kindidx *ki = &p->k[k];
     struct strset_entry *se;
-    bool ok = rr_head(rr, &r, &off) && jpush_finish(&rr->v);
+    bool ok = rr_head(rr, &r, &off) && jpush_finish(&rr->v) && r.kind == (int)k;
+    if (ok && p->work)
+        ok = prev_definitive(r.status) &&
+             (k != K_PACKAGE_COLLABORATORS || r.status == 404 || (held = work_body(rr, off)));
+    else if (ok)
+        ok = r.status == 200 && prev_condition_header(r.etag, r.last_modified, cond, sizeof cond) &&
+             (held = xstrdup(cond));
     rr_begin(rr); /* for the next line */
-    if (!ok || r.kind != (int)k || r.status != 200 ||
-        !prev_condition_header(r.etag, r.last_modified, cond, sizeof cond))
-        return 0; /* fetched again, unconditionally */
-    if (strset_add(&ki->by_subject, r.subject, strlen(r.subject), &se) == 0)
+    if (!ok)
+        return 0; /* fetched again (unconditionally) */
+    if (strset_add(&ki->by_subject, r.subject, strlen(r.subject), &se) == 0) {
+        free(held);
         return 0; /* a second record of one subject: the first one counts */
+    }
     GROW(ki->v, ki->n + 1, ki->cap);
-    ki->v[ki->n] = (struct entry){lineno, xstrdup(cond), 0, false};
+    ki->v[ki->n] = (struct entry){lineno, held, 0, false};
     se->val = (void *)(uintptr_t)(ki->n + 1);
     ki->n++;
     p->indexed++;
     return 0;
 }
 
-struct prev *prev_open(const char *dir, const char *org, const char *registry, struct err *e)
+static struct entry *find(const struct prev *p, enum dump_kind k, const char *subject);
+
+bool prev_definitive(long status)
 {
-    struct prev *p = xcalloc(1, sizeof *p);
-    p->dir = xstrdup(dir);
-    if (read_manifest(p, org, registry, e) < 0) {
-        prev_free(p);
-        return NULL;
-    }
+    return (status >= 200 && status < 300) || status == 404;
+}
+
+static struct prev *index_all(struct prev *p, struct err *e)
+{
     struct rec_reader rr = {BUF_INIT, {0}};
     for (int k = 0; k < K_COUNT; k++) {
         rr_begin(&rr);
@@ -525,6 +575,40 @@ struct prev *prev_open(const char *dir, const char *org, const char *registry, s
     }
     buf_free(&rr.head);
     return p;
+}
+
+struct prev *prev_open(const char *dir, const char *org, const char *registry, struct err *e)
+{
+    struct prev *p = xcalloc(1, sizeof *p);
+    p->dir = xstrdup(dir);
+    if (read_manifest(p, org, registry, e) < 0) {
+        prev_free(p);
+        return NULL;
+    }
+    return index_all(p, e);
+}
+
+struct prev *prev_open_work(const char *dir, struct err *e)
+{
+    struct prev *p = xcalloc(1, sizeof *p);
+    p->dir = xstrdup(dir);
+    p->work = true;
+    return index_all(p, e);
+}
+
+bool prev_has(const struct prev *p, enum dump_kind k, const char *subject, const char **body)
+{
+    const struct entry *en = find(p, k, subject);
+    if (body)
+        *body = en ? en->cond : NULL;
+    return en != NULL;
+}
+
+void prev_mark_all(struct prev *p)
+{
+    for (int k = 0; k < K_COUNT; k++)
+        for (size_t i = 0; i < p->k[k].n; i++)
+            p->k[k].v[i].marked = true;
 }
 
 void prev_free(struct prev *p)
@@ -593,11 +677,31 @@ static int carry_line_piece(struct prev *p, enum dump_kind k, uint64_t lineno, c
             cc->next++;
         if (cc->next >= ki->n || ki->v[cc->next].line != lineno || !ki->v[cc->next].marked)
             return 0;
+        if (p->work) { /* a work area's record goes on as it was */
+            cc->in_record = !eol;
+            if (cc->c.out(cc->c.octx, piece, n, e) < 0 ||
+                (eol && cc->c.out(cc->c.octx, "\n", 1, e) < 0))
+                return -1;
+            cc->records += eol;
+            cc->next += eol;
+            return 0;
+        }
         /* the first piece of a marked line (later ones find in_record set) */
         time_iso8601(ki->v[cc->next].revalidated_ms, cc->c.revalidated_at_buf);
         rr_begin(&cc->c.rr);
         cc->c.head_out = false;
         cc->in_record = true;
+    }
+    if (p->work) {
+        if (cc->c.out(cc->c.octx, piece, n, e) < 0 ||
+            (eol && cc->c.out(cc->c.octx, "\n", 1, e) < 0))
+            return -1;
+        if (eol) {
+            cc->in_record = false;
+            cc->records++;
+            cc->next++;
+        }
+        return 0;
     }
     if (carry_piece(&cc->c, piece, n, eol, e) < 0)
         return err_wrap(e, "--since %s: %s line %llu changed during this run", p->dir,

@@ -37,6 +37,19 @@
 struct prev;
 
 struct prev *prev_open(const char *dir, const char *org, const char *registry, struct err *e);
+/* A work area (--resume): the kind files of an interrupted run, read
+ * without a manifest, a last record cut short by a crash dropped. Indexes
+ * every record with a definitive answer (prev_definitive); its carried
+ * records are copied verbatim, not stamped as revalidated. */
+struct prev *prev_open_work(const char *dir, struct err *e);
+/* 2xx, or 404: asking again would not change the answer. */
+bool prev_definitive(long status);
+/* The work area holds a definitive record of kind k about subject; for a
+ * 2xx collaborator list, *body (when body is not NULL) is its JSON body,
+ * else NULL. Valid until prev_free(). */
+bool prev_has(const struct prev *p, enum dump_kind k, const char *subject, const char **body);
+/* Marks every indexed record (an interrupted resume keeps them all). */
+void prev_mark_all(struct prev *p);
 void prev_free(struct prev *p);
 const char *prev_dir(const struct prev *p);
 /* Records indexed as revalidatable, over all kinds. */

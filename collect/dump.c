@@ -52,6 +52,7 @@
 #include "ndjson.h"
 #include "sha256.h"
 #include "timeutil.h"
+#include "work.h"
 #include "workq.h"
 
 #define BODY_TEXT_MAX (1u << 20)
@@ -168,7 +169,7 @@ static int prepare_dir(struct dump *d, struct err *e)
         d->created_dir = true;
         return 0;
     }
-    if (!empty) {
+    if (!empty && !d->o.resume) { /* resuming: work.h checked what DIR holds */
         if (!d->o.force)
             return err_set(e, ERR_USAGE,
                            "%s is not empty; choose a new directory or pass --force to replace "
@@ -553,10 +554,16 @@ static int carry_write(void *vctx, const char *p, size_t n, struct err *e)
  * the writer thread is drained, so this thread owns the sinks. */
 static int carry(struct dump *d, enum dump_kind k, struct err *e)
 {
+    struct carry_sink cs = {d, k};
+    uint64_t n = 0, bytes = 0;
+    if (d->o.resume && prev_carry(d->o.resume, k, carry_write, &cs, &n, &bytes, e) < 0)
+        return -1;
+    d->counts[k].records += n;
+    d->counts[k].ok += n;
+    d->counts[k].by_status[2] += n;
     if (!d->o.since)
         return 0;
-    struct carry_sink cs = {d, k};
-    uint64_t n = 0;
+    n = 0;
     if (prev_carry(d->o.since, k, carry_write, &cs, &n, &d->revalidated_bytes, e) < 0)
         return -1;
     struct dump_counts *c = &d->counts[k];
@@ -719,10 +726,33 @@ int dump_commit(struct dump *d, bool complete, const char *stop_reason, struct e
         goto fail;
     fsync_dir(d->dir);
     buf_free(&m);
-    return 0;
+    return d->o.resume ? work_remove(d->dir, e) : 0;
 fail:
     buf_free(&m);
     return -1;
+}
+
+int dump_keep(struct dump *d, struct err *e)
+{
+    if (d->stream)
+        return err_set(e, ERR_FAIL, "a stream keeps no work area");
+    if (workq_drain(&d->w, e) < 0)
+        return -1;
+    workq_stop(&d->w, false);
+    char *tmp[K_COUNT];
+    for (int k = 0; k < K_COUNT; k++) {
+        if (carry(d, (enum dump_kind)k, e) < 0 || gzw_finish(d->sink[k].gz, e) < 0)
+            return -1;
+        if (fsync(d->sink[k].file.fd) < 0)
+            return err_set(e, ERR_FAIL, "cannot sync %s: %s", d->sink[k].file.tmp_path,
+                           strerror(errno));
+        tmp[k] = d->sink[k].file.tmp_path;
+    }
+    if (work_keep(d->dir, tmp, d->o.org, d->o.registry, d->started_ms, e) < 0)
+        return -1;
+    for (int k = 0; k < K_COUNT; k++)
+        afile_abort(&d->sink[k].file); /* moved already: only forgets it */
+    return 0;
 }
 
 void dump_abort(struct dump *d)

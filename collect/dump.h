@@ -18,6 +18,10 @@
  * whitespace, are dropped so the record stays one line), else as
  * "body_text"; an item with no definitive answer gets "error" instead.
  *
+ * With --resume, the work area's records the crawl marked are carried the
+ * same way, verbatim (counted as ok, not revalidated); a committed dump
+ * removes the work area, an interrupted one replaces it (dump_keep).
+ *
  * With --since, the records prev.h marked after a 304 are carried into each
  * kind when it is closed (stream: the small kinds when they are released,
  * packuments at commit; directory: every kind at commit), after the records
@@ -42,7 +46,8 @@ struct dump_opts {
     const char *org;
     const char *registry;
     const char *tool_version;
-    struct prev *since; /* --since: records to carry (prev.h), or NULL */
+    struct prev *since;  /* --since: records to carry (prev.h), or NULL */
+    struct prev *resume; /* --resume: the work area's records to carry, or NULL */
 };
 
 struct dump_counts {
@@ -72,6 +77,9 @@ int dump_release_small(struct dump *d, struct err *e);
 /* Finishes everything and writes the manifest. stop_reason: why the crawl
  * stopped early (NULL when it ran to the end). */
 int dump_commit(struct dump *d, bool complete, const char *stop_reason, struct err *e);
+/* Directory mode, interrupted: carries the marked records, ends every kind
+ * file and keeps them in the work area (work.h) instead of a dump. */
+int dump_keep(struct dump *d, struct err *e);
 /* Removes every temporary file; removes the directory if dump_open made it. */
 void dump_abort(struct dump *d);
 void dump_free(struct dump *d);

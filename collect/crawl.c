@@ -40,6 +40,7 @@
 #include "progress.h"
 #include "strlist.h"
 #include "timeutil.h"
+#include "work.h"
 
 #define MAX_LIST_ITEMS 1000000 /* no real org is near this; a hostile answer could be */
 #define MAX_LIST_BYTES ((size_t)256 << 20)
@@ -60,7 +61,8 @@ struct crawl {
     const struct crawl_opts *o;
     struct http_client *http;
     struct dump *dump;
-    struct prev *since; /* --since, or NULL */
+    struct prev *since;  /* --since, or NULL */
+    struct prev *resume; /* --resume: the work area, or NULL */
     struct progress prog;
     int phase[K_COUNT];
     /* The subjects, each list in the order first named, each name once;
@@ -214,6 +216,23 @@ static void update_phases(struct crawl *c)
     }
 }
 
+static void take_collaborator_names(struct crawl *c, const char *body, size_t n);
+
+/* --resume: the work area already holds a definitive answer for subject,
+ * which is marked to be carried instead of asked again. */
+static bool take_kept(struct crawl *c, enum dump_kind k, const char *subject)
+{
+    const char *body = NULL;
+    if (!c->resume || !prev_has(c->resume, k, subject, &body))
+        return false;
+    prev_mark(c->resume, k, subject, 0);
+    if (body)
+        take_collaborator_names(c, body, strlen(body));
+    c->item_records++;
+    progress_done(&c->prog, c->phase[k], 1);
+    return true;
+}
+
 static void feed(struct crawl *c)
 {
     unsigned limit = (unsigned)c->o->concurrency * 2;
@@ -233,7 +252,9 @@ static void feed(struct crawl *c)
                     return;
                 }
             }
-            submit(c, k, l->v[c->cursor[k]++]);
+            const char *subject = l->v[c->cursor[k]++];
+            if (!take_kept(c, k, subject))
+                submit(c, k, subject);
             submitted = true;
             break;
         }
@@ -350,14 +371,30 @@ static bool take_list(struct crawl *c, enum dump_kind k, struct http_req *r)
  * identify: their profiles (emails) are fetched too. The user list is a set,
  * so members named again are not fetched twice. A list of another shape is
  * kept in the dump as it came, for transform to judge. */
+static void add_collaborators(struct crawl *c, struct taken *t)
+{
+    for (size_t i = 0; i < t->names.n && c->users.n < MAX_LIST_ITEMS; i++)
+        strlist_add_unique(&c->users, t->names.v[i], strlen(t->names.v[i]));
+    progress_total_so_far(&c->prog, c->phase[K_USER_PROFILES], c->users.n);
+}
+
 static void take_collaborators(struct crawl *c, struct http_req *r)
 {
     struct taken t = {K_PACKAGE_COLLABORATORS, false, false, 0, STRLIST_INIT};
-    if (take_names(r, NPM_COLLABORATORS, &t)) {
-        for (size_t i = 0; i < t.names.n && c->users.n < MAX_LIST_ITEMS; i++)
-            strlist_add_unique(&c->users, t.names.v[i], strlen(t.names.v[i]));
-        progress_total_so_far(&c->prog, c->phase[K_USER_PROFILES], c->users.n);
-    }
+    if (take_names(r, NPM_COLLABORATORS, &t))
+        add_collaborators(c, &t);
+    strlist_free(&t.names);
+}
+
+/* The same for a collaborator list carried from the work area. */
+static void take_collaborator_names(struct crawl *c, const char *body, size_t n)
+{
+    struct taken t = {K_PACKAGE_COLLABORATORS, false, false, 0, STRLIST_INIT};
+    struct err e = {0};
+    if (npm_list_walk(body, n, NPM_COLLABORATORS, NPM_LIST_LENIENT, take_entry, &t, &e) ==
+            NPM_LIST_OK &&
+        t.entries <= MAX_LIST_ITEMS)
+        add_collaborators(c, &t);
     strlist_free(&t.names);
 }
 
@@ -556,12 +593,47 @@ static struct prev *open_since(const struct crawl_opts *o, struct err *e)
     return p;
 }
 
+/* Interrupted: a directory run keeps what it had in the work area (a
+ * resumed run all of its work area's answers too), else nothing. */
+static void keep(struct crawl *c, struct crawl_summary *s)
+{
+    struct err ke = {0};
+    if (dump_is_stream(c->dump) || (c->item_records == 0 && !c->resume)) {
+        dump_abort(c->dump); /* no manifest, no final names */
+        return;
+    }
+    if (c->resume)
+        prev_mark_all(c->resume);
+    if (dump_keep(c->dump, &ke) < 0) {
+        log_error("could not keep the answers fetched so far: %s", ke.msg);
+        dump_abort(c->dump);
+        return;
+    }
+    s->kept = true;
+    log_warn("the answers fetched so far are kept in %s/" WORK_DIR
+             "; continue with: j1-npm-collect --org %s --resume %s",
+             c->o->out, c->o->org, c->o->out);
+}
+
+/* --resume: the work area of out, checked against org and registry. */
+static struct prev *open_resume(const struct crawl_opts *o, struct err *e)
+{
+    if (work_check(o->out, o->org, o->registry, e) < 0)
+        return NULL;
+    char *w = work_path(o->out);
+    struct prev *p = prev_open_work(w, e);
+    free(w);
+    if (p)
+        log_debug("--resume %s: %llu answers kept", o->out, (unsigned long long)prev_indexed(p));
+    return p;
+}
+
 /* The dump's end: committed (complete or not) or abandoned, and the run's
  * outcome. rc < 0 on entry: interrupted. */
 static int finish(struct crawl *c, struct crawl_summary *s, int rc, struct err *e)
 {
     if (rc < 0) {
-        dump_abort(c->dump); /* interrupted: no manifest, no final names */
+        keep(c, s);
         return -1;
     }
     if (stopped(c) && c->item_records == 0) {
@@ -604,12 +676,18 @@ int crawl_run(const struct crawl_opts *o, struct crawl_summary *s, struct err *e
         .bearer = o->token,
         .headers = headers,
     };
-    if (o->since && !(c.since = open_since(o, e)))
+    if (o->resume && !(c.resume = open_resume(o, e)))
         return -1;
-    struct dump_opts dopts = {o->out, o->force, o->org, o->registry, J1NPM_VERSION, c.since};
+    if (o->since && !(c.since = open_since(o, e))) {
+        prev_free(c.resume);
+        return -1;
+    }
+    struct dump_opts dopts = {o->out,        o->force, o->org,  o->registry,
+                              J1NPM_VERSION, c.since,  c.resume};
     c.dump = dump_open(&dopts, e);
     if (!c.dump) {
         prev_free(c.since);
+        prev_free(c.resume);
         return -1;
     }
     c.http = http_client_new(&ho, on_done, &c, e);
@@ -617,6 +695,7 @@ int crawl_run(const struct crawl_opts *o, struct crawl_summary *s, struct err *e
         dump_abort(c.dump);
         dump_free(c.dump);
         prev_free(c.since);
+        prev_free(c.resume);
         return -1;
     }
     progress_init(&c.prog, o->progress);
@@ -657,5 +736,6 @@ int crawl_run(const struct crawl_opts *o, struct crawl_summary *s, struct err *e
     strlist_free(&c.packages);
     strlist_free(&c.teams);
     prev_free(c.since);
+    prev_free(c.resume);
     return rc;
 }

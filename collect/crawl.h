@@ -17,6 +17,14 @@
  * or whose earlier record is not held, is asked once more without one (and
  * with Cache-Control: no-cache, for a cache in between); a second 304 is
  * recorded as a failed answer, never left out.
+ *
+ * Resuming (--resume, work.h): the org-level lists are fetched again (they
+ * may have changed); a per-item subject still listed whose work area record
+ * is definitive (prev_definitive) is not asked but marked, and its record
+ * carried into the dump; a carried collaborator list still names its
+ * outside collaborators. Subjects no longer listed are left behind.
+ * Interrupted, a directory run keeps its answers in the work area (with a
+ * resumed run's earlier ones) instead of discarding them.
  */
 #ifndef J1NPM_COLLECT_CRAWL_H
 #define J1NPM_COLLECT_CRAWL_H
@@ -41,6 +49,7 @@ struct crawl_opts {
     const char *cacert;
     bool progress;     /* draw live progress lines (stderr is a TTY) */
     const char *since; /* --since PREV_DUMP, or NULL */
+    bool resume;       /* --resume: out holds an interrupted run's work area */
 };
 
 struct crawl_summary {
@@ -53,6 +62,8 @@ struct crawl_summary {
     int64_t wall_ms;
     bool complete;
     bool interrupted;
+    bool kept;        /* interrupted: the answers are kept in the work area */
+    uint64_t resumed; /* --resume: records carried from the work area */
 };
 
 /* 0: the dump is complete. -1 with e->cls: ERR_PARTIAL (dump written,

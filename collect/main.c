@@ -20,7 +20,7 @@
 #include "secret.h"
 
 static struct {
-    const char *org, *out, *registry, *token_file, *cacert, *since;
+    const char *org, *out, *registry, *token_file, *cacert, *since, *resume;
     bool force, insecure;
     long concurrency, timeout, retries, max_retry_wait;
 } a = {.concurrency = 16, .timeout = 30, .retries = 8, .max_retry_wait = 120};
@@ -35,6 +35,10 @@ static const struct cli_opt opts[] = {
     CLI_STR("since", "PREV_DUMP", &a.since,
             "revalidate what the finished dump directory PREV_DUMP holds (If-None-Match) "
             "instead of downloading it again; unchanged records are carried into the new dump"),
+    CLI_STR("resume", "DIR", &a.resume,
+            "continue the interrupted collect whose answers DIR keeps (DIR/.j1-npm-work), "
+            "with the same --org and --registry; fetches only what has no answer yet. A "
+            "stream (--out -) cannot be resumed"),
     CLI_STR("registry", "URL", &a.registry, "registry base URL",
             .def = "as npm: $npm_config_registry, @ORG:registry or registry= in ~/.npmrc, else "
                    "https://registry.npmjs.org/"),
@@ -62,6 +66,15 @@ static int check(struct err *e)
     a.org += a.org[0] == '@';
     if (!npm_org_name_ok(a.org, strlen(a.org)))
         return err_set(e, ERR_USAGE, "'%s' is not an npm organization name", a.org);
+    if (a.resume && a.out && strcmp(a.out, a.resume) != 0)
+        return err_set(e, ERR_USAGE,
+                       "--resume %s writes the dump into %s: leave out --out, or give the same "
+                       "directory",
+                       a.resume, a.resume);
+    if (a.resume && a.force)
+        return err_set(e, ERR_USAGE, "--resume and --force do not go together");
+    if (a.resume)
+        a.out = a.resume;
     return 0;
 }
 
@@ -92,6 +105,7 @@ static int run(const struct cli_common *c, struct err *e)
             .max_retry_wait_s = a.max_retry_wait,
             .cacert = a.cacert,
             .since = a.since,
+            .resume = a.resume != NULL,
             .progress = !c->quiet && c->log_format == LOG_TEXT && isatty(STDERR_FILENO),
         };
         struct collect_report r = {.org = a.org, .out = a.out};
@@ -109,7 +123,8 @@ int main(int argc, char **argv)
 {
     static const struct cli_program p = {
         .name = "j1-npm-collect",
-        .synopsis = "--org ORG [--out DIR|-] [--since PREV_DUMP] [options]",
+        .synopsis = "--org ORG [--out DIR|-] [--since PREV_DUMP] [options]\n"
+                    "       j1-npm-collect --org ORG --resume DIR [--since PREV_DUMP] [options]",
         .about = "Dumps an npm organization (members and roles, teams, team members and\n"
                  "package permissions, packages with visibility, collaborators and full\n"
                  "documents, member profiles) from the npm registry API to gzip NDJSON.\n",
@@ -118,7 +133,9 @@ int main(int argc, char **argv)
         .opts = opts,
         .check = check,
         .run = run,
-        .interrupted = "no dump was written (no manifest, no file under a final name)",
+        .interrupted = "no dump was written (no manifest, no file under a final name); a "
+                       "directory collect keeps the answers it had in DIR/.j1-npm-work: "
+                       "continue with `j1-npm-collect --org ORG --resume DIR`",
     };
     return cli_main(&p, argc, argv);
 }

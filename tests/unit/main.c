@@ -28,6 +28,10 @@
 #define TESTS(X)                                                                                   \
     /* settle (upload) */                                                                          \
     X(test_ndjson_pieces_of_a_long_line_add_up_and_memory_stays_fixed)                             \
+    X(test_work_meta_of_the_same_org_and_registry_is_accepted)                                     \
+    X(test_work_meta_of_another_org_registry_or_format_is_refused)                                 \
+    X(test_work_definitive_answers_are_2xx_and_404)                                                \
+    X(test_work_a_kind_file_cut_short_by_a_crash_keeps_its_whole_records)                          \
     X(test_prev_an_etag_becomes_if_none_match_and_wins_over_last_modified)                         \
     X(test_prev_without_an_etag_last_modified_becomes_if_modified_since)                           \
     X(test_prev_a_validator_that_could_forge_a_header_is_not_sent)                                 \

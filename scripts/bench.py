@@ -4,7 +4,7 @@ by side with the baseline it is judged against, measured in the same run
 (machines here are shared and noisy: ratios, not absolute times, are what
 to read).
 
-    scripts/bench.py [collect] [since] [transform] [upload]  (default: all four)
+    scripts/bench.py [collect] [since] [resume] [transform] [upload]  (default: all five)
 
 collect    A generated 2,000-package org (one package document of 20 MB),
            served by the fake registry with 50 ms latency a request.
@@ -26,6 +26,13 @@ since      collect --since (issue 11) on the same 2,000-package org and
            run's, its transform byte-identical to the first dump's; with
            one package in ten changed, exactly those documents downloaded
            again (and only those answered 200).
+resume     collect --resume (issue 11) on the same 2,000-package org and
+           latency: an uninterrupted collect, then one sent SIGINT once
+           the fake has answered half as many requests, resumed with
+           --resume. Targets: the interrupted and the resumed run's
+           requests together <= 1.05x the uninterrupted run's, and the
+           resumed dump's transform byte-identical to the uninterrupted
+           one's.
 transform  An org shaped like real ones: 10,000 packages (heavy-tailed
            version counts, documents up to several MB), 2,000 members, 150
            teams, npm's developers team holding every member and every
@@ -52,6 +59,7 @@ Peak RSS is measured with GNU time (scripts/measure.py).
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -344,6 +352,70 @@ def bench_since():
                                     verdict(fetched == bumped)))
 
 
+def bench_resume():
+    """collect interrupted at half way, then --resume, on the 2,000-package
+    org at 50 ms a request."""
+    log("\n## collect --resume: the 2,000-package org, interrupted at half way, 50 ms latency")
+    org = gen_org("org2k", "--packages", "2000", "--users", "500", "--teams", "50",
+                  "--big-package-mb", "20", "--seed", "1")
+    reqlog = os.path.join(OUT, "requests-resume.ndjson")
+    if os.path.exists(reqlog):
+        os.unlink(reqlog)
+    reg = Registry(org, "--latency-ms", "50", "--log", reqlog)
+
+    def count():
+        if not os.path.exists(reqlog):
+            return 0
+        with open(reqlog, encoding="utf-8") as f:
+            return sum(1 for line in f if line.strip())
+
+    def cmd(*extra):
+        return [os.path.join(BIN, "j1-npm-collect"), "--org", "synth", "--registry", reg.url,
+                "--concurrency", "16", "--log-format", "json", "--quiet"] + list(extra)
+
+    env = dict(os.environ, NPM_TOKEN=reg.token)
+    full, part = os.path.join(OUT, "dump2k-resume-full"), os.path.join(OUT, "dump2k-resume")
+    try:
+        shutil.rmtree(full, ignore_errors=True)
+        shutil.rmtree(part, ignore_errors=True)
+        t0 = time.time()
+        subprocess.run(cmd("--out", full), env=env, check=True, stderr=subprocess.DEVNULL)
+        t_full, n_full = time.time() - t0, count()
+        t0 = time.time()
+        p = subprocess.Popen(cmd("--out", part), env=env, stderr=subprocess.DEVNULL)
+        while count() - n_full < n_full // 2 and p.poll() is None:
+            time.sleep(0.05)
+        p.send_signal(signal.SIGINT)
+        rc = p.wait()
+        t_int = time.time() - t0
+        time.sleep(0.5)  # the answers in flight reach the log
+        n_int = count() - n_full
+        t0 = time.time()
+        r = subprocess.run(cmd("--resume", part), env=env, stderr=subprocess.DEVNULL)
+        t_res, n_res = time.time() - t0, count() - n_full - n_int
+    finally:
+        reg.stop()
+    if rc != 130 or r.returncode != 0:
+        raise SystemExit("bench: the interrupted run exited %d, the resumed one %d" %
+                         (rc, r.returncode))
+    log("%-24s %8s %9s" % ("", "wall s", "requests"))
+    for label, t, n in (("uninterrupted", t_full, n_full), ("interrupted at half", t_int, n_int),
+                        ("resumed", t_res, n_res)):
+        log("%-24s %8.1f %9d" % (label, t, n))
+    ratio = (n_int + n_res) / n_full
+    log("target: interrupted + resumed requests <= 1.05x uninterrupted: %.3fx (%d of %d)  %s"
+        % (ratio, n_int + n_res, n_full, verdict(ratio <= 1.05)))
+    g1, g2 = os.path.join(OUT, "graph-resume-full"), os.path.join(OUT, "graph-resume")
+    for dump, g in ((full, g1), (part, g2)):
+        shutil.rmtree(g, ignore_errors=True)
+        if subprocess.call([os.path.join(BIN, "j1-npm-transform"), "--in", dump, "--out", g,
+                            "--quiet"], stderr=subprocess.DEVNULL) != 0:
+            raise SystemExit("bench: transform of %s failed" % dump)
+    same = tree_bytes(g1) == tree_bytes(g2)
+    log("target: transform of the resumed dump byte-identical to the uninterrupted one's: %s  %s"
+        % ("identical" if same else "DIFFERENT", verdict(same)))
+
+
 def collect_once(org, name):
     """Collects a generated org once (no latency) into OUT/name, reused."""
     dump = os.path.join(OUT, name)
@@ -436,11 +508,12 @@ def bench_upload():
 
 
 def main():
-    which = sys.argv[1:] or ["collect", "since", "transform", "upload"]
+    which = sys.argv[1:] or ["collect", "since", "resume", "transform", "upload"]
     os.makedirs(OUT, exist_ok=True)
     log("j1-npm benchmarks (%s); data in %s" % (", ".join(which), OUT))
     for w in which:
-        {"collect": bench_collect, "since": bench_since, "transform": bench_transform,
+        {"collect": bench_collect, "since": bench_since, "resume": bench_resume,
+         "transform": bench_transform,
          "upload": bench_upload}[w]()
 
 

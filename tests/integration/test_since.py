@@ -24,8 +24,11 @@ PACKAGES = sorted(REG["packages"])
 
 
 def doc_requests(log):
-    """The log lines of package document requests (GET /:pkg)."""
-    return [l for l in log if l["method"] == "GET" and not l["path"].startswith("/-/")]
+    """The log lines of package document requests (GET /:pkg), in arrival
+    order: the fake registry writes a line when it has answered, so two
+    concurrent requests can be logged out of the order they arrived in."""
+    return sorted((l for l in log if l["method"] == "GET" and not l["path"].startswith("/-/")),
+                  key=lambda l: l["seq"])
 
 
 class Since(Case):

@@ -204,6 +204,8 @@ static void update_phases(struct crawl *c)
             continue;
         if (k == K_USER_PROFILES && c->list_done[parent] && !c->prog.ph[c->phase[k]].total_final)
             progress_total(&c->prog, c->phase[k], n); /* no collaborator adds one now */
+        if (c->phase[k] < 0)
+            continue;
         if (c->list_done[parent] && !c->outstanding[k] && c->cursor[k] >= n &&
             (org_level((enum dump_kind)k) ? c->list_done[k] : true) &&
             !c->prog.ph[c->phase[k]].finished) {
@@ -699,8 +701,17 @@ int crawl_run(const struct crawl_opts *o, struct crawl_summary *s, struct err *e
         return -1;
     }
     progress_init(&c.prog, o->progress);
-    for (int k = 0; k < K_COUNT; k++)
+    for (int k = 0; k < K_COUNT; k++) {
+        /* The supply-chain kinds are not asked yet: no phase, nothing
+         * pending. */
+        if (k == K_COLLECTOR_PROFILE || k == K_COLLECTOR_TOKENS || k == K_ATTESTATIONS ||
+            k == K_ADVISORIES) {
+            c.list_done[k] = true;
+            c.phase[k] = -1;
+            continue;
+        }
         c.phase[k] = progress_add(&c.prog, dump_kind_names[k]);
+    }
     progress_total(&c.prog, c.phase[K_WHOAMI], 1);
 
     int rc = 0;

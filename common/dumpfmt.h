@@ -32,7 +32,13 @@ enum dump_kind {
     K_USER_PROFILES,
     K_PACKAGE_VISIBILITY,
     K_PACKAGE_COLLABORATORS,
+    K_COLLECTOR_PROFILE, /* GET /-/npm/v1/user: the collecting account */
+    K_COLLECTOR_TOKENS,  /* GET /-/npm/v1/tokens: its tokens */
     K_PACKUMENTS,
+    /* Kinds whose subjects come from the package documents: they follow
+     * packuments in a stream. */
+    K_ATTESTATIONS, /* subject "<name>@<version>" */
+    K_ADVISORIES,   /* POST, one record per batch; request.body says what was asked */
     K_COUNT
 };
 
@@ -40,14 +46,16 @@ static const char *const dump_kind_names[K_COUNT] = {
     "whoami",        "org_users",          "org_teams",
     "team_users",    "team_packages",      "org_packages",
     "user_profiles", "package_visibility", "package_collaborators",
-    "packuments",
+    "collector_profile", "collector_tokens", "packuments",
+    "attestations",  "advisories",
 };
 
 static const char *const dump_kind_files[K_COUNT] = {
     "whoami.ndjson.gz",        "org_users.ndjson.gz",          "org_teams.ndjson.gz",
     "team_users.ndjson.gz",    "team_packages.ndjson.gz",      "org_packages.ndjson.gz",
     "user_profiles.ndjson.gz", "package_visibility.ndjson.gz", "package_collaborators.ndjson.gz",
-    "packuments.ndjson.gz",
+    "collector_profile.ndjson.gz", "collector_tokens.ndjson.gz", "packuments.ndjson.gz",
+    "attestations.ndjson.gz", "advisories.ndjson.gz",
 };
 
 /* The fields of one record (one line): {"kind", "subject", "request":
@@ -60,6 +68,8 @@ static const char *const dump_kind_files[K_COUNT] = {
 #define DF_REQUEST "request"
 #define DF_METHOD "method"
 #define DF_PATH "path"
+/* A request's own body (a POST: advisories), as the JSON that was sent. */
+#define DF_REQ_BODY "body"
 #define DF_STATUS "status"
 #define DF_HEADERS "headers"
 #define DF_H_CONTENT_TYPE "content-type"

@@ -285,6 +285,27 @@ void npm_request_path(struct buf *out, enum dump_kind k, const char *org, const 
         buf_putc(out, '/');
         url_encode_package(out, subject);
         return;
+    case K_COLLECTOR_PROFILE: buf_puts(out, "/-/npm/v1/user"); return;
+    case K_COLLECTOR_TOKENS: buf_puts(out, "/-/npm/v1/tokens"); return;
+    case K_ATTESTATIONS: {
+        /* "<name>@<version>": the version follows the last '@' (a scoped
+         * name starts with one). */
+        const char *at = strrchr(subject, '@');
+        if (!at || at == subject) {
+            buf_puts(out, "/-/npm/v1/attestations/");
+            url_encode(out, subject);
+            return;
+        }
+        struct buf name = BUF_INIT;
+        buf_append(&name, subject, (size_t)(at - subject));
+        buf_puts(out, "/-/npm/v1/attestations/");
+        url_encode_package(out, name.p);
+        buf_putc(out, '@');
+        url_encode(out, at + 1);
+        buf_free(&name);
+        return;
+    }
+    case K_ADVISORIES: buf_puts(out, "/-/npm/v1/security/advisories/bulk"); return;
     case K_COUNT: break;
     }
 }

@@ -107,7 +107,9 @@ enum npm_list_status npm_list_walk(const char *body, size_t n, enum npm_shape sh
  * record of kind k, appended to out. subject: the org for the org-level
  * lists (whoami ignores it), "org:team" for the team kinds (a bare team
  * name belongs to org), the user for profiles, the package for the package
- * kinds (a scoped name is escaped as the npm CLI does: "@s%2fname"). */
+ * kinds (a scoped name is escaped as the npm CLI does: "@s%2fname"),
+ * "<name>@<version>" for attestations; the collector kinds and advisories
+ * ignore it. */
 void npm_request_path(struct buf *out, enum dump_kind k, const char *org, const char *subject);
 
 #endif

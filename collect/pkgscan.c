@@ -10,11 +10,15 @@
 #include "pkgscan.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
+#include "dumpfmt.h"
 #include "json.h"
+#include "ndjson.h"
 
 bool pkgscan_version_ok(const char *v, size_t n)
 {
@@ -152,4 +156,66 @@ int pkgscan_body(struct pkgscan *s, struct http_body *b, struct err *e)
     int rc = pkgscan_mem(s, m, n, e);
     munmap(m, n);
     return rc;
+}
+
+/* ---- an earlier dump's records ----------------------------------------- */
+
+struct rec {
+    struct buf subject;
+    long status;
+    const char *body;
+    size_t body_n;
+};
+
+static const char *on_rec(void *ctx, const char *k, size_t kl, const char *v, const char *end,
+                          const char **bad)
+{
+    struct rec *r = ctx;
+    const char *q = json_skip(v, end, bad);
+    if (!q)
+        return NULL;
+    if (json_key_is(k, kl, DF_SUBJECT) && *v == '"')
+        decode(&r->subject, v + 1, (size_t)(q - v) - 2);
+    else if (json_key_is(k, kl, DF_STATUS) && *v >= '0' && *v <= '9')
+        r->status = strtol(v, NULL, 10);
+    else if (json_key_is(k, kl, DF_BODY) && *v == '{') {
+        r->body = v;
+        r->body_n = (size_t)(q - v);
+    }
+    return q;
+}
+
+int pkgscan_file(const char *path, const struct strset *wanted, pkgscan_fn fn, void *ctx,
+                 struct err *e)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return err_set(e, ERR_FAIL, "cannot open %s: %s", path, strerror(errno));
+    struct ndr *nr = ndr_new(fd, path, 0, e);
+    if (!nr)
+        return -1;
+    struct rec r = {BUF_INIT, 0, NULL, 0};
+    struct pkgscan s;
+    pkgscan_init(&s);
+    const char *line;
+    size_t n;
+    int got;
+    while ((got = ndr_next(nr, &line, &n, e)) > 0) {
+        const char *bad = NULL, *p = json_skip_ws(line, line + n);
+        buf_reset(&r.subject);
+        r.status = 0;
+        r.body = NULL;
+        if (p >= line + n || *p != '{' || !json_walk_members(p, line + n, on_rec, &r, &bad))
+            continue; /* not a record: its package's facts stay unknown */
+        if (!r.body || r.status < 200 || r.status > 299 || !r.subject.len ||
+            !strset_get(wanted, r.subject.p, r.subject.len))
+            continue;
+        struct err pe = {0};
+        if (pkgscan_mem(&s, r.body, r.body_n, &pe) == 0)
+            fn(ctx, r.subject.p, &s);
+    }
+    pkgscan_free(&s);
+    buf_free(&r.subject);
+    ndr_close(nr);
+    return got < 0 ? -1 : 0;
 }

@@ -32,6 +32,7 @@
 #include "err.h"
 #include "http.h"
 #include "strlist.h"
+#include "strset.h"
 
 #define PKGSCAN_MAX_VERSIONS 100000
 #define PKGSCAN_VERSION_MAX 256
@@ -51,6 +52,16 @@ int pkgscan_mem(struct pkgscan *s, const char *p, size_t n, struct err *e);
 /* The same for a response body, in memory or spilled to a file. */
 int pkgscan_body(struct pkgscan *s, struct http_body *b, struct err *e);
 void pkgscan_free(struct pkgscan *s);
+
+/* The facts of package documents not downloaded in this run (a 304 under
+ * --since, a record kept by --resume), from the earlier packuments file at
+ * path: for each record whose subject is in wanted, whose status is 2xx
+ * and whose body is a JSON object, fn(ctx, subject, facts). One record
+ * line is held at a time (the file is read once, in order). -1 with e when
+ * the file cannot be read to its end (the records before were handed out). */
+typedef void (*pkgscan_fn)(void *ctx, const char *name, struct pkgscan *s);
+int pkgscan_file(const char *path, const struct strset *wanted, pkgscan_fn fn, void *ctx,
+                 struct err *e);
 
 /* [v, v+n) is a version string pkgscan takes. */
 bool pkgscan_version_ok(const char *v, size_t n);

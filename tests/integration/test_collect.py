@@ -46,9 +46,12 @@ EXPECTED_RECORDS = {
     "org_packages": 1, "user_profiles": len(PROFILE_SUBJECTS),
     "package_visibility": len(REG["packages"]),
     "package_collaborators": len(REG["packages"]), "packuments": len(REG["packages"]),
-    # not asked yet: the supply-chain kinds have empty files
-    "collector_profile": 0, "collector_tokens": 0, "attestations": 0, "advisories": 0,
+    # the collecting account's profile and token list (one page), the latest
+    # versions with provenance (core, logger, auth-client, ui-button: see
+    # fixtures/acme/README.md), one advisory batch for every package
+    "collector_profile": 1, "collector_tokens": 1, "attestations": 4, "advisories": 1,
 }
+ATTESTATIONS = load_json(FIXTURE, "attestations.json")
 WRONG_TOKEN = "npm_WrongToken11111111111111111111111"
 ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 
@@ -94,6 +97,15 @@ def expected_body(kind, subject):
     if kind == "packuments":
         with open(packument_file(subject), encoding="utf-8") as f:
             return 200, json.load(f)
+    if kind == "collector_profile":
+        return 200, REG["npm_user"]
+    if kind == "collector_tokens":
+        return 200, {"objects": REG["tokens"], "total": len(REG["tokens"]), "urls": {}}
+    if kind == "attestations":
+        return 200, ATTESTATIONS[subject]
+    if kind == "advisories":
+        # every package's versions are asked: each fixture advisory hits one
+        return 200, REG["advisories"]
     raise AssertionError("unknown kind " + kind)
 
 
@@ -104,8 +116,11 @@ def expected_subjects(kind):
         return ["%s:%s" % (ORG, t) for t in REG["teams"]]
     if kind == "user_profiles":
         return PROFILE_SUBJECTS
-    if EXPECTED_RECORDS[kind] == 0:
-        return []
+    if kind in ("collector_profile", "collector_tokens", "advisories"):
+        return [ORG]
+    if kind == "attestations":
+        return ["@acme/core@2.0.0", "@acme/logger@3.2.0", "@acme/auth-client@0.4.1",
+                "@acme/ui-button@1.1.0"]
     return list(REG["packages"])
 
 
@@ -234,7 +249,8 @@ class CleanRunTest(CollectCase):
             for k in ("kind", "subject", "request", "status", "headers", "fetched_at",
                       "elapsed_ms", "attempts", "body"):
                 self.assertIn(k, rec, "%s: no %r" % (what, k))
-            self.assertEqual(rec["request"]["method"], "GET", what)
+            self.assertEqual(rec["request"]["method"],
+                             "POST" if rec["kind"] == "advisories" else "GET", what)
             self.assertTrue(rec["request"]["path"].startswith("/"), what)
             self.assertIn("content-type", rec["headers"], what)
             self.assertRegex(rec["fetched_at"], ISO_UTC, what)

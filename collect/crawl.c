@@ -58,8 +58,8 @@ struct item {
     const char *hdrs[4]; /* the condition (prev.h), or Cache-Control on a second ask;
                             a POST's content headers */
     bool conditional;
-    bool asked_again; /* after a 304 that could not be used */
-    char *req_json;   /* advisories: the JSON body asked (recorded as request.body) */
+    bool asked_again;  /* after a 304 that could not be used */
+    char *req_json;    /* advisories: the JSON body asked (recorded as request.body) */
     struct buf req_gz; /* ... as sent, gzip-compressed */
 };
 
@@ -103,9 +103,10 @@ struct crawl {
 /* The supply-chain kinds come first: they are few, and a batch or an
  * attestation subject waiting in memory is freed once asked. */
 static const enum dump_kind feed_order[] = {
-    K_COLLECTOR_PROFILE,  K_COLLECTOR_TOKENS,      K_ATTESTATIONS,  K_ADVISORIES,
-    K_TEAM_USERS,         K_TEAM_PACKAGES,         K_USER_PROFILES,
-    K_PACKAGE_VISIBILITY, K_PACKAGE_COLLABORATORS, K_PACKUMENTS};
+    K_COLLECTOR_PROFILE, K_COLLECTOR_TOKENS,   K_ATTESTATIONS,
+    K_ADVISORIES,        K_TEAM_USERS,         K_TEAM_PACKAGES,
+    K_USER_PROFILES,     K_PACKAGE_VISIBILITY, K_PACKAGE_COLLABORATORS,
+    K_PACKUMENTS};
 
 static bool org_level(enum dump_kind k)
 {

@@ -119,6 +119,9 @@
     X(test_workq_first_failure_stops_the_work_and_is_reported)                                     \
     X(test_workq_stop_with_discard_drops_what_is_queued)                                           \
     /* sha256 */                                                                                   \
+    X(test_supply_batches_keep_each_package_whole_and_under_the_bound)                             \
+    X(test_supply_the_token_list_names_the_collecting_token_by_its_sha512_key)                     \
+    X(test_supply_a_next_page_elsewhere_is_not_followed)                                           \
     X(test_sha512_fips_empty_message)                                                              \
     X(test_sha512_fips_abc)                                                                        \
     X(test_sha512_fips_896_bit_message_spans_two_blocks)                                           \

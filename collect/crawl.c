@@ -113,6 +113,15 @@ static bool org_level(enum dump_kind k)
     return k == K_WHOAMI || k == K_ORG_USERS || k == K_ORG_TEAMS || k == K_ORG_PACKAGES;
 }
 
+/* An answer that makes a dump worth keeping when the crawl stops early:
+ * anything about the org's items, not the org lists nor the collecting
+ * account's own profile and tokens (asked as soon as whoami answers, they
+ * say nothing of an org that then refuses us). */
+static bool worth_keeping(enum dump_kind k)
+{
+    return !org_level(k) && k != K_COLLECTOR_PROFILE && k != K_COLLECTOR_TOKENS;
+}
+
 /* The list a per-item kind takes its subjects from (NULL for the org-level
  * kinds), and its parent kind. */
 static const struct strlist *list_of(const struct crawl *c, enum dump_kind k,
@@ -668,7 +677,7 @@ static bool on_not_modified(struct crawl *c, struct item *it)
         if (k == K_PACKUMENTS)
             strset_add(&c->unscanned, it->subject, strlen(it->subject), NULL);
         progress_done(&c->prog, c->phase[k], 1);
-        if (!org_level(k))
+        if (worth_keeping(k))
             c->item_records++;
         item_free(it);
         update_phases(c);
@@ -751,7 +760,7 @@ static void on_done(struct http_req *r, void *ctx)
         item_free(it);
         return;
     }
-    if (!org_level(k))
+    if (worth_keeping(k))
         c->item_records++;
     progress_done(&c->prog, c->phase[k], 1);
     if (r->attempts > 1)

@@ -2,14 +2,17 @@
 account's profile and tokens, the latest versions' attestations and the
 bulk advisories, against the fixture org (fixtures/acme/README.md, "Supply
 chain") served by scripts/fake_registry.py."""
-import gzip
 import hashlib
 import json
 import os
+import signal
+import subprocess
+import sys
 import unittest
 
 import harness
-from harness import FIXTURE, FIXTURE_TOKEN, Case, read_dump, read_ndjson_gz, server_log
+from harness import FIXTURE, FIXTURE_TOKEN, SCRIPTS, Case, read_dump, read_ndjson_gz, \
+    server_log, wait_for
 
 REG = harness.load_json(os.path.join(FIXTURE, "registry.json"))
 ATTESTATIONS = harness.load_json(os.path.join(FIXTURE, "attestations.json"))
@@ -260,6 +263,48 @@ class SinceTest(SupplyCase):
         self.assertEqual(adv["body"], REG["advisories"])
         for path in ("/-/npm/v1/user", "/-/npm/v1/tokens", BULK):
             self.assertEqual(len([r for r in reqs if r["path"] == path]), 1, path)
+
+
+class ResumeTest(Case):
+    def test_a_resumed_run_asks_what_an_uninterrupted_one_asks(self):
+        # A generated org (gen_org: provenance on ~30% of latest versions)
+        # with latency, so the interrupt lands among the package documents:
+        # the kept documents' facts come from the work area.
+        org = self.path("org")
+        subprocess.check_call([sys.executable, os.path.join(SCRIPTS, "gen_org.py"), "--out", org,
+                               "--packages", "60", "--users", "20", "--teams", "5", "--seed", "3",
+                               "--size-profile", "small"], stdout=subprocess.DEVNULL)
+        token = harness.load_json(os.path.join(org, "registry.json"))["token"]
+        log = self.path("requests.log")
+        srv = self.registry("--log", log, "--latency-ms", "30", fixture=org)
+        env = self.env(NPM_TOKEN=token)
+        argv = ["--org", "synth", "--registry", srv.url, "--concurrency", "2", "--quiet"]
+        self.assertExit(self.run_prog("collect", *argv, "--out", self.path("full"), env=env), 0)
+        before = len(server_log(log))
+        p = subprocess.Popen([harness.program("collect")] + argv + ["--out", self.path("d")],
+                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.addCleanup(lambda: p.poll() is None and p.kill())
+        docs = lambda: sum(1 for r in server_log(log)[before:]
+                           if r["path"].startswith("/@synth") or r["path"].startswith("/synth"))
+        wait_for(lambda: docs() >= 30 or p.poll() is not None, 60, "half the documents")
+        self.assertIsNone(p.poll(), "the run ended before it could be interrupted")
+        p.send_signal(signal.SIGINT)
+        p.communicate(timeout=20)
+        self.assertTrue(os.path.isdir(self.path("d", ".j1-npm-work")))
+        mid = len(server_log(log))
+        res = self.run_prog("collect", *argv, "--resume", self.path("d"), env=env)
+        self.assertExit(res, 0)
+        before = mid
+        self.assertLess(docs(), 60, "the resumed run must keep the documents it had")
+        full, _ = read_dump(self.path("full"))
+        resumed, manifest = read_dump(self.path("d"))
+        self.assertIs(manifest["complete"], True)
+        self.assertTrue(full["attestations"], "gen_org published some versions with provenance")
+        self.assertEqual(sorted(r["subject"] for r in resumed["attestations"]),
+                         sorted(r["subject"] for r in full["attestations"]))
+        asked = lambda kinds: sorted((n, v) for r in kinds["advisories"]
+                                     for n, vs in r["request"]["body"].items() for v in vs)
+        self.assertEqual(asked(resumed), asked(full), "every version of every package, once")
 
 
 if __name__ == "__main__":

@@ -547,9 +547,16 @@ static void take_facts(struct crawl *c, const char *name, struct pkgscan *ps)
     progress_total_so_far(&c->prog, c->phase[K_ADVISORIES], c->adv.ready.n + 1);
 }
 
+/* A document read back from an earlier file. Each package is taken once:
+ * with --resume and --since both, a kept and a revalidated document are in
+ * two files, and a file may hold a subject twice (the first counts). */
 static void take_facts_cb(void *ctx, const char *name, struct pkgscan *ps)
 {
     struct crawl *c = ctx;
+    struct strset_entry *se = strset_get(&c->unscanned, name, strlen(name));
+    if (!se || se->val)
+        return;
+    se->val = c; /* taken */
     take_facts(c, name, ps);
 }
 

@@ -132,6 +132,7 @@
     X(test_pkgscan_implausible_versions_are_skipped_and_repeats_taken_once)                        \
     X(test_pkgscan_a_document_that_is_not_an_object_has_no_facts)                                  \
     X(test_pkgscan_a_spilled_body_gives_the_same_facts)                                            \
+    X(test_pkgscan_a_large_spilled_document_is_read_whole_while_its_pages_are_given_back)          \
     X(test_sha256_fips_empty_message)                                                              \
     X(test_sha256_fips_abc)                                                                        \
     X(test_sha256_fips_448_bit_message)                                                            \

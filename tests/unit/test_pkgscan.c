@@ -113,3 +113,33 @@ TEST(test_pkgscan_a_spilled_body_gives_the_same_facts)
     T_UINT(3, s.versions.n);
     pkgscan_free(&s);
 }
+
+TEST(test_pkgscan_a_large_spilled_document_is_read_whole_while_its_pages_are_given_back)
+{
+    /* 3 MB of versions: the walk gives back the pages behind it every MiB;
+     * the facts at the far end must still be right. */
+    struct buf d = BUF_INIT;
+    buf_puts(&d, "{\"versions\":{");
+    for (int i = 0; i < 30000; i++)
+        buf_printf(&d, "%s\"1.0.%d\":{\"readme\":\"%080d\",\"dist\":{\"tarball\":\"t\"%s}}",
+                   i ? "," : "", i, i, i == 29999 ? ",\"attestations\":{\"url\":\"u\"}" : "");
+    buf_puts(&d, "},\"dist-tags\":{\"latest\":\"1.0.29999\"}}");
+    struct http_body b;
+    memset(&b, 0, sizeof b);
+    b.spill = tmpfile();
+    T_RET(b.spill != NULL);
+    T_CHECK_INT((long long)d.len, (long long)fwrite(d.p, 1, d.len, b.spill));
+    b.len = d.len;
+    struct pkgscan s;
+    struct err e = {0};
+    pkgscan_init(&s);
+    int rc = pkgscan_body(&s, &b, &e);
+    fclose(b.spill);
+    buf_free(&d);
+    T_OK(rc, &e);
+    T_UINT(30000, s.versions.n);
+    T_STR("1.0.29999", s.versions.v[29999]);
+    T_STR("1.0.29999", s.latest.p);
+    T_BOOL(true, s.latest_attested);
+    pkgscan_free(&s);
+}

@@ -20,8 +20,11 @@
  * for tests and for a registry that wants smaller bodies.
  *
  * The token. The registry names each token in /-/npm/v1/tokens by `key`,
- * the SHA-512 of the token as lowercase hex; collect computes that of its
- * own token (token_key in the dump), which tells transform — and the
+ * taken to be the SHA-512 of the token as lowercase hex (npm's public code
+ * does not show the rule: its tests use opaque keys; a registry computing
+ * it otherwise leaves the token unfound, never misfound); collect
+ * computes that of its own token (token_key in the dump), which tells
+ * transform — and the
  * read-only check here — which listed token is the one collecting. The
  * list's `token` member is the registry's own short prefix of each token
  * (what `npm token list` prints); it is kept as answered: a few characters

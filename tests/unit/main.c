@@ -119,6 +119,14 @@
     X(test_workq_first_failure_stops_the_work_and_is_reported)                                     \
     X(test_workq_stop_with_discard_drops_what_is_queued)                                           \
     /* sha256 */                                                                                   \
+    X(test_base64_rfc4648_vectors_decode)                                                          \
+    X(test_base64_invalid_input_is_refused_and_leaves_the_buffer)                                  \
+    X(test_semver_versions_parse_strictly)                                                         \
+    X(test_semver_order_follows_the_prerelease_rules)                                              \
+    X(test_semver_comparators_and_sets)                                                            \
+    X(test_semver_x_ranges_tilde_caret_and_hyphen_desugar_as_node_semver)                          \
+    X(test_semver_a_prerelease_is_only_in_a_set_naming_its_release)                                \
+    X(test_semver_a_range_it_cannot_read_says_nothing)                                             \
     X(test_sha256_fips_empty_message)                                                              \
     X(test_sha256_fips_abc)                                                                        \
     X(test_sha256_fips_448_bit_message)                                                            \

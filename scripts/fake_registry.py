@@ -14,11 +14,16 @@ writes big synthetic ones in the same layout):
                      "profiles": {name: {_id, name, email}},
                      "teams": {team: {"users": [...], "packages": {pkg: perm}}},
                      "packages": {pkg: {"access", "public", "collaborators"}}}
+                    and, for the supply-chain endpoints (all optional):
+                    "advisories": {pkg: [{id, url, title, severity,
+                    vulnerable_versions, cwe, cvss}]}, "npm_user": the
+                    token owner's profile, "tokens": [{key, token, ...}]
     packuments/     one full package document per package, file name is the
                     package name with "/" spelled "%2f", plus ".json". The
                     bytes are served verbatim.
+    attestations.json  (optional) {"name@version": {"attestations": [...]}}
 
-Endpoints (GET and HEAD; everything else is 405):
+Endpoints (GET and HEAD, and the one POST; everything else is 405):
     /-/ping                                 {} (no auth)
     /-/whoami                               {"username": whoami}
     /-/org/:org/user                        {user: role}
@@ -30,6 +35,17 @@ Endpoints (GET and HEAD; everything else is 405):
     /-/user/org.couchdb.user:NAME           profile, 404 when the fixture has none
     /-/package/:pkg/visibility              {"public": bool}
     /-/package/:pkg/collaborators           {user: "read-only"|"read-write"}
+    /-/npm/v1/user                          the token owner's profile (npm_user)
+    /-/npm/v1/tokens[?page=N]               {"objects": [...], "total": n, "urls": {}}; with
+                                            --tokens-per-page N a page of N, "urls.next"
+                                            naming the next page while there is one
+    /-/npm/v1/attestations/NAME@VERSION     the bundles of attestations.json, 404 when none
+    POST /-/npm/v1/security/advisories/bulk body {"name": ["version", ...]} (plain, or
+                                            gzip with Content-Encoding: gzip); answers
+                                            {name: [advisory, ...]} for the asked names
+                                            whose advisory range holds an asked version
+                                            (the ranges: comparators < <= > >= = joined
+                                            by spaces, alternatives by ||)
     /:pkg                                   the package document
 Path segments are percent-decoded; a scoped name may come as @s%2fn, @s%2Fn
 or @s/n. With "Accept: application/vnd.npm.install-v1+json" a packument is
@@ -71,6 +87,9 @@ decision for request n is drawn from one RNG seeded with --seed, two draws per
 request, so it is a pure function of (seed, n). With concurrent clients the
 arrival order, and so which request gets which n, is up to the scheduler.
 Precedence: --max-requests cap, then --fail-path, then the random faults.
+--not-found-path PATH answers 404 (an answer, not a fault: it is logged with
+fault null); --fail-advisory NAME answers 500 to every bulk advisory request
+whose body asks for NAME (so one batch fails and the others do not).
     429       status 429, Cloudflare-like HTML page, retry-after, connection: close
     500       status 500, JSON body
     503       status 503, HTML body (Varnish style)
@@ -88,7 +107,9 @@ first use (or all at start with --preload) and cached up to --cache-mb
 
 --log FILE gets one JSON line per request: method, path, status (null when the
 connection was reset), fault, auth ("ok"|"missing"|"bad"), bytes (body bytes
-sent, after compression), t (arrival, epoch seconds), ms (time to answer), seq.
+sent, after compression), t (arrival, epoch seconds), ms (time to answer), seq;
+a POST also logs req_gzip (its body came gzip-encoded), req_bytes (body bytes
+as sent) and req (the decoded JSON body, null when it was not JSON).
 The Authorization value is never logged.
 """
 
@@ -238,6 +259,14 @@ class Fixture:
         self.profiles = reg.get("profiles", {})
         self.teams = reg.get("teams", {})
         self.packages = reg.get("packages", {})
+        self.advisories = reg.get("advisories", {})
+        self.npm_user = reg.get("npm_user")
+        self.tokens = reg.get("tokens", [])
+        self.attestations = {}
+        apath = os.path.join(root, "attestations.json")
+        if os.path.exists(apath):
+            with open(apath, encoding="utf-8") as f:
+                self.attestations = json.load(f)
         self.files = {}
         pdir = os.path.join(root, "packuments")
         if os.path.isdir(pdir):
@@ -363,6 +392,43 @@ def abbreviate(doc):
     return json.dumps(out, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
+def parse_version(v):
+    """(major, minor, patch, prerelease parts) of a semver string, or None."""
+    m = re.match(r"^v?(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$", v.strip())
+    if not m:
+        return None
+    pre = m.group(4)
+    # A release sorts after its prereleases: compare (0,) < (1,).
+    key = () if pre is None else tuple((0, int(x)) if x.isdigit() else (1, x) for x in pre.split("."))
+    return (int(m.group(1)), int(m.group(2)), int(m.group(3)), (1,) if pre is None else (0,) + key)
+
+
+def in_range(version, rng):
+    """True when version satisfies rng: alternatives joined by ||, each a
+    space-separated list of comparators (<, <=, >, >=, =, or a bare
+    version). Enough for the fixture's advisories, not all of semver."""
+    v = parse_version(version)
+    if v is None:
+        return False
+    for alt in rng.split("||"):
+        ok = True
+        parts = alt.split()
+        if not parts:
+            continue
+        for c in parts:
+            m = re.match(r"^(<=|>=|<|>|=)?\s*(.+)$", c)
+            op, w = m.group(1) or "=", parse_version(m.group(2))
+            if w is None:
+                ok = False
+                break
+            ok = {"<": v < w, "<=": v <= w, ">": v > w, ">=": v >= w, "=": v == w}[op]
+            if not ok:
+                break
+        if ok:
+            return True
+    return False
+
+
 class Config:
     """Parsed command line plus the shared, mutable request counter."""
 
@@ -377,6 +443,8 @@ class Config:
         self.log = open(args.log, "a", encoding="utf-8") if args.log else None
         self.log_lock = threading.Lock()
         self.fail_paths = set(args.fail_path or [])
+        self.not_found_paths = set(args.not_found_path or [])
+        self.fail_advisory = set(args.fail_advisory or [])
         self.spurious = set(args.spurious_304 or [])
 
     def next_request(self):
@@ -405,15 +473,34 @@ class Handler(BaseHTTPRequestHandler):
     def do_HEAD(self):
         self.handle_request(head=True)
 
+    BULK = "/-/npm/v1/security/advisories/bulk"
+
     def do_POST(self):
+        if self.path.partition("?")[0] != self.BULK:
+            self.not_allowed()
+            return
+        n = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(n) if n > 0 else b""
+        self.req_bytes = len(raw)
+        self.req_gzip = (self.headers.get("Content-Encoding") or "").strip().lower() == "gzip"
+        self.req_json = None
+        try:
+            data = gzip.decompress(raw) if self.req_gzip else raw
+            self.req_json = json.loads(data)
+        except (OSError, EOFError, ValueError):
+            self.req_json = None
+        self.handle_request(head=False)
+
+    def do_PUT(self):
         self.not_allowed()
 
-    do_PUT = do_DELETE = do_PATCH = do_POST
+    do_DELETE = do_PATCH = do_PUT
 
     def not_allowed(self):
         n = int(self.headers.get("Content-Length") or 0)
         if n > 0:
             self.rfile.read(n)
+        self.req_bytes, self.req_gzip, self.req_json = n, False, None
         self.handle_request(head=False, method_ok=False)
 
     def auth_state(self):
@@ -432,6 +519,8 @@ class Handler(BaseHTTPRequestHandler):
         rec = {"method": self.command, "path": self.path, "status": status,
                "fault": fault, "auth": auth, "bytes": nbytes, "t": round(t0, 6),
                "ms": round((time.time() - t0) * 1000, 3), "seq": seq}
+        if self.command == "POST" and hasattr(self, "req_bytes"):
+            rec.update(req_gzip=self.req_gzip, req_bytes=self.req_bytes, req=self.req_json)
         line = json.dumps(rec, ensure_ascii=False) + "\n"
         with cfg.log_lock:
             cfg.log.write(line)
@@ -524,6 +613,9 @@ class Handler(BaseHTTPRequestHandler):
             fault = "cap"
         elif cfg.fail_paths and self.matches_fail_path():
             fault = "fail-path"
+        elif cfg.fail_advisory and self.command == "POST" and isinstance(
+                getattr(self, "req_json", None), dict) and cfg.fail_advisory & set(self.req_json):
+            fault = "fail-path"
         elif cfg.faults and a.fault_rate > 0 and r1 < a.fault_rate:
             fault = cfg.faults[min(int(r2 * len(cfg.faults)), len(cfg.faults) - 1)]
 
@@ -559,11 +651,11 @@ class Handler(BaseHTTPRequestHandler):
                 return True
         return False
 
-    def matches_fail_path(self):
+    def matches_fail_path(self, paths=None):
         raw = self.path
         cands = {raw, urllib.parse.unquote(raw)}
         noq = raw.partition("?")[0]
-        for p in self.cfg.fail_paths:
+        for p in (self.cfg.fail_paths if paths is None else paths):
             if p in cands:
                 return True
             if "?" not in p and p in (noq, urllib.parse.unquote(noq)):
@@ -601,6 +693,8 @@ class Handler(BaseHTTPRequestHandler):
         if segs and segs[-1] == "" and len(segs) > 1:
             segs.pop()
 
+        if self.cfg.not_found_paths and self.matches_fail_path(self.cfg.not_found_paths):
+            return 404, json_body({"error": "Not found"}), None
         if segs and segs[0] == "-":
             if segs[1:] == ["ping"]:
                 return 200, fx.cached("ping", lambda: json_body({})), None
@@ -608,7 +702,9 @@ class Handler(BaseHTTPRequestHandler):
                 return 401, json_body({"error": ERR_NO_AUTH}), None
             if auth == "bad":
                 return 401, json_body({"error": ERR_BAD_TOKEN}), None
-            return self.route_api(segs[1:], cli)
+            if self.command == "POST":
+                return self.bulk_advisories()
+            return self.route_api(segs[1:], cli, q)
 
         if auth == "bad":
             return 401, json_body({"error": ERR_BAD_TOKEN}), None
@@ -623,7 +719,57 @@ class Handler(BaseHTTPRequestHandler):
             return 404, json_body({"error": "Not found"}), None
         return 200, body, None
 
-    def route_api(self, s, cli):
+    def bulk_advisories(self):
+        """The bulk advisory answer for the request's body."""
+        asked = self.req_json
+        if not isinstance(asked, dict):
+            return 400, json_body({"error": "Invalid request body"}), None
+        out = {}
+        for name, versions in asked.items():
+            if not isinstance(versions, list):
+                return 400, json_body({"error": "Invalid request body"}), None
+            hits = [a for a in self.cfg.fixture.advisories.get(name, [])
+                    if any(isinstance(v, str) and in_range(v, a.get("vulnerable_versions", ""))
+                           for v in versions)]
+            if hits:
+                out[name] = hits
+        return 200, json_body(out), None
+
+    def npm_v1(self, s, q):
+        """/-/npm/v1/{user,tokens,attestations/NAME@VERSION}."""
+        fx = self.cfg.fixture
+        nf = (404, json_body({"error": "Not found"}), None)
+        if s == ["user"]:
+            if fx.npm_user is None:
+                return nf
+            return 200, fx.cached("npm-user", lambda: json_body(fx.npm_user)), None
+        if s == ["tokens"]:
+            per = self.cfg.args.tokens_per_page
+            toks = fx.tokens
+            try:
+                page = int((q.get("page") or ["0"])[0])
+            except ValueError:
+                page = 0
+            if per > 0:
+                chunk = toks[page * per:(page + 1) * per]
+                urls = {}
+                if (page + 1) * per < len(toks):
+                    urls["next"] = "/-/npm/v1/tokens?page=%d&perPage=%d" % (page + 1, per)
+            else:
+                chunk, urls = toks, {}
+            return 200, json_body({"objects": chunk, "total": len(toks), "urls": urls}), None
+        if len(s) >= 2 and s[0] == "attestations":
+            spec = "/".join(s[1:])
+            at = spec.rfind("@")
+            if at <= 0:
+                return nf
+            b = fx.attestations.get(spec)
+            if b is None:
+                return nf
+            return 200, fx.cached(("att", spec), lambda: json_body(b)), None
+        return nf
+
+    def route_api(self, s, cli, q=None):
         fx = self.cfg.fixture
         nf = lambda msg="Not found": (404, json_body({"error": msg}), None)
         ok = lambda key, make: (200, fx.cached(key, make), None)
@@ -632,6 +778,9 @@ class Handler(BaseHTTPRequestHandler):
             if cli:
                 return {k: ("write" if v == "read-write" else "read") for k, v in d.items()}
             return d
+
+        if len(s) >= 3 and s[0] == "npm" and s[1] == "v1":
+            return self.npm_v1(s[2:], q or {})
 
         if s == ["whoami"]:
             if self.cfg.args.forbid_whoami:
@@ -718,6 +867,15 @@ def main(argv=None):
                    help="always answer 500 for this request target (repeatable); matched "
                         "against the raw target and its percent-decoded form; a PATH "
                         "without '?' also matches that path with any query")
+    p.add_argument("--not-found-path", action="append", metavar="PATH",
+                   help="always answer 404 for this request target (repeatable; matched like "
+                        "--fail-path): an endpoint that has nothing for us")
+    p.add_argument("--fail-advisory", action="append", metavar="PKG",
+                   help="answer 500 to every bulk advisory request whose body asks for PKG "
+                        "(repeatable): fails the one batch holding PKG")
+    p.add_argument("--tokens-per-page", type=int, default=0, metavar="N",
+                   help="page /-/npm/v1/tokens N tokens at a time, linked by urls.next "
+                        "(default 0: all on one page)")
     p.add_argument("--max-requests", type=int, default=0, metavar="N",
                    help="after N requests, answer 503 to everything")
     p.add_argument("--log", metavar="FILE", help="append one JSON line per request")

@@ -218,7 +218,7 @@ int attest_read(const char *body, size_t n, const char *where, struct provfacts 
         buf_reset(&stmt);
         if (pl < 0 || jdoc_str(&d, pl, &payload) < 0 ||
             base64_decode(payload.p, payload.len, &stmt) < 0) {
-            log_warn("%s: the provenance envelope's payload is not base64; its facts are left out",
+            log_warn("%s: the provenance envelope has no base64 payload; its facts are left out",
                      where);
             goto out;
         }

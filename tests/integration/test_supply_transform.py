@@ -423,7 +423,7 @@ class SupplyPartialTest(SupplyCase):
             p = self.pkg(ents, name)
             self.assertNotIn("provenanceRepository", p, name)
             self.assertNotIn("repositoryMismatch", p, name)
-        self.assertIn("not base64", err)
+        self.assertIn("no base64 payload", err)
         self.assertIn("not a JSON object", err)
         self.assertIn("attestations.ndjson.gz:", err, "the warning names the record")
 

@@ -162,6 +162,13 @@
     X(test_packument_malformed_fields_say_nothing_and_are_flagged)                                 \
     X(test_packument_scan_refuses_what_is_not_a_json_object)                                       \
     X(test_packument_trimmed_document_drops_the_bulk_and_the_credentials)                          \
+    X(test_packument_trust_of_each_version_and_the_downgrade_by_publish_time)                      \
+    X(test_packument_a_trusted_latest_is_no_downgrade_and_unknown_times_say_nothing)               \
+    X(test_packument_malformed_version_parts_never_become_facts)                                   \
+    X(test_attest_slsa_v1_from_a_github_hosted_runner)                                             \
+    X(test_attest_slsa_v1_from_a_self_hosted_runner)                                               \
+    X(test_attest_slsa_v02_from_gitlab)                                                            \
+    X(test_attest_malformed_answers_leave_every_fact_out)                                          \
     /* names (transform) */                                                                        \
     X(test_names_an_object_hands_each_name_and_value_in_order)                                     \
     X(test_names_an_array_hands_each_name)                                                         \

@@ -32,13 +32,16 @@
 #include "cli.h"
 #include "dump.h"
 #include "dumpfmt.h"
+#include "fsutil.h"
 #include "http.h"
 #include "json.h"
 #include "log.h"
 #include "npm.h"
+#include "pkgscan.h"
 #include "prev.h"
 #include "progress.h"
 #include "strlist.h"
+#include "supply.h"
 #include "timeutil.h"
 #include "work.h"
 
@@ -52,9 +55,12 @@ struct item {
     char *subject;
     char *path;
     char *url;
-    const char *hdrs[2]; /* the condition (prev.h), or Cache-Control on a second ask */
+    const char *hdrs[4]; /* the condition (prev.h), or Cache-Control on a second ask;
+                            a POST's content headers */
     bool conditional;
     bool asked_again; /* after a 304 that could not be used */
+    char *req_json;   /* advisories: the JSON body asked (recorded as request.body) */
+    struct buf req_gz; /* ... as sent, gzip-compressed */
 };
 
 struct crawl {
@@ -77,9 +83,27 @@ struct crawl {
     size_t members; /* the roster's size (users also holds outside collaborators) */
     int warnings;
     char whoami[NPM_NAME_MAX + 1];
+
+    /* The supply-chain kinds. collector: the org, once whoami answered
+     * (the subject of the collector's profile and token list). attested:
+     * "name@version" of each package whose latest version has
+     * dist.attestations. adv: the advisory batches (a batch's text is
+     * freed once it is asked). unscanned: packages whose document this run
+     * did not download (a 304, a kept record), whose facts come from the
+     * earlier file once every document is in (pkgscan_file). */
+    struct strlist collector, attested;
+    struct supply_batcher adv;
+    struct strset unscanned;
+    bool facts_done; /* every package's facts are taken; the last batch closed */
+    unsigned token_pages;
+    bool token_warned;
+    char token_key[129];
 };
 
+/* The supply-chain kinds come first: they are few, and a batch or an
+ * attestation subject waiting in memory is freed once asked. */
 static const enum dump_kind feed_order[] = {
+    K_COLLECTOR_PROFILE,  K_COLLECTOR_TOKENS,      K_ATTESTATIONS,  K_ADVISORIES,
     K_TEAM_USERS,         K_TEAM_PACKAGES,         K_USER_PROFILES,
     K_PACKAGE_VISIBILITY, K_PACKAGE_COLLABORATORS, K_PACKUMENTS};
 
@@ -100,6 +124,10 @@ static const struct strlist *list_of(const struct crawl *c, enum dump_kind k,
     case K_PACKAGE_VISIBILITY:
     case K_PACKAGE_COLLABORATORS:
     case K_PACKUMENTS: *parent = K_ORG_PACKAGES; return &c->packages;
+    case K_COLLECTOR_PROFILE:
+    case K_COLLECTOR_TOKENS: *parent = K_WHOAMI; return &c->collector;
+    case K_ATTESTATIONS: *parent = K_PACKUMENTS; return &c->attested;
+    case K_ADVISORIES: *parent = K_PACKUMENTS; return &c->adv.ready;
     default: *parent = k; return NULL;
     }
 }
@@ -113,6 +141,34 @@ static size_t subjects_of(const struct crawl *c, enum dump_kind k, enum dump_kin
 static bool stopped(const struct crawl *c)
 {
     return c->fatal.cls != ERR_NONE;
+}
+
+/* Every package document is in (fetched, failed, carried or kept). */
+static bool packuments_done(const struct crawl *c)
+{
+    return c->list_done[K_ORG_PACKAGES] && !c->outstanding[K_PACKUMENTS] &&
+           c->cursor[K_PACKUMENTS] >= c->packages.n;
+}
+
+/* The list a kind takes its subjects from is whole: its parent list
+ * answered, or, for the kinds fed by package documents, every document is
+ * in and its facts taken. */
+static bool parent_done(const struct crawl *c, enum dump_kind k, enum dump_kind parent)
+{
+    if (k == K_ATTESTATIONS || k == K_ADVISORIES)
+        return c->facts_done;
+    return c->list_done[parent];
+}
+
+/* The records kind k has when finished: its subjects, and for the token
+ * list each page. */
+static size_t phase_total(const struct crawl *c, enum dump_kind k)
+{
+    enum dump_kind parent;
+    size_t n = subjects_of(c, k, &parent);
+    if (k == K_COLLECTOR_TOKENS && c->token_pages > n)
+        n = c->token_pages;
+    return n;
 }
 
 /* The crawl cannot go on: the first reason is kept, everything in flight
@@ -137,22 +193,42 @@ static void item_free(struct item *it)
     free(it->subject);
     free(it->path);
     free(it->url);
+    free(it->req_json);
+    buf_free(&it->req_gz);
     free(it);
 }
 
-/* The kinds asked conditionally with --since (see crawl.h). */
+/* The kinds asked conditionally with --since (see crawl.h). The
+ * supply-chain kinds are not: the collector's profile, its tokens and the
+ * advisories are asked again every run, and an attestation is carried
+ * without asking (prev_mark) since it never changes. */
 static bool revalidatable(enum dump_kind k)
 {
-    return !org_level(k) && k != K_PACKAGE_COLLABORATORS;
+    return !org_level(k) && k != K_PACKAGE_COLLABORATORS && k != K_COLLECTOR_PROFILE &&
+           k != K_COLLECTOR_TOKENS && k != K_ATTESTATIONS && k != K_ADVISORIES;
 }
+
+static void submit_at(struct crawl *c, enum dump_kind k, const char *subject, const char *at,
+                      char *req_json);
 
 /* Asks for the record of kind k about subject (the org for the org-level
  * kinds), at the path npm.h knows for it. */
 static void submit(struct crawl *c, enum dump_kind k, const char *subject)
 {
+    submit_at(c, k, subject, NULL, NULL);
+}
+
+/* The same at another path of the registry (a next page), or, with
+ * req_json (taken over), a POST of that body. */
+static void submit_at(struct crawl *c, enum dump_kind k, const char *subject, const char *at,
+                      char *req_json)
+{
     struct item *it = xcalloc(1, sizeof *it);
     struct buf path = BUF_INIT, url = BUF_INIT;
-    npm_request_path(&path, k, c->o->org, subject);
+    if (at)
+        buf_puts(&path, at);
+    else
+        npm_request_path(&path, k, c->o->org, subject);
     buf_puts(&url, c->o->registry);
     buf_puts(&url, path.p + 1); /* the base ends in '/' */
     it->kind = k;
@@ -167,6 +243,23 @@ static void submit(struct crawl *c, enum dump_kind k, const char *subject)
         it->hdrs[0] = cond;
         it->req.headers = it->hdrs;
         it->conditional = true;
+    }
+    if (req_json) {
+        struct err ge = {0};
+        it->req_json = req_json;
+        if (supply_gzip(req_json, strlen(req_json), &it->req_gz, &ge) < 0) {
+            /* zlib failing on memory we hold: send it plain */
+            buf_reset(&it->req_gz);
+            buf_puts(&it->req_gz, req_json);
+            it->hdrs[0] = "Content-Type: application/json";
+        } else {
+            it->hdrs[0] = "Content-Type: application/json";
+            it->hdrs[1] = "Content-Encoding: gzip";
+        }
+        it->req.headers = it->hdrs;
+        it->req.method = "POST";
+        it->req.req_body = it->req_gz.p;
+        it->req.req_body_len = it->req_gz.len;
     }
     c->outstanding[k]++;
     c->total_outstanding++;
@@ -206,10 +299,11 @@ static void update_phases(struct crawl *c)
             progress_total(&c->prog, c->phase[k], n); /* no collaborator adds one now */
         if (c->phase[k] < 0)
             continue;
-        if (c->list_done[parent] && !c->outstanding[k] && c->cursor[k] >= n &&
+        if (parent_done(c, (enum dump_kind)k, parent) && !c->outstanding[k] && c->cursor[k] >= n &&
             (org_level((enum dump_kind)k) ? c->list_done[k] : true) &&
             !c->prog.ph[c->phase[k]].finished) {
-            progress_total(&c->prog, c->phase[k], org_level((enum dump_kind)k) ? 1 : n);
+            progress_total(&c->prog, c->phase[k],
+                           org_level((enum dump_kind)k) ? 1 : phase_total(c, (enum dump_kind)k));
             progress_finish(&c->prog, c->phase[k]);
             const struct dump_counts *dc = dump_get_counts(c->dump, (enum dump_kind)k);
             log_debug("%s: %llu fetched, %llu failed", dump_kind_names[k],
@@ -225,9 +319,21 @@ static void take_collaborator_names(struct crawl *c, const char *body, size_t n)
 static bool take_kept(struct crawl *c, enum dump_kind k, const char *subject)
 {
     const char *body = NULL;
+    /* The collector's profile and tokens and the advisories are asked
+     * again (the batches of this run are not those of the earlier one). */
+    if (k == K_COLLECTOR_PROFILE || k == K_COLLECTOR_TOKENS || k == K_ADVISORIES)
+        return false;
+    if (k == K_ATTESTATIONS && c->since &&
+        prev_mark(c->since, k, subject, time_wall_ms())) { /* it never changes */
+        c->item_records++;
+        progress_done(&c->prog, c->phase[k], 1);
+        return true;
+    }
     if (!c->resume || !prev_has(c->resume, k, subject, &body))
         return false;
     prev_mark(c->resume, k, subject, 0);
+    if (k == K_PACKUMENTS && c->resume)
+        strset_add(&c->unscanned, subject, strlen(subject), NULL);
     if (body)
         take_collaborator_names(c, body, strlen(body));
     c->item_records++;
@@ -235,9 +341,13 @@ static bool take_kept(struct crawl *c, enum dump_kind k, const char *subject)
     return true;
 }
 
+static void take_all_facts(struct crawl *c);
+
 static void feed(struct crawl *c)
 {
     unsigned limit = (unsigned)c->o->concurrency * 2;
+    if (!c->facts_done && !stopped(c) && packuments_done(c))
+        take_all_facts(c);
     while (!stopped(c) && c->total_outstanding < limit) {
         bool submitted = false;
         for (size_t j = 0; j < sizeof feed_order / sizeof feed_order[0]; j++) {
@@ -253,6 +363,13 @@ static void feed(struct crawl *c)
                     stop(c, ERR_FAIL, "%s", e.msg);
                     return;
                 }
+            }
+            if (k == K_ADVISORIES) { /* the batch's text moves to the request */
+                char *body = c->adv.ready.v[c->cursor[k]];
+                c->adv.ready.v[c->cursor[k]++] = NULL;
+                submit_at(c, k, c->o->org, NULL, body);
+                submitted = true;
+                break;
             }
             const char *subject = l->v[c->cursor[k]++];
             if (!take_kept(c, k, subject))
@@ -400,6 +517,109 @@ static void take_collaborator_names(struct crawl *c, const char *body, size_t n)
     strlist_free(&t.names);
 }
 
+/* ---- supply-chain facts ------------------------------------------------ */
+
+/* What one package document says for the supply-chain kinds: its latest
+ * version's attestations to ask for, its versions to ask advisories of. */
+static void take_facts(struct crawl *c, const char *name, struct pkgscan *ps)
+{
+    if (ps->latest_attested && c->attested.n < MAX_LIST_ITEMS) {
+        struct buf subj = BUF_INIT;
+        buf_printf(&subj, "%s@%s", name, ps->latest.p);
+        strlist_add_unique(&c->attested, subj.p, subj.len);
+        buf_free(&subj);
+        progress_total_so_far(&c->prog, c->phase[K_ATTESTATIONS], c->attested.n);
+    }
+    if (ps->skipped)
+        log_debug("packuments %s: %zu version(s) not asked about (implausible, or past %d)", name,
+                  ps->skipped, PKGSCAN_MAX_VERSIONS);
+    supply_batcher_add(&c->adv, name, (const char *const *)ps->versions.v, ps->versions.n);
+    progress_total_so_far(&c->prog, c->phase[K_ADVISORIES], c->adv.ready.n + 1);
+}
+
+static void take_facts_cb(void *ctx, const char *name, struct pkgscan *ps)
+{
+    struct crawl *c = ctx;
+    take_facts(c, name, ps);
+}
+
+/* A fetched package document's facts, before the dump takes its body. A
+ * document that cannot be read leaves its package out of both kinds. */
+static void scan_packument(struct crawl *c, const char *name, struct http_req *r)
+{
+    struct pkgscan ps;
+    struct err e = {0};
+    pkgscan_init(&ps);
+    if (pkgscan_body(&ps, &r->body, &e) == 0)
+        take_facts(c, name, &ps);
+    else
+        log_warn("packuments %s: %s; its attestations and advisories are not asked", name, e.msg);
+    pkgscan_free(&ps);
+}
+
+/* The earlier packuments file of prev (a dump, or the work area) for the
+ * documents this run did not download. */
+static void scan_earlier(struct crawl *c, const struct prev *p)
+{
+    char *f = path_join(prev_dir(p), dump_kind_files[K_PACKUMENTS]);
+    struct err e = {0};
+    if (pkgscan_file(f, &c->unscanned, take_facts_cb, c, &e) < 0)
+        log_warn("cannot read the package documents carried from %s: %s; the packages not read "
+                 "to there have no attestations or advisories asked",
+                 prev_dir(p), e.msg);
+    free(f);
+}
+
+/* Every document is in: the facts of the carried ones are read from their
+ * earlier files, the last advisory batch is closed, and the two kinds'
+ * lists are whole. */
+static void take_all_facts(struct crawl *c)
+{
+    if (c->unscanned.n) {
+        if (c->since)
+            scan_earlier(c, c->since);
+        if (c->resume)
+            scan_earlier(c, c->resume);
+    }
+    supply_batcher_close(&c->adv);
+    c->facts_done = true;
+    progress_total(&c->prog, c->phase[K_ATTESTATIONS], c->attested.n);
+    progress_total(&c->prog, c->phase[K_ADVISORIES], c->adv.ready.n);
+}
+
+/* A token list page: its next page is asked (bounded), and the collecting
+ * token, when listed, is checked for being read-only. */
+static void take_tokens_page(struct crawl *c, struct http_req *r)
+{
+    struct buf body = BUF_INIT;
+    struct supply_tokens_page pg;
+    struct err e = {0};
+    memset(&pg, 0, sizeof pg);
+    if (http_body_load(&r->body, &body, MAX_LIST_BYTES, &e) < 0 ||
+        supply_tokens_read(body.p, body.len, c->token_key, c->o->registry, &pg, &e) < 0) {
+        log_warn("%s: unreadable answer: %s", dump_kind_names[K_COLLECTOR_TOKENS], e.msg);
+    } else {
+        if (pg.found && !pg.readonly && !c->token_warned) {
+            c->token_warned = true;
+            log_warn("the token collect uses (%s%s%s) can publish: a read-only token is "
+                     "enough. Create one with `npm token create --read-only`",
+                     c->o->token->origin, pg.created[0] ? ", created " : "", pg.created);
+        }
+        if (pg.next.len && !stopped(c)) {
+            if (c->token_pages >= SUPPLY_TOKEN_PAGES_MAX) {
+                log_warn("%s: more than %d pages; the rest is not asked",
+                         dump_kind_names[K_COLLECTOR_TOKENS], SUPPLY_TOKEN_PAGES_MAX);
+            } else {
+                c->token_pages++;
+                progress_total_so_far(&c->prog, c->phase[K_COLLECTOR_TOKENS], c->token_pages);
+                submit_at(c, K_COLLECTOR_TOKENS, c->o->org, pg.next.p, NULL);
+            }
+        }
+    }
+    supply_tokens_page_free(&pg);
+    buf_free(&body);
+}
+
 /* ---- completion ---------------------------------------------------------- */
 
 /* A 401, or a 403 on an org-level request: the message names the request
@@ -444,6 +664,8 @@ static bool on_not_modified(struct crawl *c, struct item *it)
 {
     enum dump_kind k = it->kind;
     if (it->conditional && prev_mark(c->since, k, it->subject, it->req.started_wall_ms)) {
+        if (k == K_PACKUMENTS)
+            strset_add(&c->unscanned, it->subject, strlen(it->subject), NULL);
         progress_done(&c->prog, c->phase[k], 1);
         if (!org_level(k))
             c->item_records++;
@@ -515,10 +737,15 @@ static void on_done(struct http_req *r, void *ctx)
         usable = ok2xx && take_list(c, k, r);
     } else if (k == K_PACKAGE_COLLABORATORS && ok2xx) {
         take_collaborators(c, r);
+    } else if (k == K_PACKUMENTS && ok2xx && !stopped(c) && http_body_is_json(&r->body)) {
+        scan_packument(c, it->subject, r);
+    } else if (k == K_COLLECTOR_TOKENS && ok2xx && !stopped(c)) {
+        take_tokens_page(c, r);
     }
 
     struct err e = {0};
-    if (dump_record(c->dump, k, it->subject, it->path, r, usable, &e) < 0) {
+    if (dump_record_ex(c->dump, k, it->subject, it->path, r, usable, it->req_json,
+                       k == K_COLLECTOR_TOKENS ? c->token_key : NULL, &e) < 0) {
         stop(c, ERR_FAIL, "cannot write the dump: %s", e.msg);
         item_free(it);
         return;
@@ -548,6 +775,11 @@ static void on_done(struct http_req *r, void *ctx)
         submit(c, K_ORG_USERS, c->o->org);
         submit(c, K_ORG_TEAMS, c->o->org);
         submit(c, K_ORG_PACKAGES, c->o->org);
+        /* The collecting account's own profile and tokens (fed below). */
+        strlist_add(&c->collector, c->o->org, strlen(c->o->org));
+        c->token_pages = 1;
+        progress_total(&c->prog, c->phase[K_COLLECTOR_PROFILE], 1);
+        progress_total_so_far(&c->prog, c->phase[K_COLLECTOR_TOKENS], 1);
     }
     if (org_level(k) && k != K_WHOAMI) {
         enum dump_kind parent;
@@ -678,8 +910,12 @@ int crawl_run(const struct crawl_opts *o, struct crawl_summary *s, struct err *e
         .bearer = o->token,
         .headers = headers,
     };
-    if (o->resume && !(c.resume = open_resume(o, e)))
+    if (supply_batcher_init(&c.adv, 0, e) < 0)
         return -1;
+    if (o->resume && !(c.resume = open_resume(o, e))) {
+        supply_batcher_free(&c.adv);
+        return -1;
+    }
     if (o->since && !(c.since = open_since(o, e))) {
         prev_free(c.resume);
         return -1;
@@ -701,17 +937,9 @@ int crawl_run(const struct crawl_opts *o, struct crawl_summary *s, struct err *e
         return -1;
     }
     progress_init(&c.prog, o->progress);
-    for (int k = 0; k < K_COUNT; k++) {
-        /* The supply-chain kinds are not asked yet: no phase, nothing
-         * pending. */
-        if (k == K_COLLECTOR_PROFILE || k == K_COLLECTOR_TOKENS || k == K_ATTESTATIONS ||
-            k == K_ADVISORIES) {
-            c.list_done[k] = true;
-            c.phase[k] = -1;
-            continue;
-        }
+    for (int k = 0; k < K_COUNT; k++)
         c.phase[k] = progress_add(&c.prog, dump_kind_names[k]);
-    }
+    supply_token_key(o->token, c.token_key);
     progress_total(&c.prog, c.phase[K_WHOAMI], 1);
 
     int rc = 0;
@@ -743,6 +971,10 @@ int crawl_run(const struct crawl_opts *o, struct crawl_summary *s, struct err *e
 
     http_client_free(c.http);
     dump_free(c.dump);
+    strlist_free(&c.collector);
+    strlist_free(&c.attested);
+    supply_batcher_free(&c.adv);
+    strset_free(&c.unscanned, NULL);
     strlist_free(&c.users);
     strlist_free(&c.packages);
     strlist_free(&c.teams);

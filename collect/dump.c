@@ -190,7 +190,9 @@ struct dump *dump_open(const struct dump_opts *o, struct err *e)
     d->started_ms = time_wall_ms();
     d->stream = strcmp(o->out, "-") == 0;
     if (d->stream) {
-        for (int k = 0; k < K_PACKUMENTS; k++) {
+        for (int k = 0; k < K_COUNT; k++) {
+            if (k == K_PACKUMENTS)
+                continue;
             FILE *f = NULL;
             const char *tmp = getenv("TMPDIR");
             struct buf p = BUF_INIT;
@@ -387,7 +389,7 @@ static int writer_start(struct dump *d, struct err *e)
 /* The record up to its body: kind, subject, request, status, headers,
  * timing. */
 static void record_head(struct jw *w, enum dump_kind k, const char *subject, const char *path,
-                        const struct http_req *r)
+                        const struct http_req *r, const char *req_json, const char *token_key)
 {
     char ts[32];
     jw_obj(w);
@@ -397,7 +399,13 @@ static void record_head(struct jw *w, enum dump_kind k, const char *subject, con
     jw_obj(w);
     jw_kstr(w, DF_METHOD, r->method ? r->method : "GET");
     jw_kstr(w, DF_PATH, path);
+    if (req_json) {
+        jw_key(w, DF_REQ_BODY);
+        jw_raw(w, req_json, strlen(req_json));
+    }
     jw_obj_end(w);
+    if (token_key)
+        jw_kstr(w, DF_TOKEN_KEY, token_key);
     jw_key(w, DF_STATUS);
     if (r->status)
         jw_int(w, r->status);
@@ -475,6 +483,13 @@ static void warn_redacted(struct dump *d, const struct http_req *r, const char *
 int dump_record(struct dump *d, enum dump_kind k, const char *subject, const char *path,
                 struct http_req *r, bool usable, struct err *e)
 {
+    return dump_record_ex(d, k, subject, path, r, usable, NULL, NULL, e);
+}
+
+int dump_record_ex(struct dump *d, enum dump_kind k, const char *subject, const char *path,
+                   struct http_req *r, bool usable, const char *req_json, const char *token_key,
+                   struct err *e)
+{
     struct dump_counts *c = &d->counts[k];
     struct jw w;
     bool answered = r->outcome == HTTP_ANSWER;
@@ -485,7 +500,7 @@ int dump_record(struct dump *d, enum dump_kind k, const char *subject, const cha
     jpush_init(&j->body.json);
 
     jw_init(&w, &j->head);
-    record_head(&w, k, subject, path, r);
+    record_head(&w, k, subject, path, r, req_json, token_key);
     if (!answered) {
         jw_kstr(&w, DF_ERROR, r->error[0] ? r->error : "no answer");
     } else if (json_body) {
@@ -574,6 +589,26 @@ static int carry(struct dump *d, enum dump_kind k, struct err *e)
     return 0;
 }
 
+/* Stream mode: kind k's carried records and its spool, to stdout. */
+static int release_kind(struct dump *d, enum dump_kind k, struct err *e)
+{
+    char chunk[65536];
+    if (carry(d, k, e) < 0)
+        return -1;
+    FILE *f = d->sink[k].spool;
+    if (fflush(f) != 0 || fseek(f, 0, SEEK_SET) != 0)
+        return err_set(e, ERR_FAIL, "cannot read back the spool file: %s", strerror(errno));
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        if (gzw_write(d->out, chunk, n, e) < 0)
+            return -1;
+    if (ferror(f))
+        return err_set(e, ERR_FAIL, "cannot read back the spool file");
+    fclose(f);
+    d->sink[k].spool = NULL;
+    return 0;
+}
+
 int dump_release_small(struct dump *d, struct err *e)
 {
     if (!d->stream || d->released)
@@ -581,22 +616,9 @@ int dump_release_small(struct dump *d, struct err *e)
     if (workq_drain(&d->w, e) < 0)
         return -1;
     d->released = true;
-    char chunk[65536];
-    for (int k = 0; k < K_PACKUMENTS; k++) {
-        if (carry(d, (enum dump_kind)k, e) < 0)
+    for (int k = 0; k < K_PACKUMENTS; k++)
+        if (release_kind(d, (enum dump_kind)k, e) < 0)
             return -1;
-        FILE *f = d->sink[k].spool;
-        if (fflush(f) != 0 || fseek(f, 0, SEEK_SET) != 0)
-            return err_set(e, ERR_FAIL, "cannot read back the spool file: %s", strerror(errno));
-        size_t n;
-        while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-            if (gzw_write(d->out, chunk, n, e) < 0)
-                return -1;
-        if (ferror(f))
-            return err_set(e, ERR_FAIL, "cannot read back the spool file");
-        fclose(f);
-        d->sink[k].spool = NULL;
-    }
     return gzw_flush(d->out, e);
 }
 
@@ -698,6 +720,9 @@ int dump_commit(struct dump *d, bool complete, const char *stop_reason, struct e
     if (d->stream) {
         if (dump_release_small(d, e) < 0 || carry(d, K_PACKUMENTS, e) < 0)
             goto fail;
+        for (int k = K_PACKUMENTS + 1; k < K_COUNT; k++)
+            if (release_kind(d, (enum dump_kind)k, e) < 0)
+                goto fail;
         jw_obj(&w);
         jw_key(&w, DM_STREAM_KEY);
         jw_obj(&w);

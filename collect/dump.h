@@ -8,9 +8,11 @@
  *
  * Stream mode (`--out -`): records of every kind but packuments are spooled
  * (unlinked temporary files, so memory stays small however large the org)
- * and written to stdout in the dump format's kind order by
- * dump_release_small(); packuments then go straight to stdout, each flushed
- * so a reader in the pipe sees it promptly. The stream ends with a
+ * and written to stdout in the dump format's kind order: the kinds before
+ * packuments by dump_release_small(); packuments then go straight to
+ * stdout, each flushed so a reader in the pipe sees it promptly; the kinds
+ * after packuments (attestations, advisories: their subjects come from the
+ * package documents) at dump_commit(). The stream ends with a
  * {"manifest": {...}} record.
  *
  * Records: one JSON line per HTTP exchange; the body is embedded verbatim
@@ -70,6 +72,12 @@ const char *dump_location(const struct dump *d);
  * needed). */
 int dump_record(struct dump *d, enum dump_kind k, const char *subject, const char *path,
                 struct http_req *r, bool usable, struct err *e);
+/* The same, for a record that also says what a POST sent (req_json: a JSON
+ * value we built, recorded as request.body) or carries the collecting
+ * token's key (token_key: collector_tokens); either may be NULL. */
+int dump_record_ex(struct dump *d, enum dump_kind k, const char *subject, const char *path,
+                   struct http_req *r, bool usable, const char *req_json, const char *token_key,
+                   struct err *e);
 
 /* Stream mode: writes the spooled kinds to stdout (once). No-op otherwise. */
 int dump_release_small(struct dump *d, struct err *e);

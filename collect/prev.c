@@ -537,6 +537,8 @@ static int index_piece(struct prev *p, enum dump_kind k, uint64_t lineno, const 
     if (ok && p->work)
         ok = prev_definitive(r.status) &&
              (k != K_PACKAGE_COLLABORATORS || r.status == 404 || (held = work_body(rr, off)));
+    else if (ok && k == K_ATTESTATIONS) /* never changes: carried without a condition */
+        ok = r.status == 200 && (held = xstrdup(""));
     else if (ok)
         ok = r.status == 200 && prev_condition_header(r.etag, r.last_modified, cond, sizeof cond) &&
              (held = xstrdup(cond));

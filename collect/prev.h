@@ -7,7 +7,9 @@
  * not a finished directory dump of the same org and registry, or whose
  * files do not match its manifest (size, SHA-256, record count). While it
  * checks, it indexes every record that can be revalidated: a 200 answer
- * with an "etag" or "last-modified" under "headers", whose line parses.
+ * with an "etag" or "last-modified" under "headers", whose line parses; and
+ * every 200 attestations record (a version's attestations never change: the
+ * crawl marks it without asking, and prev_condition gives "" for it).
  * The index holds, per kind and subject, the conditional header to send and
  * the record's line number — never a body.
  *

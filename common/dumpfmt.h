@@ -4,8 +4,8 @@
  *
  * A dump is DIR/<kind>.ndjson.gz (one line per HTTP exchange) plus
  * DIR/manifest.json, written last; or, with `--out -`, one gzip NDJSON
- * stream holding the same records in this table's order (every kind before
- * packuments) and a final {"manifest": {...}} record. README.md documents
+ * stream holding the same records in this table's order (attestations and
+ * advisories after every packument) and a final {"manifest": {...}} record. README.md documents
  * every field; this header is the one place the names are spelled.
  */
 #ifndef J1NPM_DUMPFMT_H
@@ -59,7 +59,8 @@ static const char *const dump_kind_files[K_COUNT] = {
 };
 
 /* The fields of one record (one line): {"kind", "subject", "request":
- * {"method", "path"}, "status", "headers": {...}, "fetched_at",
+ * {"method", "path"[, "body" a POST's JSON]}[, "token_key"], "status",
+ * "headers": {...}, "fetched_at",
  * "elapsed_ms", "attempts", ["revalidated", "revalidated_at" when carried
  * after a 304], then "error" (no answer), "body" (a JSON answer, verbatim)
  * or "body_text" (any other answer, as a string)}. */
@@ -70,6 +71,9 @@ static const char *const dump_kind_files[K_COUNT] = {
 #define DF_PATH "path"
 /* A request's own body (a POST: advisories), as the JSON that was sent. */
 #define DF_REQ_BODY "body"
+/* collector_tokens: the SHA-512 (lowercase hex) of the token collect used,
+ * as the registry names each token in the list ("key"). */
+#define DF_TOKEN_KEY "token_key"
 #define DF_STATUS "status"
 #define DF_HEADERS "headers"
 #define DF_H_CONTENT_TYPE "content-type"

@@ -125,10 +125,6 @@ out:
 
 /* ---- records ---------------------------------------------------------------- */
 
-#ifndef DF_TOKEN_KEY
-#define DF_TOKEN_KEY "token_key"
-#endif
-
 struct envelope {
     const char *kind, *subject, *status, *body, *body_text, *error, *request, *fetched_at,
         *token_key;

@@ -224,6 +224,8 @@ static const int severity_num[5] = {10, 7, 5, 3, 1};
 
 struct advisory {
     char *id, *title, *url, *severity, *vector, *raw;
+    char *from;  /* the package whose copy is kept: the first by name, so the
+                    output does not depend on the order of the answers */
     char *score; /* the CVSS score's JSON number text; NULL: none */
     struct strlist cwe;
     bool open; /* some package's latest version is affected */
@@ -233,6 +235,7 @@ static void advisory_free(void *v)
 {
     struct advisory *a = v;
     free(a->id);
+    free(a->from);
     free(a->title);
     free(a->url);
     free(a->severity);
@@ -251,9 +254,23 @@ static int severity_index(const char *s)
     return -1;
 }
 
-/* One advisory object at x: the table's entry (made on first sight);
+/* The advisory object's members but vulnerable_versions (which is the
+ * package's: its IMPACTS relationship says it). */
+static int copy_but_range(void *ctx, const char *k, size_t kl, const char *v, size_t vl)
+{
+    struct jw *w = ctx;
+    if (!json_key_is(k, kl, "vulnerable_versions")) {
+        jw_key_raw(w, k, kl);
+        jw_raw(w, v, vl);
+    }
+    return 0;
+}
+
+/* One advisory object at x, as package `pkg` lists it: the table's entry
+ * (made on first sight, its facts taken from the first package by name);
  * NULL when it has no usable id. */
-static struct advisory *advisory_of(struct model *m, const struct jdoc *d, int x, struct buf *s)
+static struct advisory *advisory_of(struct model *m, const struct jdoc *d, int x, struct buf *s,
+                                    const char *pkg)
 {
     int idt = jdoc_get(d, x, "id");
     size_t n;
@@ -268,11 +285,24 @@ static struct advisory *advisory_of(struct model *m, const struct jdoc *d, int x
              strlen(s->p) != s->len || strchr(s->p, '|'))
         return NULL;
     struct strset_entry *en;
-    if (strset_add(&m->advisories, s->p, s->len, &en) == 0)
-        return en->val;
-    struct advisory *a = xcalloc(1, sizeof *a);
+    struct advisory *a;
+    if (strset_add(&m->advisories, s->p, s->len, &en) == 0) {
+        a = en->val;
+        if (strcmp(pkg, a->from) >= 0)
+            return a;
+        bool open = a->open; /* another package's copy comes first: take its facts */
+        char *id = a->id;
+        a->id = NULL;
+        advisory_free(a);
+        a = xcalloc(1, sizeof *a);
+        a->id = id;
+        a->open = open;
+    } else {
+        a = xcalloc(1, sizeof *a);
+        a->id = xstrdup(s->p);
+    }
     en->val = a;
-    a->id = xstrdup(s->p);
+    a->from = xstrdup(pkg);
     struct buf t = BUF_INIT;
 #define TAKE(key, field)                                                                           \
     buf_reset(&t);                                                                                 \
@@ -300,7 +330,13 @@ static struct advisory *advisory_of(struct model *m, const struct jdoc *d, int x
                 strlist_add_unique(&a->cwe, t.p, t.len);
         }
     const char *text = jdoc_text(d, x, &n);
-    a->raw = xmemdup0(text, n);
+    struct jw w;
+    buf_reset(&t);
+    jw_init(&w, &t);
+    jw_obj(&w);
+    json_each_member(text, text + n, copy_but_range, &w, NULL);
+    jw_obj_end(&w);
+    a->raw = xstrdup(t.p);
     buf_free(&t);
     return a;
 }
@@ -342,7 +378,7 @@ static int package_advisories(struct model *m, const struct record *r, struct pa
         goto out;
     }
     for (int x = jdoc_first(d, list); x > 0; x = jdoc_after_elem(d, list, x)) {
-        struct advisory *a = jdoc_is(d, x, JT_OBJECT) ? advisory_of(m, d, x, &s) : NULL;
+        struct advisory *a = jdoc_is(d, x, JT_OBJECT) ? advisory_of(m, d, x, &s, p->name) : NULL;
         if (!a) {
             log_warn("%s: an advisory of '%s' has no usable id; the package's advisory facts are "
                      "left out",

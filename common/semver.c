@@ -6,6 +6,7 @@
  */
 #include "semver.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define MAX_SAFE 9007199254740991ull /* 2^53 - 1, node-semver's bound */
@@ -216,7 +217,7 @@ static bool add(struct set *s, enum op op, uint64_t ma, uint64_t mi, uint64_t pa
     c->v.minor = mi;
     c->v.patch = pa;
     if (pre)
-        strcpy(c->v.pre, pre);
+        snprintf(c->v.pre, sizeof c->v.pre, "%s", pre); /* fits: both are SEMVER_MAX_PRE */
     return true;
 }
 

@@ -179,6 +179,7 @@
     X(test_attest_slsa_v1_from_a_self_hosted_runner)                                               \
     X(test_attest_slsa_v02_from_gitlab)                                                            \
     X(test_attest_malformed_answers_leave_every_fact_out)                                          \
+    X(test_supply_one_advisory_entity_per_id_and_a_relationship_per_package)                       \
     /* names (transform) */                                                                        \
     X(test_names_an_object_hands_each_name_and_value_in_order)                                     \
     X(test_names_an_array_hands_each_name)                                                         \

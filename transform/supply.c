@@ -70,10 +70,20 @@ static char *dup_or_null(const struct buf *b)
 
 /* ---- the collecting account ------------------------------------------------------- */
 
+/* An answer that is not a usable one (a failure, an error status): the
+ * types the kind feeds are partial. */
+static bool usable(struct model *m, const struct record *r)
+{
+    if (ok2xx(r))
+        return true;
+    model_mark(m, r->kind);
+    return false;
+}
+
 static int on_profile(struct model *m, const struct record *r)
 {
-    if (!ok2xx(r))
-        return 0; /* marked by model_record */
+    if (!usable(m, r))
+        return 0;
     struct jdoc d = JDOC_INIT;
     struct buf mode = BUF_INIT;
     if (jdoc_parse(&d, r->body, r->body_len, NULL) < 0 || !jdoc_is(&d, 0, JT_OBJECT)) {
@@ -115,7 +125,7 @@ static bool same_hex(const char *a, const char *b)
 static int on_tokens(struct model *m, const struct record *r)
 {
     struct collector *c = &m->coll;
-    if (!ok2xx(r))
+    if (!usable(m, r))
         return 0;
     struct buf want = BUF_INIT, s = BUF_INIT;
     struct jdoc d = JDOC_INIT;
@@ -191,8 +201,8 @@ static int on_attestation(struct model *m, const struct record *r)
     p->att_seen = true;
     if (!r->failed && r->status == 404)
         return 0; /* an answer: the registry holds none */
-    if (!ok2xx(r))
-        return 0; /* marked by model_record */
+    if (!usable(m, r))
+        return 0;
     struct provfacts f;
     provfacts_init(&f);
     if (attest_read(r->body, r->body_len, r->where, &f) == 1) {
@@ -456,8 +466,8 @@ static int on_advisories(struct model *m, const struct record *r, struct err *e)
                  "is unknown%s",
                  r->where, ok ? "" : " (their advisory facts are left out)");
     buf_free(&as.name);
-    if (!ok)
-        return 0; /* marked by model_record */
+    if (!usable(m, r))
+        return 0;
     struct jdoc d = JDOC_INIT;
     int rc = 0;
     if (jdoc_parse(&d, r->body, r->body_len, NULL) < 0 || !jdoc_is(&d, 0, JT_OBJECT)) {

@@ -373,6 +373,9 @@ class SupplyPartialTest(SupplyCase):
             "tokens": (dict(tokens=False), ["npm_account"]),
             "attestations": (dict(atts=dict(attestations(), **{"@acme/core@2.0.0": "error"})),
                              ["npm_package", "repo_published_npm_package"]),
+            "attestations (an error status)": (
+                dict(atts=dict(attestations(), **{"@acme/core@2.0.0": (500, {"error": "x"})})),
+                ["npm_package", "repo_published_npm_package"]),
             "advisories": (dict(advs=[(advisories_batches()[0][0], "error"),
                                       advisories_batches()[1]]),
                            ["npm_advisory", "npm_advisory_impacts_package", "npm_package"]),

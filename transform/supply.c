@@ -71,11 +71,15 @@ static char *dup_or_null(const struct buf *b)
 /* ---- the collecting account ------------------------------------------------------- */
 
 /* An answer that is not a usable one (a failure, an error status): the
- * types the kind feeds are partial. */
+ * types the kind feeds are partial. A 404 of the profile or token list is
+ * an answer (a registry that does not offer them: the facts are absent). */
 static bool usable(struct model *m, const struct record *r)
 {
     if (ok2xx(r))
         return true;
+    if (!r->failed && r->status == 404 &&
+        (r->kind == K_COLLECTOR_PROFILE || r->kind == K_COLLECTOR_TOKENS))
+        return false;
     model_mark(m, r->kind);
     return false;
 }

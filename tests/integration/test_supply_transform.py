@@ -405,6 +405,16 @@ class SupplyPartialTest(SupplyCase):
         self.assertNotIn("provenanceRepository", self.pkg(ents, "@acme/logger"))
         self.assertIn("no attestation answer", err)
 
+    def test_a_404_profile_or_token_list_is_an_answer(self):
+        def not_offered(d):
+            for kind in ("collector_profile", "collector_tokens"):
+                rewrite_dump_file(d, kind, lambda lines, kind=kind: [record(
+                    kind, "acme", {"error": "Not found"}, status=404)])
+        ents, _, summary, _ = self.graph(self.dump(edit=not_offered), 0)
+        self.assertEqual(self.partial(summary), [])
+        account = ents["npm_account"][0]
+        self.assertFalse([k for k in account if k.startswith("collector")], account)
+
     def test_a_404_attestation_is_an_answer(self):
         atts = attestations()
         atts["@acme/logger@3.2.0"] = (404, {"error": "not found"})

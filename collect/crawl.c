@@ -58,8 +58,8 @@ struct item {
     const char *hdrs[4]; /* the condition (prev.h), or Cache-Control on a second ask;
                             a POST's content headers */
     bool conditional;
-    bool asked_again; /* after a 304 that could not be used */
-    char *req_json;   /* advisories: the JSON body asked (recorded as request.body) */
+    bool asked_again;  /* after a 304 that could not be used */
+    char *req_json;    /* advisories: the JSON body asked (recorded as request.body) */
     struct buf req_gz; /* ... as sent, gzip-compressed */
 };
 
@@ -103,13 +103,23 @@ struct crawl {
 /* The supply-chain kinds come first: they are few, and a batch or an
  * attestation subject waiting in memory is freed once asked. */
 static const enum dump_kind feed_order[] = {
-    K_COLLECTOR_PROFILE,  K_COLLECTOR_TOKENS,      K_ATTESTATIONS,  K_ADVISORIES,
-    K_TEAM_USERS,         K_TEAM_PACKAGES,         K_USER_PROFILES,
-    K_PACKAGE_VISIBILITY, K_PACKAGE_COLLABORATORS, K_PACKUMENTS};
+    K_COLLECTOR_PROFILE, K_COLLECTOR_TOKENS,   K_ATTESTATIONS,
+    K_ADVISORIES,        K_TEAM_USERS,         K_TEAM_PACKAGES,
+    K_USER_PROFILES,     K_PACKAGE_VISIBILITY, K_PACKAGE_COLLABORATORS,
+    K_PACKUMENTS};
 
 static bool org_level(enum dump_kind k)
 {
     return k == K_WHOAMI || k == K_ORG_USERS || k == K_ORG_TEAMS || k == K_ORG_PACKAGES;
+}
+
+/* An answer that makes a dump worth keeping when the crawl stops early:
+ * anything about the org's items, not the org lists nor the collecting
+ * account's own profile and tokens (asked as soon as whoami answers, they
+ * say nothing of an org that then refuses us). */
+static bool worth_keeping(enum dump_kind k)
+{
+    return !org_level(k) && k != K_COLLECTOR_PROFILE && k != K_COLLECTOR_TOKENS;
 }
 
 /* The list a per-item kind takes its subjects from (NULL for the org-level
@@ -537,9 +547,16 @@ static void take_facts(struct crawl *c, const char *name, struct pkgscan *ps)
     progress_total_so_far(&c->prog, c->phase[K_ADVISORIES], c->adv.ready.n + 1);
 }
 
+/* A document read back from an earlier file. Each package is taken once:
+ * with --resume and --since both, a kept and a revalidated document are in
+ * two files, and a file may hold a subject twice (the first counts). */
 static void take_facts_cb(void *ctx, const char *name, struct pkgscan *ps)
 {
     struct crawl *c = ctx;
+    struct strset_entry *se = strset_get(&c->unscanned, name, strlen(name));
+    if (!se || se->val)
+        return;
+    se->val = c; /* taken */
     take_facts(c, name, ps);
 }
 
@@ -667,7 +684,7 @@ static bool on_not_modified(struct crawl *c, struct item *it)
         if (k == K_PACKUMENTS)
             strset_add(&c->unscanned, it->subject, strlen(it->subject), NULL);
         progress_done(&c->prog, c->phase[k], 1);
-        if (!org_level(k))
+        if (worth_keeping(k))
             c->item_records++;
         item_free(it);
         update_phases(c);
@@ -750,7 +767,7 @@ static void on_done(struct http_req *r, void *ctx)
         item_free(it);
         return;
     }
-    if (!org_level(k))
+    if (worth_keeping(k))
         c->item_records++;
     progress_done(&c->prog, c->phase[k], 1);
     if (r->attempts > 1)

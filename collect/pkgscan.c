@@ -82,8 +82,8 @@ static const char *on_version(void *ctx, const char *k, size_t kl, const char *v
     struct walk *w = ctx;
     struct pkgscan *s = w->s;
     w->attested = false;
-    const char *q = *v == '{' ? json_walk_members(v, end, on_version_member, w, bad)
-                              : json_skip(v, end, bad);
+    const char *q =
+        *v == '{' ? json_walk_members(v, end, on_version_member, w, bad) : json_skip(v, end, bad);
     if (!q)
         return NULL;
     decode(&w->key, k, kl);

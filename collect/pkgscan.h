@@ -38,11 +38,11 @@
 #define PKGSCAN_VERSION_MAX 256
 
 struct pkgscan {
-    struct buf latest;        /* dist-tags.latest, "" when none (or implausible) */
-    bool latest_attested;     /* versions[latest].dist.attestations is an object */
-    struct strlist versions;  /* plausible versions, in document order, each once */
-    size_t skipped;           /* versions not taken: implausible or past the bound */
-    struct strlist attested;  /* the versions with dist.attestations */
+    struct buf latest;       /* dist-tags.latest, "" when none (or implausible) */
+    bool latest_attested;    /* versions[latest].dist.attestations is an object */
+    struct strlist versions; /* plausible versions, in document order, each once */
+    size_t skipped;          /* versions not taken: implausible or past the bound */
+    struct strlist attested; /* the versions with dist.attestations */
 };
 
 void pkgscan_init(struct pkgscan *s);

@@ -69,10 +69,10 @@ void supply_token_key(const struct secret *token, char out[129]);
 
 /* What one page of /-/npm/v1/tokens says. */
 struct supply_tokens_page {
-    bool found;      /* the token with key token_key is on this page */
-    bool readonly;   /* its "readonly" is true */
-    char created[40];/* its "created", when a short string */
-    struct buf next; /* urls.next as a request path ("/-/npm/v1/tokens?..."), or empty */
+    bool found;       /* the token with key token_key is on this page */
+    bool readonly;    /* its "readonly" is true */
+    char created[40]; /* its "created", when a short string */
+    struct buf next;  /* urls.next as a request path ("/-/npm/v1/tokens?..."), or empty */
 };
 
 /* Reads a token list page. urls.next is taken only when it names the token

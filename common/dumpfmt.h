@@ -43,19 +43,37 @@ enum dump_kind {
 };
 
 static const char *const dump_kind_names[K_COUNT] = {
-    "whoami",        "org_users",          "org_teams",
-    "team_users",    "team_packages",      "org_packages",
-    "user_profiles", "package_visibility", "package_collaborators",
-    "collector_profile", "collector_tokens", "packuments",
-    "attestations",  "advisories",
+    "whoami",
+    "org_users",
+    "org_teams",
+    "team_users",
+    "team_packages",
+    "org_packages",
+    "user_profiles",
+    "package_visibility",
+    "package_collaborators",
+    "collector_profile",
+    "collector_tokens",
+    "packuments",
+    "attestations",
+    "advisories",
 };
 
 static const char *const dump_kind_files[K_COUNT] = {
-    "whoami.ndjson.gz",        "org_users.ndjson.gz",          "org_teams.ndjson.gz",
-    "team_users.ndjson.gz",    "team_packages.ndjson.gz",      "org_packages.ndjson.gz",
-    "user_profiles.ndjson.gz", "package_visibility.ndjson.gz", "package_collaborators.ndjson.gz",
-    "collector_profile.ndjson.gz", "collector_tokens.ndjson.gz", "packuments.ndjson.gz",
-    "attestations.ndjson.gz", "advisories.ndjson.gz",
+    "whoami.ndjson.gz",
+    "org_users.ndjson.gz",
+    "org_teams.ndjson.gz",
+    "team_users.ndjson.gz",
+    "team_packages.ndjson.gz",
+    "org_packages.ndjson.gz",
+    "user_profiles.ndjson.gz",
+    "package_visibility.ndjson.gz",
+    "package_collaborators.ndjson.gz",
+    "collector_profile.ndjson.gz",
+    "collector_tokens.ndjson.gz",
+    "packuments.ndjson.gz",
+    "attestations.ndjson.gz",
+    "advisories.ndjson.gz",
 };
 
 /* The fields of one record (one line): {"kind", "subject", "request":

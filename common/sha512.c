@@ -52,7 +52,8 @@ static void block(struct sha512 *s, const unsigned char *p)
     uint64_t a = s->h[0], b = s->h[1], c = s->h[2], d = s->h[3];
     uint64_t e = s->h[4], f = s->h[5], g = s->h[6], h = s->h[7];
     for (int i = 0; i < 80; i++) {
-        uint64_t t1 = h + (ror(e, 14) ^ ror(e, 18) ^ ror(e, 41)) + ((e & f) ^ (~e & g)) + K[i] + w[i];
+        uint64_t t1 =
+            h + (ror(e, 14) ^ ror(e, 18) ^ ror(e, 41)) + ((e & f) ^ (~e & g)) + K[i] + w[i];
         uint64_t t2 = (ror(a, 28) ^ ror(a, 34) ^ ror(a, 39)) + ((a & b) ^ (a & c) ^ (b & c));
         h = g;
         g = f;
@@ -75,10 +76,9 @@ static void block(struct sha512 *s, const unsigned char *p)
 
 void sha512_init(struct sha512 *s)
 {
-    static const uint64_t iv[8] = {0x6a09e667f3bcc908ULL, 0xbb67ae8584caa73bULL,
-                                   0x3c6ef372fe94f82bULL, 0xa54ff53a5f1d36f1ULL,
-                                   0x510e527fade682d1ULL, 0x9b05688c2b3e6c1fULL,
-                                   0x1f83d9abfb41bd6bULL, 0x5be0cd19137e2179ULL};
+    static const uint64_t iv[8] = {
+        0x6a09e667f3bcc908ULL, 0xbb67ae8584caa73bULL, 0x3c6ef372fe94f82bULL, 0xa54ff53a5f1d36f1ULL,
+        0x510e527fade682d1ULL, 0x9b05688c2b3e6c1fULL, 0x1f83d9abfb41bd6bULL, 0x5be0cd19137e2179ULL};
     memcpy(s->h, iv, sizeof iv);
     s->len = 0;
     s->nblk = 0;

@@ -10,6 +10,16 @@ What it is for
                                  packages (access, public, collaborators)
         DIR/packuments/*.json    one full package document per package, name
                                  with "/" spelled "%2f"
+        DIR/attestations.json    the attestation bundles of the latest versions
+                                 published with provenance
+    and, in registry.json, the supply-chain answers: advisories for some
+    packages, the token owner's profile (npm_user) and token list (tokens).
+
+    The supply-chain facts (about 30% of latest versions with provenance,
+    SLSA v1 from GitHub Actions, a few from self-hosted runners; an advisory
+    on about 5% of packages, half of them affecting the latest version)
+    come from a second random.Random, so the rest of the org is what the
+    same seed gave before they were added.
 
 How it works
     Everything comes from one random.Random(seed), consumed in a fixed order,
@@ -46,6 +56,7 @@ profile, an empty team.
 
 import argparse
 import base64
+import hashlib
 import json
 import os
 import random
@@ -100,6 +111,9 @@ class Gen:
     def __init__(self, a):
         self.a = a
         self.r = random.Random(a.seed)
+        self.sr = random.Random(a.seed * 7919 + 17)  # supply-chain facts only
+        self.attestations = {}  # "name@version" -> answer
+        self.advisories = {}    # name -> [advisory]
         self.org = a.org
         self.paragraphs = self.make_paragraphs()
 
@@ -448,6 +462,7 @@ class Gen:
             tags = {"latest": releases[-2], "next": releases[-1]}
         elif vers[-1] != latest:
             tags["beta"] = vers[-1]
+        self.supply(p, vers, tags["latest"], vparts, repo)
         modified = iso(t + r.uniform(0, 86400 * 30))
         readme = self.readme(name, desc, p["readme_size"]) if p["readme_size"] else ""
         stars = {u: True for u in r.sample(p["maintainers"], min(len(p["maintainers"]), r.randint(0, 2)))}
@@ -459,6 +474,61 @@ class Gen:
                 % (created, modified, ",".join(tparts), hb_part, jauthor, jlic, repo_part, jkw,
                    jdesc, jmaint, dumps(readme), '"README.md"' if readme else '""', dumps(stars)))
         return "".join((head, ",".join(vparts), tail))
+
+
+    def supply(self, p, vers, latest, vparts, repo):
+        """The package's supply-chain facts, from self.sr: provenance on the
+        latest version (dist.attestations in its document, its bundles in
+        self.attestations) and an advisory (self.advisories)."""
+        sr, name = self.sr, p["name"]
+        if sr.random() < 0.30 and latest in vers:
+            i = vers.index(latest)
+            url = "https://registry.npmjs.org/-/npm/v1/attestations/%s@%s" % (
+                name.replace("/", "%2f"), latest)
+            att = ',"attestations":{"url":%s,"provenance":{"predicateType":' \
+                  '"https://slsa.dev/provenance/v1"}}' % json.dumps(url)
+            vparts[i] = vparts[i].replace('"}]},"_npmUser"', '"}]' + att + '},"_npmUser"', 1)
+            src = "https://github.com/%s/%s" % (self.org, name.split("/")[-1])
+            if isinstance(repo, dict) and repo.get("url", "").startswith("git+https://github.com/"):
+                src = repo["url"][4:].replace(".git", "")
+            runner = "self-hosted" if sr.random() < 0.1 else "github-hosted"
+            commit = "%040x" % sr.getrandbits(160)
+            stmt = {"_type": "https://in-toto.io/Statement/v1",
+                    "subject": [{"name": "pkg:npm/%s@%s" % (name.replace("@", "%40", 1), latest),
+                                 "digest": {"sha512": "%0128x" % sr.getrandbits(512)}}],
+                    "predicateType": "https://slsa.dev/provenance/v1",
+                    "predicate": {"buildDefinition": {
+                        "buildType": "https://slsa-framework.github.io/github-actions-buildtypes/workflow/v1",
+                        "externalParameters": {"workflow": {"ref": "refs/heads/main", "repository": src,
+                                                            "path": ".github/workflows/release.yml"}},
+                        "internalParameters": {"github": {"event_name": "push"}},
+                        "resolvedDependencies": [{"uri": "git+%s@refs/heads/main" % src,
+                                                  "digest": {"gitCommit": commit}}]},
+                        "runDetails": {"builder": {"id": "https://github.com/actions/runner/" + runner},
+                                       "metadata": {"invocationId": "%s/actions/runs/%d/attempts/1"
+                                                    % (src, sr.randint(10**9, 10**10))}}}}
+            payload = base64.b64encode(json.dumps(stmt, separators=(",", ":")).encode()).decode()
+            fake = lambda n: base64.b64encode(sr.randbytes(n)).decode()
+            bundle = {"mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+                      "verificationMaterial": {"certificate": {"rawBytes": fake(900)},
+                                               "tlogEntries": [{"logIndex": str(sr.randint(10**7, 10**8)),
+                                                                "canonicalizedBody": fake(1200)}]},
+                      "dsseEnvelope": {"payload": payload,
+                                       "payloadType": "application/vnd.in-toto+json",
+                                       "signatures": [{"sig": fake(71), "keyid": ""}]}}
+            self.attestations["%s@%s" % (name, latest)] = {"attestations": [
+                {"predicateType": "https://slsa.dev/provenance/v1", "bundle": bundle}]}
+        if sr.random() < 0.05 and vers:
+            bound = latest if sr.random() < 0.5 else vers[len(vers) // 2]
+            op = "<=" if bound == latest else "<"
+            n = sr.randint(1000, 9999)
+            self.advisories[name] = [{
+                "id": 1000000 + len(self.advisories), "url": "https://github.com/advisories/GHSA-%04d-synt-h%03d" % (n, len(self.advisories) % 1000),
+                "title": "Synthetic advisory for %s" % name,
+                "severity": sr.choice(["critical", "high", "moderate", "low"]),
+                "vulnerable_versions": "%s%s" % (op, bound), "cwe": ["CWE-%d" % sr.choice([79, 400, 1321, 94])],
+                "cvss": {"score": round(sr.uniform(3, 9.8), 1),
+                         "vectorString": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N"}}]
 
 
 def main(argv=None):
@@ -496,10 +566,6 @@ def main(argv=None):
     for fn in os.listdir(pdir):
         if fn.endswith(".json"):
             os.unlink(os.path.join(pdir, fn))
-    with open(os.path.join(a.out, "registry.json"), "w", encoding="utf-8") as f:
-        json.dump(reg, f, ensure_ascii=False, indent=1)
-        f.write("\n")
-
     total, largest, largest_name, written = 0, 0, "", []
     for p in pkgs:
         doc = g.packument(p, emails).encode("utf-8")
@@ -510,6 +576,23 @@ def main(argv=None):
         written.append((p["name"], path))
         if len(doc) > largest:
             largest, largest_name = len(doc), p["name"]
+    # The supply-chain answers (after the documents, which decide them).
+    reg["advisories"] = g.advisories
+    owner = reg["whoami"]
+    reg["npm_user"] = {"tfa": {"pending": False, "mode": "auth-and-writes"}, "name": owner,
+                       "email": emails.get(owner, owner + "@example.invalid"),
+                       "email_verified": True, "created": "2017-01-01T00:00:00.000Z",
+                       "updated": "2024-01-01T00:00:00.000Z", "cidr_whitelist": None}
+    reg["tokens"] = [{"key": hashlib.sha512(reg["token"].encode()).hexdigest(),
+                      "token": reg["token"][:6], "cidr_whitelist": None, "readonly": True,
+                      "automation": False, "created": "2024-01-01T00:00:00.000Z",
+                      "updated": "2024-01-01T00:00:00.000Z"}]
+    with open(os.path.join(a.out, "registry.json"), "w", encoding="utf-8") as f:
+        json.dump(reg, f, ensure_ascii=False, indent=1)
+        f.write("\n")
+    with open(os.path.join(a.out, "attestations.json"), "w", encoding="utf-8") as f:
+        json.dump(g.attestations, f, separators=(",", ":"))
+        f.write("\n")
 
     sample = written if a.check else (random.Random(a.seed).sample(written, min(25, len(written)))
                                       + [w for w in written if w[0] == largest_name]

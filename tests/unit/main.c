@@ -127,16 +127,19 @@
     X(test_semver_x_ranges_tilde_caret_and_hyphen_desugar_as_node_semver)                          \
     X(test_semver_a_prerelease_is_only_in_a_set_naming_its_release)                                \
     X(test_semver_a_range_it_cannot_read_says_nothing)                                             \
-    X(test_sha512_fips_empty_message)                                                           \
-    X(test_sha512_fips_abc)                                                                     \
-    X(test_sha512_fips_896_bit_message_spans_two_blocks)                                        \
-    X(test_sha512_a_million_a_fed_in_odd_pieces_is_the_fips_digest)                             \
-    X(test_pkgscan_latest_with_attestations_and_every_version_in_order)                         \
-    X(test_pkgscan_dist_tags_after_versions_still_finds_the_latest_attested)                    \
-    X(test_pkgscan_an_older_version_with_provenance_does_not_make_the_latest_attested)          \
-    X(test_pkgscan_implausible_versions_are_skipped_and_repeats_taken_once)                     \
-    X(test_pkgscan_a_document_that_is_not_an_object_has_no_facts)                               \
-    X(test_pkgscan_a_spilled_body_gives_the_same_facts)                                         \
+    X(test_supply_batches_keep_each_package_whole_and_under_the_bound)                             \
+    X(test_supply_the_token_list_names_the_collecting_token_by_its_sha512_key)                     \
+    X(test_supply_a_next_page_elsewhere_is_not_followed)                                           \
+    X(test_sha512_fips_empty_message)                                                              \
+    X(test_sha512_fips_abc)                                                                        \
+    X(test_sha512_fips_896_bit_message_spans_two_blocks)                                           \
+    X(test_sha512_a_million_a_fed_in_odd_pieces_is_the_fips_digest)                                \
+    X(test_pkgscan_latest_with_attestations_and_every_version_in_order)                            \
+    X(test_pkgscan_dist_tags_after_versions_still_finds_the_latest_attested)                       \
+    X(test_pkgscan_an_older_version_with_provenance_does_not_make_the_latest_attested)             \
+    X(test_pkgscan_implausible_versions_are_skipped_and_repeats_taken_once)                        \
+    X(test_pkgscan_a_document_that_is_not_an_object_has_no_facts)                                  \
+    X(test_pkgscan_a_spilled_body_gives_the_same_facts)                                            \
     X(test_sha256_fips_empty_message)                                                              \
     X(test_sha256_fips_abc)                                                                        \
     X(test_sha256_fips_448_bit_message)                                                            \

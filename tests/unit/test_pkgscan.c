@@ -33,8 +33,9 @@ TEST(test_pkgscan_latest_with_attestations_and_every_version_in_order)
 
 TEST(test_pkgscan_dist_tags_after_versions_still_finds_the_latest_attested)
 {
-    static const char d[] = "{\"versions\":{\"1.0.0\":{\"dist\":{\"attestations\":{\"url\":\"u\"}}},"
-                            "\"1.1.0\":{\"dist\":{}}},\"dist-tags\":{\"latest\":\"1.0.0\"}}";
+    static const char d[] =
+        "{\"versions\":{\"1.0.0\":{\"dist\":{\"attestations\":{\"url\":\"u\"}}},"
+        "\"1.1.0\":{\"dist\":{}}},\"dist-tags\":{\"latest\":\"1.0.0\"}}";
     struct pkgscan s;
     struct err e = {0};
     pkgscan_init(&s);
@@ -46,9 +47,10 @@ TEST(test_pkgscan_dist_tags_after_versions_still_finds_the_latest_attested)
 
 TEST(test_pkgscan_an_older_version_with_provenance_does_not_make_the_latest_attested)
 {
-    static const char d[] = "{\"dist-tags\":{\"latest\":\"2.4.1\"},\"versions\":{\"2.4.0\":{\"dist\":"
-                            "{\"attestations\":{\"url\":\"u\"}}},\"2.4.1\":{\"dist\":{"
-                            "\"attestations\":null}}}}";
+    static const char d[] =
+        "{\"dist-tags\":{\"latest\":\"2.4.1\"},\"versions\":{\"2.4.0\":{\"dist\":"
+        "{\"attestations\":{\"url\":\"u\"}}},\"2.4.1\":{\"dist\":{"
+        "\"attestations\":null}}}}";
     struct pkgscan s;
     struct err e = {0};
     pkgscan_init(&s);

@@ -34,8 +34,9 @@ TEST(test_sha512_fips_abc)
 
 TEST(test_sha512_fips_896_bit_message_spans_two_blocks)
 {
-    static const char m[] = "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnop"
-                            "jklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu";
+    static const char m[] =
+        "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnop"
+        "jklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu";
     char hex[129];
     T_UINT(112, strlen(m));
     hex_of(m, strlen(m), hex);

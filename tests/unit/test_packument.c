@@ -288,7 +288,12 @@ TEST(test_packument_malformed_version_parts_never_become_facts)
         "\"scripts\":[\"postinstall\"],\"dist\":{\"attestations\":{\"provenance\":0}}}},"
         "\"time\":{\"0.1.0\":\"2019-01-01T00:00:00.000Z\",\"1.0.0\":\"2020-01-01T00:00:00.000Z\"}}";
     struct read r;
+    struct buf err = BUF_INIT;
+    T_TRUE(t_capture_stderr_begin());
     read_doc(&r, bad);
+    t_capture_stderr_end(&err);
+    T_CHECK_BOOL(true, strstr(err.p, "test:1: package document field 'scripts") != NULL);
+    buf_free(&err);
     T_INT(0, r.rc);
     T_FALSE(r.f.trusted);
     T_FALSE(r.f.provenance);

@@ -52,9 +52,9 @@ TEST(test_supply_one_advisory_entity_per_id_and_a_relationship_per_package)
     struct model_opts o = {0};
     struct model *m = model_new(&o, g);
     struct buf x = BUF_INIT;
-    int rc = feed(m, K_ORG_PACKAGES, "a", 200,
-                  "{\"@a/x\":\"read-write\",\"@a/y\":\"read-write\",\"@a/z\":\"read-write\"}",
-                  NULL, &e);
+    int rc =
+        feed(m, K_ORG_PACKAGES, "a", 200,
+             "{\"@a/x\":\"read-write\",\"@a/y\":\"read-write\",\"@a/z\":\"read-write\"}", NULL, &e);
     rc = rc ? rc : model_record(m, NULL, &e);
     rc = rc ? rc : feed(m, K_PACKUMENTS, "@a/x", 200, doc_x, NULL, &e);
     rc = rc ? rc : feed(m, K_PACKUMENTS, "@a/y", 200, doc_y, NULL, &e);

@@ -53,6 +53,9 @@ int emit_team(struct model *m, struct team *t, struct err *e);
  * registry answered 404 for it (an answer: the package is unpublished). */
 int emit_package(struct model *m, struct package *p, struct pkgdoc *doc, bool doc_absent,
                  struct err *e);
+/* CodeRepo PUBLISHED package (mapped), written at the end: the provenance
+ * repository, else `repository`, else the official guess (mappingSource). */
+int emit_published(struct model *m, const struct package *p, struct err *e);
 /* package ALLOWS user, for access the user's teams do not explain (team:
  * what they do grant). */
 int emit_allows_user(struct model *m, const struct package *p, const struct user *u,

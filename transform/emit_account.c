@@ -1,9 +1,28 @@
 /*
  * emit_account.c — the npm_account entity: the org, who collected it, and
- * how many members, teams and packages it has. Written last, when the
- * counts are known.
+ * how many members, teams and packages it has, and the collecting
+ * account's 2FA mode and token (read-only, CIDR limit, age at the time of
+ * the collect: from the token list's fetched_at, so the same dump gives the
+ * same age). Written last, when the counts are known.
  */
 #include "emit.h"
+
+/* The collecting account's 2FA and its token (supply.c reads them). */
+static void collector_props(struct model *m, struct jw *w)
+{
+    const struct collector *c = &m->coll;
+    if (c->tfa_mode)
+        jw_kstr(w, "collectorTfaMode", c->tfa_mode);
+    if (!c->token_found)
+        return;
+    jw_kbool(w, "collectorTokenReadOnly", c->readonly);
+    jw_key(w, "collectorTokenCidrWhitelist");
+    str_array(w, &c->cidr); /* [] when the token has no CIDR limit */
+    if (c->created >= 0)
+        jw_kint(w, "collectorTokenCreatedOn", c->created);
+    if (c->created >= 0 && c->fetched >= c->created)
+        jw_kint(w, "collectorTokenAgeDays", (c->fetched - c->created) / 86400000);
+}
 
 int emit_account(struct model *m, const struct input_info *info, struct err *e)
 {
@@ -30,6 +49,7 @@ int emit_account(struct model *m, const struct input_info *info, struct err *e)
         jw_kint(&w, "memberCount", members);
     jw_kint(&w, "teamCount", (long long)m->j.teams.n);
     jw_kint(&w, "packageCount", (long long)m->j.packages.n);
+    collector_props(m, &w);
     ent_weblink(&w, "org/", m->org);
     ent_tags(m, &w);
     jw_key(&w, "_rawData");

@@ -6,11 +6,22 @@
  * A package is written as soon as its document is read (the document is
  * then dropped), or at the end when it has none. Its maintainers' and
  * publisher's emails go to their users, which are written later.
+ *
+ * Supply chain: what the document says about how the latest version was
+ * published (trust, install scripts, first-time publisher) is written
+ * with the entity. What comes later in the dump — the attestation's
+ * provenance facts and the advisory counts — is kept in the package's join
+ * entry (a few words) and added as the entity is copied out
+ * (emit_package_amend, graph.h). The PUBLISHED mapping depends on the
+ * attestation, so it is written at the end (emit_published), from the
+ * repository names kept for it.
  */
 #include "emit.h"
 
+#include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "log.h"
 
 /* The document's people are users: maintainers are made users, and a
@@ -26,6 +37,30 @@ static void join_people(struct model *m, const struct pkgfacts *f)
     struct user *u = f->publisher_email.len ? join_find_user(&m->j, f->publisher.p) : NULL;
     if (u)
         strlist_add_unique(&u->emails, f->publisher_email.p, strlen(f->publisher_email.p));
+}
+
+/* How the latest version was published, as the document says. */
+static void supply_props(struct model *m, struct jw *w, const struct pkgfacts *f)
+{
+    if (f->have_trust) {
+        jw_kbool(w, "provenance", f->provenance);
+        jw_kbool(w, "trustedPublishing", f->trusted);
+        jw_kstr(w, "latestTrust", pkg_trust_name(f->latest_trust));
+        jw_kint(w, "versionsWithProvenance", f->with_provenance);
+    }
+    if (f->downgrade >= 0)
+        jw_kbool(w, "trustDowngrade", f->downgrade == 1);
+    if (f->has_install_script >= 0) {
+        jw_kbool(w, "hasInstallScript", f->has_install_script == 1);
+        jw_key(w, "installScripts");
+        str_array(w, &f->install_scripts);
+    }
+    if (f->first_time_publisher >= 0)
+        jw_kbool(w, "firstTimePublisher", f->first_time_publisher == 1);
+    if (f->publisher.len && m->roster_known) {
+        const struct user *u = join_find_user(&m->j, f->publisher.p);
+        jw_kbool(w, "publisherIsOrgMember", u && u->member);
+    }
 }
 
 /* What the document says (doc may be NULL). */
@@ -84,6 +119,7 @@ static void doc_props(struct model *m, struct jw *w, const struct pkgdoc *doc, s
         jw_kstr(w, "publisher", f->publisher.p);
     if (f->publisher_email.len)
         jw_kstr(w, "publisherEmail", f->publisher_email.p);
+    supply_props(m, w, f);
 }
 
 /* What the org's lists say. */
@@ -124,7 +160,7 @@ static void package_raw(struct jw *w, const struct package *p, const struct pkgd
 }
 
 static int rel_published(struct model *m, const char *pkg_key, const char *owner, const char *name,
-                         struct err *e)
+                         const char *source, struct err *e)
 {
     const enum gtype t = T_REPO_PUBLISHED_PACKAGE;
     struct buf key = BUF_INIT;
@@ -157,18 +193,21 @@ static int rel_published(struct model *m, const char *pkg_key, const char *owner
     jw_obj_end(&w);
     jw_kbool(&w, "skipTargetCreation", true);
     jw_obj_end(&w);
+    jw_kstr(&w, "mappingSource", source);
     int rc = obj_finish(m, &w, t, key.p, e);
     buf_free(&key);
     return rc;
 }
 
-/* The repository that published it: from the document; the official
- * integration's guess (bare name, owner = org) only when the document
- * names none — one it names but we cannot read gets no mapping, since a
- * wrong one is believed. Without the document we cannot know: nothing is
- * written and the type is partial. */
-static int repo_rel(struct model *m, const char *key, const char *full, const char *bare,
-                    const struct pkgfacts *f, bool answered, struct err *e)
+/* The repository that published it (written at the end, emit_published):
+ * the provenance's, bound to the release when it was built; else the
+ * document's `repository`; the official integration's guess (bare name,
+ * owner = org) only when the document names none — one it names but we
+ * cannot read gets no mapping, since a wrong one is believed. Without the
+ * document we cannot know: nothing is written and the type is partial.
+ * Here the document's part is kept for then. */
+static void repo_rel(struct model *m, struct package *p, const char *full, const struct pkgfacts *f,
+                     bool answered)
 {
     if (f->repo_redacted)
         log_warn("package '%s': its repository URL holds credentials or a query; they are left out",
@@ -178,13 +217,33 @@ static int repo_rel(struct model *m, const char *key, const char *full, const ch
                  f->repo_bad_shape ? " (marked partial)" : "");
     if (f->repo_bad_shape) /* the field is malformed: its mapping is not known to be absent */
         m->partial |= TB(T_PACKAGE) | TB(T_REPO_PUBLISHED_PACKAGE);
-    if (!answered)
+    p->published_decided = answered;
+    p->repo_kind = (unsigned char)f->repo.kind;
+    if (f->repo.kind == REPO_MAPPED) {
+        p->repo_host = xstrdup(f->repo.host);
+        p->repo_owner = xstrdup(f->repo.owner);
+        p->repo_name = xstrdup(f->repo.name);
+    }
+}
+
+int emit_published(struct model *m, const struct package *p, struct err *e)
+{
+    if (!p->published_decided)
         return 0;
-    if (f->repo.kind == REPO_MAPPED)
-        return rel_published(m, key, f->repo.owner, f->repo.name, e);
-    if (f->repo.kind == REPO_NONE)
-        return rel_published(m, key, m->org, bare, e);
-    return 0;
+    const char *full = p->name;
+    const char *slash = full[0] == '@' ? strchr(full, '/') : NULL;
+    const char *bare = slash ? slash + 1 : full;
+    struct buf key = BUF_INIT;
+    int rc = 0;
+    emit_key(&key, T_PACKAGE, full);
+    if (p->prov_owner)
+        rc = rel_published(m, key.p, p->prov_owner, p->prov_name, "provenance", e);
+    else if (p->repo_kind == REPO_MAPPED)
+        rc = rel_published(m, key.p, p->repo_owner, p->repo_name, "repository", e);
+    else if (p->repo_kind == REPO_NONE)
+        rc = rel_published(m, key.p, m->org, bare, "name", e);
+    buf_free(&key);
+    return rc;
 }
 
 static int package_rels(struct model *m, const char *key, const struct pkgfacts *f, struct err *e)
@@ -219,6 +278,9 @@ int emit_package(struct model *m, struct package *p, struct pkgdoc *doc, bool do
         if (f.malformed) /* the package's facts are incomplete */
             m->partial |= TB(T_PACKAGE);
         join_people(m, &f);
+        if (doc->latest && !p->latest)
+            p->latest = xstrdup(doc->latest_name.p);
+        p->att_expected = f.have_trust && f.attestations;
     }
     const char *full = p->name;
     const char *slash = full[0] == '@' ? strchr(full, '/') : NULL;
@@ -245,9 +307,9 @@ int emit_package(struct model *m, struct package *p, struct pkgdoc *doc, bool do
     ent_weblink(&w, "package/", full);
     ent_tags(m, &w);
     package_raw(&w, p, doc);
-    if (obj_finish(m, &w, T_PACKAGE, key.p, e) < 0 || package_rels(m, key.p, &f, e) < 0 ||
-        repo_rel(m, key.p, full, bare, &f, doc || doc_absent, e) < 0)
+    if (obj_finish(m, &w, T_PACKAGE, key.p, e) < 0 || package_rels(m, key.p, &f, e) < 0)
         goto out;
+    repo_rel(m, p, full, &f, doc || doc_absent);
     rc = 0;
 out:
     pkgfacts_free(&f);

@@ -47,7 +47,16 @@ struct graph {
     uint64_t count[T_COUNT];
     uint64_t dups;
     size_t run_budget, max_runs; /* GRAPH_RUN_BUDGET, GRAPH_MAX_RUNS; graph_tune() */
+    graph_amend_fn amend;
+    void *amend_ctx;
+    struct buf extra;
 };
+
+void graph_set_amend(struct graph *g, graph_amend_fn fn, void *ctx)
+{
+    g->amend = fn;
+    g->amend_ctx = ctx;
+}
 
 static FILE *temp_file(void)
 {
@@ -69,7 +78,7 @@ static FILE *temp_file(void)
 struct graph *graph_new(struct err *e)
 {
     struct graph *g = xcalloc(1, sizeof *g);
-    g->keys = (struct buf)BUF_INIT;
+    g->keys = g->extra = (struct buf)BUF_INIT;
     if (!(g->spool = temp_file())) {
         free(g);
         err_set(e, ERR_FAIL, "cannot create a temporary file: %s", strerror(errno));
@@ -97,6 +106,7 @@ void graph_free(struct graph *g)
     free(g->ix);
     free(g->rv);
     buf_free(&g->keys);
+    buf_free(&g->extra);
     free(g);
 }
 
@@ -453,6 +463,18 @@ static int read_obj(struct graph *g, const struct item *x, struct buf *b, struct
         return err_set(e, ERR_FAIL, "cannot read back a temporary file");
     b->len = x->len;
     b->p[b->len] = '\0';
+    if (!g->amend)
+        return 0;
+    buf_reset(&g->extra);
+    g->amend(g->amend_ctx, (enum gtype)x->type, x->key, x->klen, &g->extra);
+    if (g->extra.len && b->len >= 2 && b->p[b->len - 1] == '}') {
+        /* splice ",<extra>" before the closing brace */
+        b->len--;
+        if (b->p[b->len - 1] != '{')
+            buf_putc(b, ',');
+        buf_append(b, g->extra.p, g->extra.len);
+        buf_putc(b, '}');
+    }
     return 0;
 }
 

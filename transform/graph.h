@@ -19,6 +19,13 @@
  * a dump whose packages each have thousands of direct collaborators makes
  * millions of relationships (the test with a million runs under 64 MB).
  *
+ * Facts that arrive after an object was made (a package's provenance and
+ * advisories come after every package document) are not patched into the
+ * spool: an amend callback (graph_set_amend) is asked, as each object is
+ * copied out, for members to add to it, which are spliced in before its
+ * closing brace. So an object is still written once and read once, and
+ * only the late facts themselves are held (by the caller) until then.
+ *
  * Directory output replaces an existing --out only when the new tree is
  * complete: it is built beside it and swapped in by rename. Like the dump,
  * it is readable by its owner only (0700 directories, 0600 files): it
@@ -30,6 +37,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "err.h"
 #include "schema.h"
 
@@ -50,6 +58,11 @@ int graph_add(struct graph *g, enum gtype t, const char *key, size_t klen, const
 /* out: a directory, or "-" for a gzip NDJSON stream on stdout.
  * partial: bit set of enum gtype (TB()) that are partial datasets. */
 int graph_write(struct graph *g, const char *out, unsigned partial, struct err *e);
+/* Appends to `extra` the members (`"k":v,"k2":v2`, no leading comma) to
+ * add to object `key` of type t, or nothing. */
+typedef void (*graph_amend_fn)(void *ctx, enum gtype t, const char *key, size_t klen,
+                               struct buf *extra);
+void graph_set_amend(struct graph *g, graph_amend_fn fn, void *ctx);
 /* Tests: a small run budget and fan-in force many runs and merges. */
 void graph_tune(struct graph *g, size_t run_budget, size_t max_runs);
 uint64_t graph_count(const struct graph *g, enum gtype t);

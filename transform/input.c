@@ -83,6 +83,8 @@ static int read_manifest_doc(struct reader *rd, const char *text, size_t n, bool
             int kind = dump_kind_from_name(kn, kl);
             long long v;
             int fv = jdoc_get(&d, k + 1, DM_FAILED);
+            if (kind >= 0)
+                info->counted[kind] = true;
             if (kind >= 0 && fv >= 0 && jdoc_i64(&d, fv, &v) == 0 && v >= 0)
                 info->failed[kind] = (uint64_t)v;
         }
@@ -124,9 +126,29 @@ out:
 /* ---- records ---------------------------------------------------------------- */
 
 struct envelope {
-    const char *kind, *subject, *status, *body, *body_text, *error;
-    size_t kind_n, subject_n, status_n, body_n, body_text_n, error_n;
+    const char *kind, *subject, *status, *body, *body_text, *error, *request, *fetched_at,
+        *token_key;
+    size_t kind_n, subject_n, status_n, body_n, body_text_n, error_n, request_n, fetched_at_n,
+        token_key_n;
 };
+
+/* request.body: the JSON a POST sent. */
+static int req_member(void *vctx, const char *k, size_t kl, const char *v, size_t vn)
+{
+    struct record *r = vctx;
+    if (json_key_is(k, kl, DF_REQ_BODY)) {
+        r->req_body = v;
+        r->req_body_len = vn;
+    }
+    return 0;
+}
+
+/* The kinds a dump made before them does not have (see input.h). */
+static bool kind_is_newer(int k)
+{
+    return k == K_COLLECTOR_PROFILE || k == K_COLLECTOR_TOKENS || k == K_ATTESTATIONS ||
+           k == K_ADVISORIES;
+}
 
 static int env_member(void *vctx, const char *k, size_t kl, const char *v, size_t vn)
 {
@@ -143,6 +165,9 @@ static int env_member(void *vctx, const char *k, size_t kl, const char *v, size_
     TAKE(DF_BODY, body)
     TAKE(DF_BODY_TEXT, body_text)
     TAKE(DF_ERROR, error)
+    TAKE(DF_REQUEST, request)
+    TAKE(DF_FETCHED_AT, fetched_at)
+    TAKE(DF_TOKEN_KEY, token_key)
 #undef TAKE
     return 0;
 }
@@ -213,6 +238,16 @@ static int handle_line(struct reader *rd, const char *line, size_t n, int expect
     }
     if (!r.failed && r.status < 0)
         return bad_record(rd, e, "an answer record must have a \"" DF_STATUS "\"");
+    if (en.request && en.request[0] == '{')
+        json_each_member(en.request, en.request + en.request_n, req_member, &r, NULL);
+    if (en.fetched_at && en.fetched_at[0] == '"') {
+        r.fetched_at = en.fetched_at;
+        r.fetched_at_len = en.fetched_at_n;
+    }
+    if (en.token_key && en.token_key[0] == '"') {
+        r.token_key = en.token_key;
+        r.token_key_len = en.token_key_n;
+    }
     if (kind == K_PACKUMENTS && !rd->announced) {
         rd->announced = true;
         if (rd->fn(rd->ctx, NULL, e) < 0)
@@ -300,6 +335,10 @@ static int read_dir(struct reader *rd, const char *dir, bool allow_incomplete, s
             if (errn == ENOENT && !rd->files[k].present && !rd->info->have_manifest) {
                 log_warn("%s is missing; its data is marked partial", p);
                 free(p);
+                continue;
+            }
+            if (errn == ENOENT && !rd->files[k].present && kind_is_newer(k)) {
+                free(p); /* a dump from before this kind: its facts are absent */
                 continue;
             }
             err_set(e, ERR_FAIL, "cannot open %s: %s", p, strerror(errn));

@@ -12,6 +12,11 @@
  * the {"manifest": ...} record; a stream that ends without it was cut off
  * upstream and is refused unless allow_incomplete.
  *
+ * A dump written before the supply-chain kinds existed (collector_profile,
+ * collector_tokens, attestations, advisories) has no file for them and its
+ * manifest lists none: those kinds are then simply absent (the model marks
+ * what they feed partial), not an error.
+ *
  * Every record is checked for its envelope (kind, subject, status, and a
  * body, body_text or error); anything malformed is an error naming the file
  * and line. The body is handed on as raw JSON text for the caller to read.
@@ -33,7 +38,13 @@ struct record {
     long status;         /* -1 when the record has none */
     const char *body;    /* raw JSON text of "body", or NULL */
     size_t body_len;
-    bool failed;       /* an "error" record: no definitive answer */
+    bool failed;          /* an "error" record: no definitive answer */
+    const char *req_body; /* raw JSON of request.body (a POST's), or NULL */
+    size_t req_body_len;
+    const char *fetched_at; /* raw JSON of fetched_at (a string), or NULL */
+    size_t fetched_at_len;
+    const char *token_key; /* raw JSON of token_key (collector_tokens), or NULL */
+    size_t token_key_len;
     const char *where; /* "FILE:LINE" for messages */
 };
 
@@ -44,6 +55,9 @@ struct input_info {
     char org[256];
     char registry[512];
     uint64_t failed[K_COUNT];  /* per the manifest's counts */
+    bool counted[K_COUNT];     /* the manifest's counts name the kind: the collect
+                                  that wrote it knew the kind (a dump made before a
+                                  kind existed does not name it) */
     uint64_t records[K_COUNT]; /* records actually read */
     uint64_t bytes_in;         /* decompressed bytes read */
 };

@@ -41,6 +41,8 @@ static void *make_package(struct joins *j, const char *name, const char *org)
     struct package *p = xcalloc(1, sizeof *p);
     p->name = xstrdup(name);
     p->visibility = -1;
+    p->prov_self_hosted = -1;
+    p->latest_affected = -1;
     return p;
 }
 
@@ -112,8 +114,12 @@ static void free_team(void *v)
 static void free_package(void *v)
 {
     struct package *p = v;
-    free(p->name);
-    free(p->access);
+    char *strs[] = {p->name,         p->access,      p->latest,      p->repo_host,
+                    p->repo_owner,   p->repo_name,   p->prov_url,    p->prov_owner,
+                    p->prov_name,    p->prov_host,   p->prov_commit, p->prov_workflow,
+                    p->prov_builder, p->prov_trigger};
+    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
+        free(strs[i]);
     free(p);
 }
 

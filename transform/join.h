@@ -49,6 +49,23 @@ struct package {
     /* Collaborators are counted, not held: the ones the teams do not
      * explain become edges as their list is read. */
     uint32_t n_collab, n_write, n_read, n_outside, n_direct;
+    /* Supply chain: facts that come after the package's document (its
+     * attestation, its advisories) and what of the document they need.
+     * They are added to the entity as it is written out (graph.h's
+     * amend), so only these few words are held per package. */
+    char *latest;                             /* the latest version, from the document */
+    char *repo_host, *repo_owner, *repo_name; /* `repository`, when it maps */
+    unsigned char repo_kind;                  /* enum repo_kind of `repository` */
+    bool published_decided;                   /* the document (or its 404) was read */
+    bool att_expected, att_seen;              /* the latest has dist.attestations; answered */
+    char *prov_url, *prov_owner, *prov_name, *prov_host, *prov_commit, *prov_workflow,
+        *prov_builder, *prov_trigger; /* from the attestation; NULL: absent */
+    signed char prov_self_hosted;     /* -1 unknown */
+    bool adv_asked, adv_failed;       /* named in an advisories request; in a failed one */
+    bool adv_unreadable;              /* an advisory of it could not be read */
+    uint32_t adv[5];                  /* critical, high, moderate, low, info */
+    uint32_t n_adv;                   /* every advisory, whatever its severity */
+    signed char latest_affected;      /* -1 unknown */
 };
 
 struct joins {

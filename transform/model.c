@@ -107,6 +107,8 @@ int model_finish(struct model *m, const struct input_info *info, unsigned *parti
         if (emit_package(m, p, NULL, false, e) < 0)
             return -1;
     }
+    if (supply_finish(m, info, e) < 0)
+        return -1;
     /* Without the roster, no user's membership or role is known: writing
      * users would overwrite what JupiterOne has with worse values. They are
      * left out instead, and npm_user is partial, so JupiterOne keeps its own. */
@@ -139,6 +141,8 @@ struct model *model_new(const struct model_opts *o, struct graph *g)
     join_init(&m->j);
     m->obj = m->s1 = m->s2 = (struct buf)BUF_INIT;
     m->doc.latest_name = (struct buf)BUF_INIT;
+    m->coll.created = m->coll.fetched = -1;
+    graph_set_amend(g, supply_amend, m);
     return m;
 }
 
@@ -146,6 +150,7 @@ void model_free(struct model *m)
 {
     if (!m)
         return;
+    supply_free(m);
     join_free(&m->j);
     strset_free(&m->warned, NULL);
     pkgdoc_free(&m->doc);

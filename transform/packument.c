@@ -29,13 +29,108 @@ static void push(struct member **v, size_t *n, size_t *cap, const char *k, size_
     (*n)++;
 }
 
-static int on_version(void *ctx, const char *k, size_t kl, const char *v, size_t vl)
+/* A JSON value is "set" as JavaScript would test it: not null, false, 0
+ * or "" (pnpm's checks are truthiness tests). */
+static bool truthy(const char *v, size_t n)
+{
+    if (n == 0)
+        return false;
+    if ((n == 4 && memcmp(v, "null", 4) == 0) || (n == 5 && memcmp(v, "false", 5) == 0) ||
+        (n == 2 && memcmp(v, "\"\"", 2) == 0))
+        return false;
+    if (v[0] == '-' || (v[0] >= '0' && v[0] <= '9')) {
+        for (size_t i = 0; i < n; i++)
+            if (v[i] >= '1' && v[i] <= '9')
+                return true; /* a digit other than 0 (in the mantissa or not: 0e5 is rare) */
+        return false;
+    }
+    return true;
+}
+
+/* Descends into dist.attestations: is its `provenance` set? */
+static const char *on_attest(void *ctx, const char *k, size_t kl, const char *v, const char *end,
+                             const char **bad)
+{
+    struct vfacts *f = ctx;
+    const char *q = json_skip(v, end, bad);
+    if (q && json_key_is(k, kl, "provenance"))
+        f->provenance = truthy(v, (size_t)(q - v));
+    return q;
+}
+
+static const char *on_dist(void *ctx, const char *k, size_t kl, const char *v, const char *end,
+                           const char **bad)
+{
+    struct vfacts *f = ctx;
+    if (!json_key_is(k, kl, "attestations"))
+        return json_skip(v, end, bad);
+    const char *q =
+        *v == '{' ? json_walk_members(v, end, on_attest, f, bad) : json_skip(v, end, bad);
+    if (q)
+        f->attestations = truthy(v, (size_t)(q - v));
+    if (q && *v != '{')
+        f->provenance = false;
+    return q;
+}
+
+static const char *on_npm_user(void *ctx, const char *k, size_t kl, const char *v, const char *end,
+                               const char **bad)
+{
+    struct vfacts *f = ctx;
+    const char *q = json_skip(v, end, bad);
+    if (!q)
+        return NULL;
+    if (json_key_is(k, kl, "name") && *v == '"') {
+        f->user.p = v + 1;
+        f->user.n = (size_t)(q - v) - 2;
+    } else if (json_key_is(k, kl, "trustedPublisher")) {
+        f->trusted = truthy(v, (size_t)(q - v));
+    }
+    return q;
+}
+
+static const char *on_version_member(void *ctx, const char *k, size_t kl, const char *v,
+                                     const char *end, const char **bad)
+{
+    struct vfacts *f = ctx;
+    if (json_key_is(k, kl, "dist") && *v == '{')
+        return json_walk_members(v, end, on_dist, f, bad);
+    if (json_key_is(k, kl, "_npmUser") && *v == '{')
+        return json_walk_members(v, end, on_npm_user, f, bad);
+    const char *q = json_skip(v, end, bad);
+    if (q && json_key_is(k, kl, "_npmUser") && *v == '"') {
+        f->user.p = v + 1;
+        f->user.n = (size_t)(q - v) - 2;
+        f->user_is_person = true;
+    }
+    return q;
+}
+
+/* One version: its facts read as it is validated (each byte once). */
+static const char *on_version(void *ctx, const char *k, size_t kl, const char *v, const char *end,
+                              const char **bad)
 {
     struct pkgdoc *d = ctx;
-    if (kl == 0)
+    struct vfacts f;
+    memset(&f, 0, sizeof f);
+    const char *q =
+        *v == '{' ? json_walk_members(v, end, on_version_member, &f, bad) : json_skip(v, end, bad);
+    if (!q)
+        return NULL;
+    if (kl == 0) {
         d->empty_versions++;
-    else
-        push(&d->vers, &d->nvers, &d->capvers, k, kl, v, vl);
+        return q;
+    }
+    push(&d->vers, &d->nvers, &d->capvers, k, kl, v, (size_t)(q - v));
+    GROW(d->vf, d->nvers, d->capvf);
+    d->vf[d->nvers - 1] = f;
+    return q;
+}
+
+static int on_time_entry(void *ctx, const char *k, size_t kl, const char *v, size_t vl)
+{
+    struct pkgdoc *d = ctx;
+    push(&d->times, &d->ntimes, &d->captimes, k, kl, v, vl);
     return 0;
 }
 
@@ -44,9 +139,12 @@ static const char *on_top(void *ctx, const char *k, size_t kl, const char *v, co
 {
     struct pkgdoc *d = ctx;
     const char *q;
-    if (json_key_is(k, kl, "versions") && v < end && *v == '{')
-        q = json_each_member(v, end, on_version, d, bad);
-    else
+    if (json_key_is(k, kl, "versions") && v < end && *v == '{') {
+        q = json_walk_members(v, end, on_version, d, bad);
+    } else if (json_key_is(k, kl, "time") && v < end && *v == '{') {
+        d->ntimes = 0; /* a repeated member: the last one counts, as for the others */
+        q = json_each_member(v, end, on_time_entry, d, bad);
+    } else
         q = json_skip(v, end, bad);
     if (!q)
         return NULL;
@@ -71,6 +169,15 @@ static const char *on_top(void *ctx, const char *k, size_t kl, const char *v, co
         if (json_key_is(k, kl, known[i].name))
             *(struct span *)((char *)d + known[i].off) = s;
     return q;
+}
+
+/* Raw keys in byte order (the time entries, for the versions' lookups). */
+static int cmp_member_key(const void *a, const void *b)
+{
+    const struct member *x = a, *y = b;
+    size_t n = x->key.n < y->key.n ? x->key.n : y->key.n;
+    int c = memcmp(x->key.p, y->key.p, n);
+    return c ? c : x->key.n < y->key.n ? -1 : x->key.n > y->key.n;
 }
 
 /* dist-tags.latest, decoded into d->latest_name; false when absent. */
@@ -99,14 +206,19 @@ static bool raw_key_is(const char *k, size_t kl, const char *s, size_t n)
 
 int pkgdoc_scan(struct pkgdoc *d, const char *p, size_t n, struct err *e)
 {
-    struct member *top = d->top, *vers = d->vers;
-    size_t captop = d->captop, capvers = d->capvers;
+    struct member *top = d->top, *vers = d->vers, *times = d->times;
+    struct vfacts *vf = d->vf;
+    size_t captop = d->captop, capvers = d->capvers, captimes = d->captimes, capvf = d->capvf;
     struct buf ln = d->latest_name;
     memset(d, 0, sizeof *d);
     d->top = top;
     d->captop = captop;
     d->vers = vers;
     d->capvers = capvers;
+    d->times = times;
+    d->captimes = captimes;
+    d->vf = vf;
+    d->capvf = capvf;
     d->latest_name = ln;
     buf_reset(&d->latest_name);
 
@@ -118,6 +230,7 @@ int pkgdoc_scan(struct pkgdoc *d, const char *p, size_t n, struct err *e)
                                  : bad ? bad
                                        : p) -
                                 p));
+    qsort(d->times, d->ntimes, sizeof *d->times, cmp_member_key);
     if (latest_tag(d)) {
         for (size_t i = d->nvers; i-- > 0;)
             if (raw_key_is(d->vers[i].key.p, d->vers[i].key.n, d->latest_name.p,
@@ -145,6 +258,8 @@ void pkgdoc_free(struct pkgdoc *d)
 {
     free(d->top);
     free(d->vers);
+    free(d->vf);
+    free(d->times);
     buf_free(&d->latest_name);
     memset(d, 0, sizeof *d);
 }
@@ -159,6 +274,8 @@ void pkgfacts_init(struct pkgfacts *f)
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         *bufs[i] = (struct buf)BUF_INIT;
     f->created = f->modified = f->published = -1;
+    f->with_provenance = -1;
+    f->downgrade = f->first_time_publisher = f->has_install_script = -1;
 }
 
 void pkgfacts_free(struct pkgfacts *f)
@@ -175,6 +292,7 @@ void pkgfacts_free(struct pkgfacts *f)
     strlist_free(&f->maintainer_email);
     strlist_free(&f->maintainer_emails);
     strlist_free(&f->keywords);
+    strlist_free(&f->install_scripts);
 }
 
 /* A field of the document (at `where`) has the wrong shape: said once per
@@ -337,6 +455,25 @@ static void take_string(const struct jdoc *d, const char *key, struct buf *out)
         jdoc_str(d, i, out);
 }
 
+/* The latest version's install-time scripts: the ones npm runs on
+ * install (npm's hasInstallScript). */
+static void read_scripts(struct pkgfacts *f, const char *where, const struct jdoc *d)
+{
+    static const char *const names[] = {"preinstall", "install", "postinstall"};
+    int sc = jdoc_get(d, 0, "scripts");
+    if (sc >= 0 && !jdoc_is(d, sc, JT_OBJECT)) {
+        malformed(f, where, "scripts (of the latest version)", "an object");
+        return; /* unknown: has_install_script stays -1 */
+    }
+    for (size_t i = 0; sc >= 0 && i < sizeof names / sizeof names[0]; i++) {
+        int x = jdoc_get(d, sc, names[i]);
+        size_t n;
+        if (x >= 0 && jdoc_is(d, x, JT_STRING) && jdoc_raw(d, x, &n) && n > 0)
+            strlist_add(&f->install_scripts, names[i], strlen(names[i]));
+    }
+    f->has_install_script = f->install_scripts.n > 0;
+}
+
 /* The latest version: deprecation, publisher, and fallbacks. */
 static void read_latest(const struct pkgdoc *doc, const char *where, struct pkgfacts *f,
                         struct jdoc *d)
@@ -357,6 +494,7 @@ static void read_latest(const struct pkgdoc *doc, const char *where, struct pkgf
         f->deprecated_bad = true;
         malformed(f, where, "deprecated (of the latest version)", "a string or a boolean");
     }
+    read_scripts(f, where, d);
     int pub = jdoc_get(d, 0, "_npmUser");
     struct buf name = BUF_INIT, email = BUF_INIT;
     if (pub >= 0 && npm_person(d, pub, &name, &email) == 0) {
@@ -379,6 +517,90 @@ static void read_latest(const struct pkgdoc *doc, const char *where, struct pkgf
     }
 }
 
+const char *pkg_trust_name(int trust)
+{
+    return trust == 2 ? "trusted-publisher" : trust == 1 ? "provenance" : "none";
+}
+
+/* A version's publish time from the (sorted) time entries; -1 unknown. */
+static int64_t version_time(const struct pkgdoc *doc, const struct member *v)
+{
+    struct member key = {v->key, {NULL, 0}};
+    const struct member *t =
+        bsearch(&key, doc->times, doc->ntimes, sizeof *doc->times, cmp_member_key);
+    return t ? time_ms(t) : -1;
+}
+
+/* A version's publisher name into out; false when none is readable. */
+static bool version_user(const struct vfacts *vf, struct buf *out, struct buf *tmp)
+{
+    buf_reset(out);
+    if (!vf->user.p)
+        return false;
+    buf_reset(tmp);
+    if (json_unescape(tmp, vf->user.p, vf->user.n) < 0 || strlen(tmp->p) != tmp->len)
+        return false;
+    if (!vf->user_is_person) {
+        buf_append(out, tmp->p, tmp->len);
+    } else {
+        struct buf email = BUF_INIT;
+        int rc = npm_person_string(tmp->p, out, &email);
+        buf_free(&email);
+        if (rc < 0)
+            return false;
+    }
+    return out->len > 0;
+}
+
+static int trust_of(const struct vfacts *vf)
+{
+    return vf->trusted ? 2 : vf->provenance ? 1 : 0;
+}
+
+/* The trust facts (packument.h): the latest version's trust against the
+ * versions published before it, by publish time, as pnpm's no-downgrade
+ * check compares them (a version without a time is not compared). */
+static void read_trust(const struct pkgdoc *doc, struct pkgfacts *f)
+{
+    if (!doc->latest || f->versions_bad)
+        return;
+    size_t li = (size_t)(doc->latest - doc->vers);
+    const struct vfacts *lv = &doc->vf[li];
+    f->have_trust = true;
+    f->provenance = lv->provenance;
+    f->trusted = lv->trusted;
+    f->attestations = lv->attestations;
+    f->latest_trust = trust_of(lv);
+    f->with_provenance = 0;
+    for (size_t i = 0; i < doc->nvers; i++)
+        f->with_provenance += doc->vf[i].provenance;
+    int64_t tl = version_time(doc, doc->latest);
+    if (tl < 0)
+        return; /* "before the latest" means nothing: both left out */
+    struct buf pub = BUF_INIT, other = BUF_INIT, tmp = BUF_INIT;
+    bool have_pub = version_user(lv, &pub, &tmp);
+    int best = 0;
+    bool published_before = false;
+    for (size_t i = 0; i < doc->nvers; i++) {
+        if (i == li)
+            continue;
+        int64_t t = version_time(doc, &doc->vers[i]);
+        if (t < 0 || t >= tl)
+            continue;
+        if (trust_of(&doc->vf[i]) > best)
+            best = trust_of(&doc->vf[i]);
+        if (have_pub && !published_before && version_user(&doc->vf[i], &other, &tmp) &&
+            strcmp(other.p, pub.p) == 0)
+            published_before = true;
+    }
+    f->downgrade = f->latest_trust < best;
+    if (have_pub)
+        f->first_time_publisher = !published_before;
+    buf_free(&pub);
+    buf_free(&other);
+    buf_free(&tmp);
+}
+
 void pkgfacts_read(const struct pkgdoc *doc, const char *where, struct pkgfacts *f)
 {
     struct jdoc d = JDOC_INIT;
@@ -391,6 +613,7 @@ void pkgfacts_read(const struct pkgdoc *doc, const char *where, struct pkgfacts 
         read_maintainers(doc, where, f, &d);
     if (doc->latest)
         read_latest(doc, where, f, &d);
+    read_trust(doc, f);
     jdoc_free(&d);
 }
 

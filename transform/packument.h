@@ -16,6 +16,20 @@
  * latest version's publisher and deprecation, the repository and its
  * mapping), and pkgdoc_write_trimmed() writes the document as _rawData
  * holds it: without what makes it big, and without credentials.
+ *
+ * Per-version facts (supply chain): the walk over `versions` descends into
+ * each version object with json_walk_members, so that its `dist` (is
+ * dist.attestations.provenance set?) and `_npmUser` (name, and is
+ * trustedPublisher set?) are read in the same single pass that validates
+ * it; every other member is skipped as before. The `time` map's entries are
+ * remembered as spans the same way. So a document's bytes are still each
+ * scanned once, and the memory is a few words per version (struct vfacts),
+ * whatever the size of the version objects. pkgfacts_read() then joins
+ * versions to their publish times (sorting the time entries) and derives
+ * the trust facts: trust of each version as pnpm's no-downgrade check
+ * reads it (trusted publisher > provenance > none), the downgrade, the
+ * count of versions with provenance, and whether the latest publisher
+ * published any earlier version.
  */
 #ifndef J1NPM_TRANSFORM_PACKUMENT_H
 #define J1NPM_TRANSFORM_PACKUMENT_H
@@ -40,11 +54,24 @@ struct member {
     struct span val; /* whole JSON text of the value */
 };
 
+/* What one version object says about how it was published. */
+struct vfacts {
+    struct span user;    /* _npmUser.name (raw, between the quotes), or the
+                            string form "name <email>"; p NULL: none */
+    bool user_is_person; /* user is the string form, to be split */
+    bool trusted;        /* _npmUser.trustedPublisher is set (truthy) */
+    bool provenance;     /* dist.attestations.provenance is set (truthy) */
+    bool attestations;   /* dist.attestations is set (truthy) */
+};
+
 struct pkgdoc {
     struct member *top;
     size_t ntop, captop;
     struct member *vers;
-    size_t nvers, capvers;
+    struct vfacts *vf; /* parallel to vers */
+    size_t nvers, capvers, capvf;
+    struct member *times; /* the time map's entries */
+    size_t ntimes, captimes;
     struct span dist_tags, versions, time, maintainers, description, homepage, keywords, repository,
         license, readme;
     const struct member *latest; /* the latest version's member in vers, or NULL */
@@ -74,7 +101,19 @@ struct pkgfacts {
     struct strlist maintainer_emails, keywords; /* unique; keywords at most 100 */
     struct repo repo; /* repo.kind REPO_NONE: the document names no repository */
     bool repo_redacted, repo_bad_shape;
+    /* Supply chain (the latest version; "have_" false: unknown, left out). */
+    bool have_trust; /* provenance, trusted, latest_trust, attestations */
+    bool provenance, trusted, attestations;
+    int latest_trust;               /* 0 none, 1 provenance, 2 trusted publisher */
+    long long with_provenance;      /* versions with provenance; -1 unknown */
+    int downgrade;                  /* -1 unknown (no publish time for the latest) */
+    int first_time_publisher;       /* -1 unknown */
+    int has_install_script;         /* -1 unknown (the latest version unreadable) */
+    struct strlist install_scripts; /* preinstall, install, postinstall present */
 };
+
+/* "trusted-publisher", "provenance", "none". */
+const char *pkg_trust_name(int trust);
 
 void pkgfacts_init(struct pkgfacts *f);
 /* Reads the facts of a scanned document into f (made by pkgfacts_init);

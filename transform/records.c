@@ -433,6 +433,10 @@ int model_record(void *ctx, const struct record *r, struct err *e)
     case K_USER_PROFILES: return on_profile(m, r, e);
     case K_PACKAGE_VISIBILITY: return on_visibility(m, r, e);
     case K_PACKUMENTS: return on_packument(m, r, e);
+    case K_COLLECTOR_PROFILE:
+    case K_COLLECTOR_TOKENS:
+    case K_ATTESTATIONS:
+    case K_ADVISORIES: return supply_record(m, r, e);
     default: return 0;
     }
 }

@@ -18,7 +18,7 @@
 
 #include "dumpfmt.h"
 
-enum gstep { S_ACCOUNT, S_USERS, S_TEAMS, S_PACKAGES, S_COUNT };
+enum gstep { S_ACCOUNT, S_USERS, S_TEAMS, S_PACKAGES, S_ADVISORIES, S_COUNT };
 
 enum gtype {
     T_ACCOUNT,
@@ -33,6 +33,8 @@ enum gtype {
     T_USER_MANAGES_PACKAGE,
     T_PACKAGE_ALLOWS_USER,
     T_REPO_PUBLISHED_PACKAGE,
+    T_ADVISORY,
+    T_ADVISORY_IMPACTS_PACKAGE,
     T_COUNT
 };
 
@@ -64,6 +66,15 @@ static const struct gtype_info gtypes[T_COUNT] = {
      * _key is the prefix and the package's _key */
     [T_REPO_PUBLISHED_PACKAGE] = {"repo_published_npm_package", S_PACKAGES, true, "PUBLISHED",
                                   "published", "repo:published:"},
+    /* A published advisory (GHSA): Finding, not Vulnerability — the data
+     * model's Vulnerability requires a cveId, which npm's advisories do not
+     * carry; Finding's required fields (category, severity,
+     * numericSeverity, open) all have values. IMPACTS is the relationship
+     * the data model's Finding and Vulnerability name as "the record of the
+     * finding" against the resource it affects, with its own properties. */
+    [T_ADVISORY] = {"npm_advisory", S_ADVISORIES, false, "Finding", NULL, "npm-advisory:"},
+    [T_ADVISORY_IMPACTS_PACKAGE] = {"npm_advisory_impacts_package", S_ADVISORIES, true, "IMPACTS",
+                                    "impacts", NULL},
 };
 
 struct gstep_info {
@@ -77,6 +88,7 @@ static const struct gstep_info gsteps[S_COUNT] = {
     [S_USERS] = {"fetch-org-users", "Fetch Organization Users", "fetch-account"},
     [S_TEAMS] = {"fetch-org-teams", "Fetch Organization Teams", "fetch-org-users"},
     [S_PACKAGES] = {"fetch-org-packages", "Fetch Organization Packages", "fetch-org-teams"},
+    [S_ADVISORIES] = {"fetch-package-advisories", "Fetch Package Advisories", "fetch-org-packages"},
 };
 
 #define TB(t) (1u << (t))
@@ -99,8 +111,15 @@ static const unsigned kind_feeds[K_COUNT] = {
     [K_USER_PROFILES] = TB(T_USER),
     [K_PACKAGE_VISIBILITY] = TB(T_PACKAGE),
     [K_PACKAGE_COLLABORATORS] = TB(T_PACKAGE_ALLOWS_USER) | TB(T_USER) | TB(T_PACKAGE),
-    [K_PACKUMENTS] =
-        TB(T_PACKAGE) | TB(T_USER_MANAGES_PACKAGE) | TB(T_REPO_PUBLISHED_PACKAGE) | TB(T_USER),
+    /* A package without its document is not asked about advisories. */
+    [K_PACKUMENTS] = TB(T_PACKAGE) | TB(T_USER_MANAGES_PACKAGE) | TB(T_REPO_PUBLISHED_PACKAGE) |
+                     TB(T_USER) | TB(T_ADVISORY) | TB(T_ADVISORY_IMPACTS_PACKAGE),
+    /* The collecting account's 2FA and token: properties of npm_account. */
+    [K_COLLECTOR_PROFILE] = TB(T_ACCOUNT),
+    [K_COLLECTOR_TOKENS] = TB(T_ACCOUNT),
+    /* Provenance facts of npm_package, and the PUBLISHED mapping they choose. */
+    [K_ATTESTATIONS] = TB(T_PACKAGE) | TB(T_REPO_PUBLISHED_PACKAGE),
+    [K_ADVISORIES] = TB(T_PACKAGE) | TB(T_ADVISORY) | TB(T_ADVISORY_IMPACTS_PACKAGE),
 };
 
 #endif

@@ -18,6 +18,7 @@ import difflib
 import gzip
 import json
 import os
+import re
 import shutil
 import subprocess
 import unittest
@@ -42,14 +43,15 @@ OUTSIDERS = ["oscar", "peggy"]
 ALL_TYPES = ["npm_account", "npm_user", "npm_account_has_user", "npm_team", "npm_team_has_user",
              "npm_account_has_team", "npm_team_allows_package", "npm_package",
              "npm_account_has_package", "npm_user_manages_package", "npm_package_allows_user",
-             "repo_published_npm_package"]
+             "repo_published_npm_package", "npm_advisory", "npm_advisory_impacts_package"]
 STEPS = {"fetch-account": ["npm_account"],
          "fetch-org-users": ["npm_user", "npm_account_has_user"],
          "fetch-org-teams": ["npm_team", "npm_team_has_user", "npm_account_has_team",
                              "npm_team_allows_package"],
          "fetch-org-packages": ["npm_package", "npm_account_has_package",
                                 "npm_user_manages_package", "npm_package_allows_user",
-                                "repo_published_npm_package"]}
+                                "repo_published_npm_package"],
+         "fetch-package-advisories": ["npm_advisory", "npm_advisory_impacts_package"]}
 # (from _type, class, to _type) -> relationship _type
 REL_TYPES = {
     ("npm_account", "HAS", "npm_user"): "npm_account_has_user",
@@ -58,6 +60,7 @@ REL_TYPES = {
     ("npm_team", "HAS", "npm_user"): "npm_team_has_user",
     ("npm_team", "ALLOWS", "npm_package"): "npm_team_allows_package",
     ("npm_user", "MANAGES", "npm_package"): "npm_user_manages_package",
+    ("npm_advisory", "IMPACTS", "npm_package"): "npm_advisory_impacts_package",
     ("npm_package", "ALLOWS", "npm_user"): "npm_package_allows_user",
 }
 
@@ -110,9 +113,26 @@ def epoch_ms(iso):
     return round(dt.replace(tzinfo=datetime.timezone.utc).timestamp() * 1000)
 
 
+AGE_RE = re.compile(rb'"collectorTokenAgeDays":\d+')
+
+
 def normalized_tree(d, registry_url):
-    return {rel: data.replace(registry_url.encode(), PORT_PLACEHOLDER)
+    """The tree without what changes between runs: the fake registry's port,
+    and the collector token's age (from the dump's fetched_at, so the day of
+    the collect; DataModelTest.test_the_account checks it against the dump)."""
+    return {rel: AGE_RE.sub(b'"collectorTokenAgeDays":"AGE"',
+                            data.replace(registry_url.encode(), PORT_PLACEHOLDER))
             for rel, data in tree_bytes(d).items()}
+
+
+def no_provenance(lines):
+    """A rewrite_dump_file edit: every attestation answer becomes a 404."""
+    out = []
+    for line in lines:
+        rec = json.loads(line)
+        rec.update(status=404, body={"error": "not found"})
+        out.append(json.dumps(rec).encode())
+    return out
 
 
 def partial_types(summary):
@@ -252,13 +272,16 @@ class DataModelTest(TransformCase):
                                             for p in REG["packages"]),
             "npm_package_allows_user": len(unexplained_access(REG)),
             "repo_published_npm_package": len(REG["packages"]),
+            "npm_advisory": len({a["id"] for advs in REG["advisories"].values() for a in advs}),
+            "npm_advisory_impacts_package": sum(len(a) for a in REG["advisories"].values()),
         }
         self.assertEqual(counts, expected)
 
     def test_keys_types_and_classes_follow_the_official_scheme(self):
         expect = {"npm_account": ("Account", "npm-account:"), "npm_user": ("User", "npm-user:"),
                   "npm_team": ("UserGroup", "npm-team:"),
-                  "npm_package": ("CodeModule", "npm-package:")}
+                  "npm_package": ("CodeModule", "npm-package:"),
+                  "npm_advisory": ("Finding", "npm-advisory:")}
         for key, e in CLEAN["ents"].items():
             cls, prefix = expect[e["_type"]]
             self.assertIn(e["_class"], (cls, [cls]), key)
@@ -315,10 +338,17 @@ class DataModelTest(TransformCase):
         }
         self.assertEqual(sorted(expected), sorted(REG["packages"]))
         for p, (owner, name, directory) in expected.items():
-            target = CLEAN["rels"]["repo:published:npm-package:" + p]["_mapping"]["targetEntity"]
-            self.assertEqual((target["owner"], target["name"]), (owner, name),
-                             "the repository that published %s" % p)
+            rel = CLEAN["rels"]["repo:published:npm-package:" + p]
+            target = rel["_mapping"]["targetEntity"]
             ent = CLEAN["ents"]["npm-package:" + p]
+            if rel["mappingSource"] == "provenance":  # the provenance decides the mapping
+                self.assertEqual((ent["repositoryOwner"], ent["repositoryName"]), (owner, name),
+                                 "the repository %s names" % p)
+            else:
+                self.assertEqual((target["owner"], target["name"]), (owner, name),
+                                 "the repository that published %s" % p)
+                self.assertEqual(rel["mappingSource"],
+                                 "name" if p == "@acme/secrets-vault" else "repository", p)
             self.assertEqual(ent.get("repositoryDirectory"), directory,
                              "repositoryDirectory of %s" % p)
             repo = packument(p).get("repository")
@@ -521,6 +551,66 @@ class DataModelTest(TransformCase):
         self.assertEqual(a["vendor"], "npm")
         has = [r for r in CLEAN["rels"].values() if r.get("_fromEntityKey") == "npm-account:acme"]
         self.assertEqual(len(has), len(MEMBERS) + len(REG["teams"]) + len(REG["packages"]))
+        # the collector (alice): 2FA for writes; her token can publish, has a CIDR limit
+        self.assertEqual(a["collectorTfaMode"], "auth-and-writes")
+        self.assertIs(a["collectorTokenReadOnly"], False)
+        self.assertEqual(a["collectorTokenCidrWhitelist"], ["203.0.113.0/24", "10.0.0.0/8"])
+        created = epoch_ms("2026-01-15T10:00:00.000Z")
+        self.assertEqual(a["collectorTokenCreatedOn"], created)
+        tokens = harness.read_dump(SHARED.dump)[0]["collector_tokens"][0]
+        fetched = datetime.datetime.strptime(tokens["fetched_at"][:19], "%Y-%m-%dT%H:%M:%S")
+        fetched_ms = fetched.replace(tzinfo=datetime.timezone.utc).timestamp() * 1000
+        self.assertEqual(a["collectorTokenAgeDays"], int((fetched_ms - created) // 86400000),
+                         "the age at the time of the collect, from the dump")
+
+    def test_supply_chain_facts_of_the_fixture_packages(self):
+        def pkg(name):
+            return CLEAN["ents"]["npm-package:" + name]
+        core = pkg("@acme/core")
+        self.assertEqual((core["provenance"], core["trustedPublishing"], core["latestTrust"]),
+                         (True, True, "trusted-publisher"))
+        self.assertEqual(core["versionsWithProvenance"], 5)
+        self.assertEqual(core["provenanceRepository"], "https://github.com/AcmeCorp/core")
+        self.assertIs(core["provenanceSelfHostedRunner"], False)
+        self.assertIs(core["repositoryMismatch"], False)
+        self.assertIs(core["trustDowngrade"], False)
+        for prop in ("provenanceCommit", "provenanceWorkflow", "provenanceBuilder",
+                     "provenanceTrigger"):
+            self.assertTrue(core[prop], prop)
+        logger = pkg("@acme/logger")
+        self.assertIs(logger["provenanceSelfHostedRunner"], True)
+        self.assertEqual(logger["criticalAdvisoryCount"], 1)
+        self.assertIs(logger["latestVersionAffected"], False, "only versions below 1.2.0")
+        cli = pkg("@acme/cli")
+        self.assertIs(cli["trustDowngrade"], True, "2.4.0 had provenance, 2.4.1 has none")
+        self.assertEqual(cli["latestTrust"], "none")
+        auth = pkg("@acme/auth-client")
+        self.assertTrue(auth["provenanceRepository"].startswith("https://gitlab.com/"))
+        self.assertIn("/-/runners/", auth["provenanceBuilder"])
+        button = pkg("@acme/ui-button")
+        self.assertIs(button["repositoryMismatch"], True)
+        self.assertEqual(button["provenanceRepository"], "https://github.com/AcmeCorp/ui-fork")
+        self.assertEqual(CLEAN["rels"]["repo:published:npm-package:@acme/ui-button"]
+                         ["mappingSource"], "provenance")
+        vault = pkg("@acme/secrets-vault")
+        self.assertEqual((vault["hasInstallScript"], vault["installScripts"]),
+                         (True, ["postinstall"]))
+        widgets = pkg("acme-widgets")
+        self.assertEqual((widgets["publisher"], widgets["firstTimePublisher"],
+                          widgets["publisherIsOrgMember"]), ("oscar", True, False))
+        sdk = pkg("@acme/legacy-sdk")
+        self.assertEqual((sdk["highAdvisoryCount"], sdk["latestVersionAffected"]), (1, True))
+        shared = [r for r in CLEAN["rels"].values()
+                  if r["_type"] == "npm_advisory_impacts_package"
+                  and r["_fromEntityKey"] == "npm-advisory:1101003"]
+        self.assertEqual(sorted(r["_toEntityKey"] for r in shared),
+                         ["npm-package:@acme/ui-button", "npm-package:@acme/ui-theme"],
+                         "one advisory id, one entity, two relationships")
+        for name in ("acme-eslint-config", "@acme/i18n", "@acme/payments", "create-acme-app"):
+            p = pkg(name)
+            self.assertEqual((p["provenance"], p["hasInstallScript"], p["advisoryCount"],
+                              p["trustDowngrade"]), (False, False, 0, False), name)
+            self.assertNotIn("provenanceRepository", p, name)
 
 
 class OutputFormTest(TransformCase):
@@ -706,6 +796,8 @@ class OutputFormTest(TransformCase):
                     % secret).encode())
             return out
         rewrite_dump_file(d, "packuments", change)
+        # no provenance (an answer: none), so that `repository` decides the mapping
+        rewrite_dump_file(d, "attestations", no_provenance)
         out = self.path("out")
         res = self.transform("--in", d, "--out", out)
         self.assertExit(res, 0)

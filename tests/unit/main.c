@@ -119,6 +119,14 @@
     X(test_workq_first_failure_stops_the_work_and_is_reported)                                     \
     X(test_workq_stop_with_discard_drops_what_is_queued)                                           \
     /* sha256 */                                                                                   \
+    X(test_base64_rfc4648_vectors_decode)                                                          \
+    X(test_base64_invalid_input_is_refused_and_leaves_the_buffer)                                  \
+    X(test_semver_versions_parse_strictly)                                                         \
+    X(test_semver_order_follows_the_prerelease_rules)                                              \
+    X(test_semver_comparators_and_sets)                                                            \
+    X(test_semver_x_ranges_tilde_caret_and_hyphen_desugar_as_node_semver)                          \
+    X(test_semver_a_prerelease_is_only_in_a_set_naming_its_release)                                \
+    X(test_semver_a_range_it_cannot_read_says_nothing)                                             \
     X(test_supply_batches_keep_each_package_whole_and_under_the_bound)                             \
     X(test_supply_the_token_list_names_the_collecting_token_by_its_sha512_key)                     \
     X(test_supply_a_next_page_elsewhere_is_not_followed)                                           \
@@ -168,6 +176,14 @@
     X(test_packument_malformed_fields_say_nothing_and_are_flagged)                                 \
     X(test_packument_scan_refuses_what_is_not_a_json_object)                                       \
     X(test_packument_trimmed_document_drops_the_bulk_and_the_credentials)                          \
+    X(test_packument_trust_of_each_version_and_the_downgrade_by_publish_time)                      \
+    X(test_packument_a_trusted_latest_is_no_downgrade_and_unknown_times_say_nothing)               \
+    X(test_packument_malformed_version_parts_never_become_facts)                                   \
+    X(test_attest_slsa_v1_from_a_github_hosted_runner)                                             \
+    X(test_attest_slsa_v1_from_a_self_hosted_runner)                                               \
+    X(test_attest_slsa_v02_from_gitlab)                                                            \
+    X(test_attest_malformed_answers_leave_every_fact_out)                                          \
+    X(test_supply_one_advisory_entity_per_id_and_a_relationship_per_package)                       \
     /* names (transform) */                                                                        \
     X(test_names_an_object_hands_each_name_and_value_in_order)                                     \
     X(test_names_an_array_hands_each_name)                                                         \

@@ -205,3 +205,105 @@ TEST(test_packument_trimmed_document_drops_the_bulk_and_the_credentials)
     buf_free(&out);
     read_free(&r);
 }
+
+/* ---- supply chain: per-version facts --------------------------------------------- */
+
+/* Four versions published in this order: 1.0.0 with provenance by alice,
+ * 1.1.0 through a trusted publisher, 1.2.0 (latest) by mallory with
+ * nothing, and 0.9.0 without a publish time. */
+static const char doc_trust[] =
+    "{\"name\":\"p\",\"dist-tags\":{\"latest\":\"1.2.0\"},\"versions\":{"
+    "\"0.9.0\":{\"_npmUser\":{\"name\":\"mallory\"},\"dist\":{\"attestations\":{\"url\":\"u\","
+    "\"provenance\":{\"predicateType\":\"https://slsa.dev/provenance/v1\"}}}},"
+    "\"1.0.0\":{\"_npmUser\":{\"name\":\"alice\",\"email\":\"a@x\"},\"dist\":{\"tarball\":\"t\","
+    "\"attestations\":{\"url\":\"u\",\"provenance\":{\"predicateType\":\"x\"}}}},"
+    "\"1.1.0\":{\"_npmUser\":{\"name\":\"GitHub "
+    "Actions\",\"trustedPublisher\":{\"id\":\"github\"}},"
+    "\"dist\":{\"attestations\":{\"url\":\"u\",\"provenance\":{\"predicateType\":\"x\"}}}},"
+    "\"1.2.0\":{\"_npmUser\":\"mallory <m@x>\",\"scripts\":{\"test\":\"jest\",\"install\":"
+    "\"node-gyp rebuild\",\"postinstall\":\"node x.js\",\"preinstall\":\"\"},"
+    "\"dist\":{\"attestations\":null}}},"
+    "\"time\":{\"created\":\"2020-01-01T00:00:00.000Z\",\"1.0.0\":\"2020-01-01T00:00:00.000Z\","
+    "\"1.1.0\":\"2020-02-01T00:00:00.000Z\",\"1.2.0\":\"2020-03-01T00:00:00.000Z\"}}";
+
+TEST(test_packument_trust_of_each_version_and_the_downgrade_by_publish_time)
+{
+    struct read r;
+    read_doc(&r, doc_trust);
+    T_INT(0, r.rc);
+    const struct pkgfacts *f = &r.f;
+    T_TRUE(f->have_trust);
+    T_FALSE(f->provenance);
+    T_FALSE(f->trusted);
+    T_STR("none", pkg_trust_name(f->latest_trust));
+    T_INT(3, f->with_provenance); /* 0.9.0, 1.0.0, 1.1.0 */
+    T_INT(1, f->downgrade);       /* 1.1.0 was published before by a trusted publisher */
+    /* mallory published 0.9.0, but it has no publish time: not "before" */
+    T_INT(1, f->first_time_publisher);
+    T_INT(1, f->has_install_script);
+    T_UINT(2, f->install_scripts.n); /* an empty preinstall runs nothing */
+    T_STR("install", f->install_scripts.v[0]);
+    T_STR("postinstall", f->install_scripts.v[1]);
+    read_free(&r);
+}
+
+TEST(test_packument_a_trusted_latest_is_no_downgrade_and_unknown_times_say_nothing)
+{
+    static const char up[] =
+        "{\"dist-tags\":{\"latest\":\"2.0.0\"},\"versions\":{"
+        "\"1.0.0\":{\"_npmUser\":{\"name\":\"bob\"},\"dist\":{\"attestations\":{"
+        "\"provenance\":{}}}},"
+        "\"2.0.0\":{\"_npmUser\":{\"name\":\"bob\",\"trustedPublisher\":{\"id\":\"github\"}},"
+        "\"dist\":{\"attestations\":{\"provenance\":{}}},\"scripts\":{\"build\":\"tsc\"}}},"
+        "\"time\":{\"1.0.0\":\"2020-01-01T00:00:00.000Z\",\"2.0.0\":\"2021-01-01T00:00:00.000Z\"}}";
+    struct read r;
+    read_doc(&r, up);
+    T_INT(0, r.rc);
+    T_TRUE(r.f.trusted);
+    T_TRUE(r.f.provenance);
+    T_STR("trusted-publisher", pkg_trust_name(r.f.latest_trust));
+    T_INT(0, r.f.downgrade);
+    T_INT(0, r.f.first_time_publisher); /* bob published 1.0.0 */
+    T_INT(0, r.f.has_install_script);
+    read_free(&r);
+    /* Without the latest's publish time, "before it" means nothing. */
+    static const char notime[] = "{\"dist-tags\":{\"latest\":\"1.0.0\"},\"versions\":{"
+                                 "\"1.0.0\":{\"_npmUser\":{\"name\":\"bob\"}}},\"time\":{}}";
+    read_doc(&r, notime);
+    T_INT(0, r.rc);
+    T_TRUE(r.f.have_trust);
+    T_INT(-1, r.f.downgrade);
+    T_INT(-1, r.f.first_time_publisher);
+    T_INT(0, r.f.has_install_script); /* no scripts at all: none */
+    read_free(&r);
+}
+
+TEST(test_packument_malformed_version_parts_never_become_facts)
+{
+    /* scripts of the wrong shape: unknown, not "none"; a version that is
+     * not an object has no facts; a falsy trustedPublisher is not one */
+    static const char bad[] =
+        "{\"dist-tags\":{\"latest\":\"1.0.0\"},\"versions\":{\"0.1.0\":\"junk\","
+        "\"1.0.0\":{\"_npmUser\":{\"name\":\"bob\",\"trustedPublisher\":false},"
+        "\"scripts\":[\"postinstall\"],\"dist\":{\"attestations\":{\"provenance\":0}}}},"
+        "\"time\":{\"0.1.0\":\"2019-01-01T00:00:00.000Z\",\"1.0.0\":\"2020-01-01T00:00:00.000Z\"}}";
+    struct read r;
+    struct buf err = BUF_INIT;
+    T_TRUE(t_capture_stderr_begin());
+    read_doc(&r, bad);
+    t_capture_stderr_end(&err);
+    T_CHECK_BOOL(true, strstr(err.p, "test:1: package document field 'scripts") != NULL);
+    buf_free(&err);
+    T_INT(0, r.rc);
+    T_FALSE(r.f.trusted);
+    T_FALSE(r.f.provenance);
+    T_INT(-1, r.f.has_install_script);
+    T_TRUE(r.f.malformed);
+    T_INT(0, r.f.downgrade);
+    T_INT(1, r.f.first_time_publisher);
+    read_free(&r);
+    /* invalid JSON inside a version is still refused as a whole */
+    read_doc(&r, "{\"versions\":{\"1.0.0\":{\"dist\":{\"attestations\":{\"provenance\":tru}}}}}");
+    T_INT(-1, r.rc);
+    read_free(&r);
+}

@@ -581,12 +581,14 @@ static void read_trust(const struct pkgdoc *doc, struct pkgfacts *f)
     bool have_pub = version_user(lv, &pub, &tmp);
     int best = 0;
     bool published_before = false;
+    size_t earlier = 0;
     for (size_t i = 0; i < doc->nvers; i++) {
         if (i == li)
             continue;
         int64_t t = version_time(doc, &doc->vers[i]);
         if (t < 0 || t >= tl)
             continue;
+        earlier++;
         if (trust_of(&doc->vf[i]) > best)
             best = trust_of(&doc->vf[i]);
         if (have_pub && !published_before && version_user(&doc->vf[i], &other, &tmp) &&
@@ -594,8 +596,10 @@ static void read_trust(const struct pkgdoc *doc, struct pkgfacts *f)
             published_before = true;
     }
     f->downgrade = f->latest_trust < best;
+    /* The first release of a package has no earlier publisher to differ
+     * from: its author is not "new" to it. */
     if (have_pub)
-        f->first_time_publisher = !published_before;
+        f->first_time_publisher = earlier > 0 && !published_before;
     buf_free(&pub);
     buf_free(&other);
     buf_free(&tmp);

@@ -276,6 +276,15 @@ TEST(test_packument_a_trusted_latest_is_no_downgrade_and_unknown_times_say_nothi
     T_INT(-1, r.f.first_time_publisher);
     T_INT(0, r.f.has_install_script); /* no scripts at all: none */
     read_free(&r);
+    /* A package's first release: its author is not new to it. */
+    static const char first[] = "{\"dist-tags\":{\"latest\":\"1.0.0\"},\"versions\":{"
+                                "\"1.0.0\":{\"_npmUser\":{\"name\":\"bob\"}}},"
+                                "\"time\":{\"1.0.0\":\"2020-01-01T00:00:00.000Z\"}}";
+    read_doc(&r, first);
+    T_INT(0, r.rc);
+    T_INT(0, r.f.first_time_publisher);
+    T_INT(0, r.f.downgrade);
+    read_free(&r);
 }
 
 TEST(test_packument_malformed_version_parts_never_become_facts)

@@ -32,6 +32,8 @@ void orep_md_escape(struct buf *out, const char *s)
             buf_puts(out, "&gt;");
         else if (c == '&')
             buf_puts(out, "&amp;");
+        else if (c == '"')
+            buf_puts(out, "&quot;");
         else if (c < 0x20 || c == 0x7f)
             buf_putc(out, ' ');
         else {

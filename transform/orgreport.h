@@ -45,7 +45,7 @@ void orep_render(const struct orep_in *in, enum orep_format fmt, struct buf *out
 int orep_write_file(const char *path, const struct buf *b, struct err *e);
 
 /* Markdown-escapes s into out (backslash before Markdown punctuation,
- * HTML specials as entities, newlines as spaces). */
+ * HTML specials (< > & ") as entities, newlines as spaces). */
 void orep_md_escape(struct buf *out, const char *s);
 
 #endif

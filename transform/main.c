@@ -27,10 +27,12 @@
 #include "timeutil.h"
 
 #define MAX_TAGS 64
+#define MAX_REPORTS 3 /* one a format */
 
 static struct {
     const char *in, *out, *account_name;
-    const char *report, *compare, *picture, *fail_on_list;
+    const char *reports[MAX_REPORTS], *compare, *picture, *fail_on_list;
+    size_t nreports;
     unsigned long fail_on; /* bits of enum od_class */
     bool allow_incomplete;
     struct model_tag tags[MAX_TAGS];
@@ -68,6 +70,17 @@ static int add_tag(char *s, struct err *e)
     return 0;
 }
 
+static int add_report(char *v, struct err *e)
+{
+    enum orep_format fmt;
+    if (orep_format_of(v, &fmt, e) < 0)
+        return -1;
+    if (a.nreports == MAX_REPORTS)
+        return err_set(e, ERR_USAGE, "at most %d --report options (one a format)", MAX_REPORTS);
+    a.reports[a.nreports++] = v;
+    return 0;
+}
+
 static int set_fail_on(char *v, struct err *e)
 {
     a.fail_on_list = v;
@@ -85,9 +98,9 @@ static const struct cli_opt opts[] = {
     CLI_FN("account-name", "NAME", set_account_name,
            "set tag.AccountName on every entity and name the npm_account entity NAME"),
     CLI_FN("tag", "KEY=VALUE", add_tag, "set tag.KEY on every entity (repeatable)"),
-    CLI_STR("report", "FILE", &a.report,
-            "also write the org report: FILE.md (Markdown), FILE.json or FILE.html (one "
-            "self-contained page with the access map)"),
+    CLI_FN("report", "FILE", add_report,
+           "also write the org report: FILE.md (Markdown), FILE.json or FILE.html (one "
+           "self-contained page with the access map); repeatable"),
     CLI_STR("picture", "FILE.svg", &a.picture,
             "also write the access map (packages against teams and outsiders) as SVG"),
     CLI_STR("compare", "PREV", &a.compare,
@@ -106,9 +119,6 @@ static int check(struct err *e)
     for (size_t i = 0; i < a.ntags; i++)
         if (a.account_name && strcmp(a.tags[i].key, "AccountName") == 0)
             return err_set(e, ERR_USAGE, "use --account-name or --tag AccountName=..., not both");
-    enum orep_format fmt;
-    if (a.report && orep_format_of(a.report, &fmt, e) < 0)
-        return -1;
     size_t pn = a.picture ? strlen(a.picture) : 0;
     if (a.picture && (pn < 5 || strcmp(a.picture + pn - 4, ".svg") != 0))
         return err_set(e, ERR_USAGE, "--picture %s: the name must end in .svg", a.picture);
@@ -151,11 +161,14 @@ static int org_outputs(struct ofacts *cur, const struct ofacts *prev, int64_t as
     }
     struct orep_in in = {cur, prev ? &ch : NULL, as_of};
     enum orep_format fmt;
-    if (a.report && orep_format_of(a.report, &fmt, e) == 0) {
+    for (size_t i = 0; rc == 0 && i < a.nreports; i++) {
+        if ((rc = orep_format_of(a.reports[i], &fmt, e)) < 0)
+            break;
+        buf_reset(&b);
         orep_render(&in, fmt, &b);
-        rc = orep_write_file(a.report, &b, e);
+        rc = orep_write_file(a.reports[i], &b, e);
         if (rc == 0)
-            log_info("wrote the org report %s", a.report);
+            log_info("wrote the org report %s", a.reports[i]);
     }
     if (rc == 0 && a.picture) {
         buf_reset(&b);
@@ -185,7 +198,7 @@ static int run(const struct cli_common *c, struct err *e)
     struct model_opts mo = {a.account_name, a.tags, a.ntags};
     struct input_info info;
     struct ofacts cur, prev;
-    bool org = a.report || a.picture || a.compare, changed = false;
+    bool org = a.nreports || a.picture || a.compare, changed = false;
     ofacts_init(&cur);
     ofacts_init(&prev);
     /* PREV first: a bad one stops the run before anything is written, and

@@ -87,6 +87,8 @@ static void users(const struct ofacts *p, const struct ofacts *q, struct od_chan
         const struct of_user *was = cmp <= 0 ? a : NULL, *now = cmp >= 0 ? b : NULL;
         i += cmp <= 0;
         j += cmp >= 0;
+        if (!was && !now)
+            break;
         const char *name = (now ? now : was)->name;
         bool m0 = is_member(was), m1 = is_member(now);
         const char *r0 = m0 ? was->role : NULL, *r1 = m1 ? now->role : NULL;
@@ -136,6 +138,8 @@ static void edges(const struct ofacts *p, const struct ofacts *q, enum of_edge_k
         i += cmp <= 0;
         j += cmp >= 0;
         const struct of_edge *x = now ? now : was;
+        if (!x)
+            break;
         switch (k) {
         case OE_TEAM_USER: {
             const char *team = ofacts_team_name(now ? q : p, x->a);
@@ -188,6 +192,8 @@ static void packages(const struct ofacts *p, const struct ofacts *q, struct od_c
                             *now = cmp >= 0 ? &q->pkgs[j] : NULL;
         i += cmp <= 0;
         j += cmp >= 0;
+        if (!was && !now)
+            break;
         if (!was) {
             add(c, OD_PACKAGE_CREATED, now->name, "created%s",
                 now->pub == 1   ? " (public)"

@@ -222,7 +222,7 @@ static int cmp_pkg_row(const void *a, const void *b)
     if (rx != ry)
         return rx ? -1 : 1;
     if (!rx) {
-        int px = g->f->pkgs[x].pub, py = g->f->pkgs[y].pub;
+        ofbool px = g->f->pkgs[x].pub, py = g->f->pkgs[y].pub;
         if (px != py)
             return px < py ? -1 : 1;
         int c = memcmp(&g->cell[x * g->ncols], &g->cell[y * g->ncols], g->ncols);

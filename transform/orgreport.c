@@ -86,13 +86,14 @@ static void para(struct sink *k, const char *s)
     }
 }
 
-static void row(struct sink *k, const char *const *cells, bool head)
+/* n cells; past them, up to the table's columns, empty ones. */
+static void row(struct sink *k, const char *const *cells, size_t n, bool head)
 {
     if (k->fmt == OREP_MD) {
         buf_puts(k->b, "|");
         for (size_t i = 0; i < k->ncols; i++) {
             buf_putc(k->b, ' ');
-            text(k, cells[i] ? cells[i] : "");
+            text(k, i < n && cells[i] ? cells[i] : "");
             buf_puts(k->b, " |");
         }
         buf_putc(k->b, '\n');
@@ -106,7 +107,7 @@ static void row(struct sink *k, const char *const *cells, bool head)
         buf_puts(k->b, "<tr>");
         for (size_t i = 0; i < k->ncols; i++) {
             buf_puts(k->b, head ? "<th>" : "<td>");
-            text(k, cells[i] ? cells[i] : "");
+            text(k, i < n && cells[i] ? cells[i] : "");
             buf_puts(k->b, head ? "</th>" : "</td>");
         }
         buf_puts(k->b, "</tr>\n");
@@ -118,7 +119,7 @@ static void table(struct sink *k, size_t ncols, const char *const *head)
     k->ncols = ncols;
     if (k->fmt == OREP_HTML)
         buf_puts(k->b, "<table>\n");
-    row(k, head, true);
+    row(k, head, ncols, true);
 }
 
 static void table_end(struct sink *k)
@@ -207,7 +208,7 @@ static void view_free(struct view *v)
 static void date_of(int64_t ms, char out[32])
 {
     if (ms <= 0) {
-        strcpy(out, "");
+        out[0] = '\0';
         return;
     }
     time_iso8601(ms, out);
@@ -322,7 +323,7 @@ static void sec_summary(struct sink *k, const struct view *v, const struct orep_
         char n[32];
         snprintf(n, sizeof n, "%zu", rows[i].n);
         const char *c[] = {rows[i].what, n};
-        row(k, c, false);
+        row(k, c, sizeof c / sizeof *c, false);
     }
     table_end(k);
     buf_free(&s);
@@ -339,7 +340,7 @@ static void sec_people(struct sink *k, const struct view *v)
             const struct of_user *u = &f->users[i];
             if (u->member == 1 && u->role && !strcmp(u->role, pass ? "admin" : "owner")) {
                 const char *c[] = {u->name, u->role};
-                row(k, c, false);
+                row(k, c, sizeof c / sizeof *c, false);
             }
         }
     table_end(k);
@@ -353,7 +354,7 @@ static void sec_people(struct sink *k, const struct view *v)
             const struct of_user *u = &f->users[i];
             if (u->member == 1 && !v->in_team[i]) {
                 const char *c[] = {u->name, u->role ? u->role : ""};
-                row(k, c, false);
+                row(k, c, sizeof c / sizeof *c, false);
             }
         }
         table_end(k);
@@ -383,7 +384,7 @@ static void sec_people(struct sink *k, const struct view *v)
         outsider_pkgs(f, u->name, "read-only", &ro);
         outsider_pkgs(f, u->name, NULL, &mt);
         const char *c[] = {u->name, rw.p, ro.p, mt.p};
-        row(k, c, false);
+        row(k, c, sizeof c / sizeof *c, false);
     }
     table_end(k);
     buf_free(&rw);
@@ -413,7 +414,7 @@ static void sec_teams(struct sink *k, const struct view *v)
         team_pkgs(f, f->teams[i].id, "read-write", &rw);
         team_pkgs(f, f->teams[i].id, "read-only", &ro);
         const char *c[] = {f->teams[i].name, m.p, rw.p, ro.p};
-        row(k, c, false);
+        row(k, c, sizeof c / sizeof *c, false);
     }
     table_end(k);
     buf_free(&m);
@@ -443,7 +444,7 @@ static void sec_packages(struct sink *k, const struct view *v)
         buf_puts(&s, "");
         risk_list(&s, v->risk[i]);
         const char *c[] = {p->name, vis(p), p->version ? p->version : "", when, n, s.p};
-        row(k, c, false);
+        row(k, c, sizeof c / sizeof *c, false);
     }
     table_end(k);
     buf_free(&s);
@@ -489,7 +490,7 @@ static void sec_supply_chain(struct sink *k, const struct view *v)
             const struct of_pkg *p = &f->pkgs[i];
             const char *c[] = {p->name, p->version, p->latest_trust};
             if (p->provenance == 0)
-                row(k, c, false);
+                row(k, c, sizeof c / sizeof *c, false);
         }
         table_end(k);
     }
@@ -498,7 +499,7 @@ static void sec_supply_chain(struct sink *k, const struct view *v)
             const struct of_pkg *p = &f->pkgs[i];
             const char *c[] = {p->name, p->version, p->latest_trust};
             if (p->downgrade == 1)
-                row(k, c, false);
+                row(k, c, sizeof c / sizeof *c, false);
         }
         table_end(k);
     }
@@ -508,7 +509,7 @@ static void sec_supply_chain(struct sink *k, const struct view *v)
             const struct of_pkg *p = &f->pkgs[i];
             const char *c[] = {p->name, p->version, p->install_scripts};
             if (p->install == 1)
-                row(k, c, false);
+                row(k, c, sizeof c / sizeof *c, false);
         }
         table_end(k);
     }
@@ -518,7 +519,7 @@ static void sec_supply_chain(struct sink *k, const struct view *v)
             const struct of_pkg *p = &f->pkgs[i];
             const char *c[] = {p->name, p->version, p->publisher, yn(p->publisher_member)};
             if (p->first_time == 1)
-                row(k, c, false);
+                row(k, c, sizeof c / sizeof *c, false);
         }
         table_end(k);
     }
@@ -539,7 +540,7 @@ static void sec_supply_chain(struct sink *k, const struct view *v)
             pkg_advisory_ids(f, p->name, &ids);
             const char *c[] = {p->name, n[0], n[1], n[2], n[3], n[4], yn(p->latest_affected),
                                ids.p};
-            row(k, c, false);
+            row(k, c, sizeof c / sizeof *c, false);
         }
         table_end(k);
         buf_free(&ids);
@@ -550,7 +551,7 @@ static void sec_supply_chain(struct sink *k, const struct view *v)
             const struct of_pkg *p = &f->pkgs[i];
             const char *c[] = {p->name, p->version};
             if (p->mismatch == 1)
-                row(k, c, false);
+                row(k, c, sizeof c / sizeof *c, false);
         }
         table_end(k);
     }
@@ -559,7 +560,7 @@ static void sec_supply_chain(struct sink *k, const struct view *v)
             const struct of_pkg *p = &f->pkgs[i];
             const char *c[] = {p->name, p->version};
             if (p->deprecated == 1)
-                row(k, c, false);
+                row(k, c, sizeof c / sizeof *c, false);
         }
         table_end(k);
     }
@@ -577,7 +578,7 @@ static void sec_supply_chain(struct sink *k, const struct view *v)
             date_of(p->published_on, when);
             const char *c[] = {p->name, p->version, when};
             if (stale(v, p))
-                row(k, c, false);
+                row(k, c, sizeof c / sizeof *c, false);
         }
         table_end(k);
     }
@@ -598,7 +599,7 @@ static void sec_collector(struct sink *k, const struct ofacts *f)
         {"Token age (days)", f->token_age_days == OF_NONE ? NULL : age}};
     for (size_t i = 0; i < 3; i++)
         if (rows[i][1])
-            row(k, rows[i], false);
+            row(k, rows[i], 2, false);
     table_end(k);
 }
 
@@ -615,7 +616,7 @@ static void sec_changes(struct sink *k, const struct od_changes *ch)
     table(k, 3, h);
     for (size_t i = 0; i < ch->n; i++) {
         const char *c[] = {od_classes[ch->v[i].cls].name, ch->v[i].subject, ch->v[i].detail};
-        row(k, c, false);
+        row(k, c, sizeof c / sizeof *c, false);
     }
     table_end(k);
 }

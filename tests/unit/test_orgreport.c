@@ -105,8 +105,9 @@ static void org(struct ofacts *f, bool now)
     user(f, "cat", now ? "admin" : "developer", true); /* role-changed, new-admin */
     user(f, now ? "dan" : "eve", "developer", true);   /* dan joined, eve left */
     user(f, "out", NULL, false);
-    add(f, "npm_team", now ? "{\"_key\":\"npm-team:o:new\",\"name\":\"new\"}"
-                           : "{\"_key\":\"npm-team:o:old\",\"name\":\"old\"}");
+    add(f, "npm_team",
+        now ? "{\"_key\":\"npm-team:o:new\",\"name\":\"new\"}"
+            : "{\"_key\":\"npm-team:o:old\",\"name\":\"old\"}");
     add(f, "npm_team", "{\"_key\":\"npm-team:o:dev\",\"name\":\"dev\"}");
     rel(f, "npm_team_has_user", "npm-team:o:dev", now ? "npm-user:dan" : "npm-user:eve", NULL);
     rel(f, "npm_team_allows_package", "npm-team:o:dev", "npm-package:p",
@@ -269,9 +270,10 @@ TEST(test_orgreport_is_the_same_bytes_whatever_order_the_objects_came_in)
     ofacts_init(&z);
     pkg(&z, "new-pkg", "");
     pkg(&z, "q", "\"public\":false");
-    pkg(&z, "p", "\"public\":true,\"provenance\":false,\"trustDowngrade\":true,"
-                 "\"hasInstallScript\":true,\"installScripts\":[\"postinstall\"],"
-                 "\"advisoryCount\":2");
+    pkg(&z, "p",
+        "\"public\":true,\"provenance\":false,\"trustDowngrade\":true,"
+        "\"hasInstallScript\":true,\"installScripts\":[\"postinstall\"],"
+        "\"advisoryCount\":2");
     rel(&z, "npm_user_manages_package", "npm-user:out", "npm-package:p", NULL);
     rel(&z, "npm_package_allows_user", "npm-package:p", "npm-user:out",
         "\"permission\":\"read-write\",\"orgMember\":false");

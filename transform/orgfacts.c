@@ -17,15 +17,6 @@ void ofacts_init(struct ofacts *f)
     f->token_age_days = OF_NONE;
 }
 
-static void free_edges(struct of_edge *v, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        free(v[i].a);
-        free(v[i].b);
-        free(v[i].perm);
-    }
-    free(v);
-}
 
 static void free_pkg(struct of_pkg *p)
 {
@@ -61,7 +52,9 @@ void ofacts_free(struct ofacts *f)
     }
     free(f->advs);
     for (int k = 0; k < OE_COUNT; k++)
-        free_edges(f->edges[k], f->nedges[k]);
+        free(f->edges[k]);
+    free((void *)f->grants_by_user);
+    strset_free(&f->names, NULL);
     ofacts_init(f);
 }
 
@@ -132,6 +125,17 @@ static char *after(const char *key, const char *prefix)
     return xstrdup(key + n);
 }
 
+/* The set's copy of s (freed), or NULL for NULL. */
+static const char *intern(struct ofacts *f, char *s)
+{
+    struct strset_entry *en;
+    if (!s)
+        return NULL;
+    strset_add(&f->names, s, strlen(s), &en);
+    free(s);
+    return en->key;
+}
+
 static void add_edge(struct ofacts *f, enum of_edge_kind k, char *a, char *b, char *perm,
                      ofbool member)
 {
@@ -142,7 +146,8 @@ static void add_edge(struct ofacts *f, enum of_edge_kind k, char *a, char *b, ch
         return;
     }
     GROW(f->edges[k], f->nedges[k] + 1, f->capedges[k]);
-    f->edges[k][f->nedges[k]++] = (struct of_edge){a, b, perm, member};
+    f->edges[k][f->nedges[k]++] =
+        (struct of_edge){intern(f, a), intern(f, b), intern(f, perm), member};
 }
 
 static void add_pkg(struct ofacts *f, const struct jdoc *d, char *name)
@@ -350,10 +355,15 @@ static void key_edge(const void *el, const char **k1, const char **k2)
 }
 static void drop_edge(void *el)
 {
-    struct of_edge *x = el;
-    free(x->a);
-    free(x->b);
-    free(x->perm);
+    (void)el; /* its strings belong to the names set */
+}
+
+static int cmp_by_user(const void *a, const void *b)
+{
+    const struct of_edge *x = *(const struct of_edge *const *)a,
+                         *y = *(const struct of_edge *const *)b;
+    int c = strcmp(x->b, y->b);
+    return c ? c : strcmp(x->a, y->a);
 }
 
 void ofacts_finish(struct ofacts *f)
@@ -365,6 +375,35 @@ void ofacts_finish(struct ofacts *f)
     for (int k = 0; k < OE_COUNT; k++)
         f->nedges[k] =
             sort_unique(f->edges[k], f->nedges[k], sizeof *f->edges[k], key_edge, drop_edge);
+    size_t n = f->nedges[OE_PKG_USER];
+    free((void *)f->grants_by_user);
+    f->grants_by_user = xcalloc(n + 1, sizeof *f->grants_by_user);
+    for (size_t i = 0; i < n; i++)
+        f->grants_by_user[i] = &f->edges[OE_PKG_USER][i];
+    if (n > 1)
+        qsort((void *)f->grants_by_user, n, sizeof *f->grants_by_user, cmp_by_user);
+}
+
+const struct of_edge *const *ofacts_grants_of(const struct ofacts *f, const char *user,
+                                              size_t *count)
+{
+    size_t lo = 0, hi = f->nedges[OE_PKG_USER];
+    const struct of_edge *const *v = f->grants_by_user;
+    *count = 0;
+    if (!v)
+        return NULL;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(v[mid]->b, user) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t end = lo;
+    while (end < f->nedges[OE_PKG_USER] && !strcmp(v[end]->b, user))
+        end++;
+    *count = end - lo;
+    return end > lo ? &v[lo] : NULL;
 }
 
 /* Binary search over an array sorted by a leading char * member. */

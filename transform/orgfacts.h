@@ -15,7 +15,8 @@
  * team allows package + permission, package allows user + permission,
  * user manages package, advisory impacts package). About 100 bytes a
  * package plus its names: 10,000 packages and 100,000 edges stay well
- * under 20 MB. Everything else in an object (raw data, emails,
+ * under 20 MB; edges hold interned names (about 40 bytes an edge), so a
+ * million direct grants take some 40 MB. Everything else in an object (raw data, emails,
  * descriptions) is skipped while it is read.
  *
  * A property the graph does not carry is kept as absent (OF_ABSENT), not as
@@ -31,6 +32,7 @@
 #include <stddef.h>
 
 #include "err.h"
+#include "strset.h"
 
 #define OF_ABSENT (-1)
 #define OF_NONE (-1LL) /* an absent number */
@@ -61,9 +63,11 @@ struct of_adv {
     char *title, *severity;
 };
 
-/* An edge between two names; perm for the permission-carrying kinds. */
+/* An edge between two names; perm for the permission-carrying kinds. The
+ * strings are interned (ofacts.names): a name a thousand edges share is
+ * held once. */
 struct of_edge {
-    char *a, *b, *perm;
+    const char *a, *b, *perm;
     ofbool member; /* OE_PKG_USER: the user's orgMember */
 };
 
@@ -90,6 +94,8 @@ struct ofacts {
     size_t nadvs, capadvs;
     struct of_edge *edges[OE_COUNT];
     size_t nedges[OE_COUNT], capedges[OE_COUNT];
+    struct strset names;                /* the edges' strings */
+    const struct of_edge **grants_by_user; /* OE_PKG_USER sorted by (b, a) */
     bool have_supply_chain; /* some package carries an issue-12 property */
 };
 
@@ -110,6 +116,10 @@ const struct of_pkg *ofacts_pkg(const struct ofacts *f, const char *name);
  * iterate while the next one's a still equals. NULL when none. */
 const struct of_edge *ofacts_edges_from(const struct ofacts *f, enum of_edge_kind k, const char *a,
                                         size_t *count);
+/* The direct grants (OE_PKG_USER edges) of a user: *count pointers, in
+ * package order; NULL when none. */
+const struct of_edge *const *ofacts_grants_of(const struct ofacts *f, const char *user,
+                                              size_t *count);
 /* The team's name for a team id (the id itself when the team is unknown). */
 const char *ofacts_team_name(const struct ofacts *f, const char *id);
 

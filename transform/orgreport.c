@@ -143,14 +143,8 @@ struct view {
 static bool is_outsider(const struct view *v, const struct of_user *u)
 {
     size_t n;
-    if (u->member != 0)
-        return false;
-    if (ofacts_edges_from(v->f, OE_USER_PKG, u->name, &n))
-        return true;
-    for (size_t i = 0; i < v->f->nedges[OE_PKG_USER]; i++)
-        if (!strcmp(v->f->edges[OE_PKG_USER][i].b, u->name))
-            return true;
-    return false;
+    return u->member == 0 && (ofacts_edges_from(v->f, OE_USER_PKG, u->name, &n) ||
+                              ofacts_grants_of(v->f, u->name, &n));
 }
 
 static void view_build(struct view *v, const struct orep_in *in)
@@ -244,11 +238,11 @@ static void outsider_pkgs(const struct ofacts *f, const char *user, const char *
             buf_printf(b, "%s%s", b->len ? ", " : "", x[i].b);
         return;
     }
-    for (size_t i = 0; i < f->nedges[OE_PKG_USER]; i++) {
-        const struct of_edge *x = &f->edges[OE_PKG_USER][i];
-        if (!strcmp(x->b, user) && x->perm && !strcmp(x->perm, perm))
-            buf_printf(b, "%s%s", b->len ? ", " : "", x->a);
-    }
+    size_t n;
+    const struct of_edge *const *g = ofacts_grants_of(f, user, &n);
+    for (size_t i = 0; i < n; i++)
+        if (g[i]->perm && !strcmp(g[i]->perm, perm))
+            buf_printf(b, "%s%s", b->len ? ", " : "", g[i]->a);
 }
 
 static void team_pkgs(const struct ofacts *f, const char *team, const char *perm, struct buf *b)

@@ -17,7 +17,6 @@ void ofacts_init(struct ofacts *f)
     f->token_age_days = OF_NONE;
 }
 
-
 static void free_pkg(struct of_pkg *p)
 {
     free(p->name);
@@ -437,6 +436,11 @@ const struct of_team *ofacts_team(const struct ofacts *f, const char *id)
 const struct of_pkg *ofacts_pkg(const struct ofacts *f, const char *name)
 {
     return find(f->pkgs, f->npkgs, sizeof *f->pkgs, name);
+}
+
+const struct of_adv *ofacts_adv(const struct ofacts *f, const char *id)
+{
+    return find(f->advs, f->nadvs, sizeof *f->advs, id);
 }
 
 const char *ofacts_team_name(const struct ofacts *f, const char *id)

@@ -94,9 +94,9 @@ struct ofacts {
     size_t nadvs, capadvs;
     struct of_edge *edges[OE_COUNT];
     size_t nedges[OE_COUNT], capedges[OE_COUNT];
-    struct strset names;                /* the edges' strings */
+    struct strset names;                   /* the edges' strings */
     const struct of_edge **grants_by_user; /* OE_PKG_USER sorted by (b, a) */
-    bool have_supply_chain; /* some package carries an issue-12 property */
+    bool have_supply_chain;                /* some package carries an issue-12 property */
 };
 
 void ofacts_init(struct ofacts *f);
@@ -112,6 +112,7 @@ void ofacts_finish(struct ofacts *f);
 const struct of_user *ofacts_user(const struct ofacts *f, const char *name);
 const struct of_team *ofacts_team(const struct ofacts *f, const char *id);
 const struct of_pkg *ofacts_pkg(const struct ofacts *f, const char *name);
+const struct of_adv *ofacts_adv(const struct ofacts *f, const char *id);
 /* The first edge of kind k whose a equals `a` (edges are sorted by a, b):
  * iterate while the next one's a still equals. NULL when none. */
 const struct of_edge *ofacts_edges_from(const struct ofacts *f, enum of_edge_kind k, const char *a,

@@ -84,7 +84,10 @@ unsigned pic_risks(const struct ofacts *f, const struct of_pkg *p)
         r |= RISK_VULNERABLE;
     if (p->mismatch == 1)
         r |= RISK_REPO_MISMATCH;
-    if (p->first_time == 1)
+    /* A first publish by someone outside the org, unless a trusted
+     * publisher (CI) made it: a first-time member is the normal case. */
+    if (p->first_time == 1 && p->publisher_member != 1 &&
+        !(p->latest_trust && !strcmp(p->latest_trust, "trusted-publisher")))
         r |= RISK_FIRST_TIME_PUBLISHER;
     return r;
 }

@@ -7,7 +7,9 @@
  * package carries an "M". Outsiders' columns are red-headed and come after
  * the teams. A risky package (an outsider can publish it, trust downgrade,
  * install script, its latest version affected by an advisory, provenance
- * from another repository, a first-time publisher) is marked with a red
+ * from another repository, its latest version published for the first time
+ * by someone outside the org, not through trusted publishing) is marked
+ * with a red
  * triangle and the names of its risks, and gets a row of its own.
  *
  * Readable at a few hundred packages: packages with no risk and the same

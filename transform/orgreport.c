@@ -262,12 +262,18 @@ static void team_members(const struct ofacts *f, const char *team, struct buf *b
         buf_printf(b, "%s%s", b->len ? ", " : "", x[i].b);
 }
 
-static void pkg_advisory_ids(const struct ofacts *f, const char *pkg, struct buf *b)
+/* The advisory ids of a package; with sev, each followed by its severity
+ * when the graph has the advisory ("1234 (high)"). */
+static void pkg_advisory_ids(const struct ofacts *f, const char *pkg, bool sev, struct buf *b)
 {
     for (size_t i = 0; i < f->nedges[OE_ADV_PKG]; i++) {
         const struct of_edge *x = &f->edges[OE_ADV_PKG][i];
-        if (!strcmp(x->b, pkg))
-            buf_printf(b, "%s%s", b->len ? ", " : "", x->a);
+        if (strcmp(x->b, pkg) != 0)
+            continue;
+        const struct of_adv *a = sev ? ofacts_adv(f, x->a) : NULL;
+        buf_printf(b, "%s%s", b->len ? ", " : "", x->a);
+        if (a && a->severity)
+            buf_printf(b, " (%s)", a->severity);
     }
 }
 
@@ -531,7 +537,7 @@ static void sec_supply_chain(struct sink *k, const struct view *v)
                 snprintf(n[j], sizeof n[j], "%lld", vals[j] == OF_NONE ? 0 : vals[j]);
             buf_reset(&ids);
             buf_puts(&ids, "");
-            pkg_advisory_ids(f, p->name, &ids);
+            pkg_advisory_ids(f, p->name, true, &ids);
             const char *c[] = {p->name, n[0], n[1], n[2], n[3], n[4], yn(p->latest_affected),
                                ids.p};
             row(k, c, sizeof c / sizeof *c, false);
@@ -917,7 +923,7 @@ static void render_json(const struct orep_in *in, struct buf *out)
             jw_kofbool(&w, "latestVersionAffected", p->latest_affected);
             buf_reset(&s);
             buf_puts(&s, "");
-            pkg_advisory_ids(f, p->name, &s);
+            pkg_advisory_ids(f, p->name, false, &s);
             jw_list(&w, "ids", s.p);
             jw_obj_end(&w);
         }

@@ -3,7 +3,8 @@
 
 The fixture org is collected once (harness.Shared); its manifest's
 started_at is then set to AS_OF, so the report's date (and what counts as
-"not published for two years") is the same on every run.
+"not published for two years") is the same on every run, and the token
+list's fetched_at to TOKENS_FETCHED_AT (the collector token's age).
 
 The golden files tests/golden/report/acme.{md,json,html,svg} are the
 report and picture of that dump. After a deliberate change of the report
@@ -29,6 +30,7 @@ from harness import ROOT, Case, edit_record, rewrite_dump_file
 GOLDEN = os.path.join(ROOT, "tests", "golden", "report")
 QUESTIONS = os.path.join(ROOT, "jupiterone", "questions", "questions.yaml")
 AS_OF = "2023-06-01T00:00:00.000Z"
+TOKENS_FETCHED_AT = "2026-06-01T00:00:00.000Z"
 SVG = "{http://www.w3.org/2000/svg}"
 EXIT_CHANGES = 6
 CLASSES = ["member-joined", "member-left", "role-changed", "new-owner", "new-admin",
@@ -52,6 +54,10 @@ def setUpModule():
         raise RuntimeError("collect failed: %r" % SHARED.result)
     DUMP = os.path.join(SHARED.tmp, "dump-asof")
     shutil.copytree(SHARED.dump, DUMP)
+    # The collector's token age is counted from its record's fetched_at:
+    # fixed too (a date after the fixture token's creation).
+    rewrite_dump_file(DUMP, "collector_tokens", lambda lines: [
+        json.dumps(dict(json.loads(l), fetched_at=TOKENS_FETCHED_AT)).encode() for l in lines])
     mpath = os.path.join(DUMP, "manifest.json")
     m = harness.load_json(mpath)
     m["started_at"] = AS_OF

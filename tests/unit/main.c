@@ -173,6 +173,7 @@
     X(test_orgdiff_parses_fail_on_classes_and_names_the_known_ones)                                \
     X(test_orgpicture_folds_rows_past_the_limit_and_shares_equal_rows)                             \
     X(test_orgpicture_and_report_escape_hostile_names)                                             \
+    X(test_orgpicture_names_a_package_risks_from_its_facts)                                        \
     X(test_orgreport_is_the_same_bytes_whatever_order_the_objects_came_in)                         \
     /* strset */                                                                                   \
     X(test_strset_add_then_get)                                                                    \

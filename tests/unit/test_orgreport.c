@@ -302,3 +302,33 @@ TEST(test_orgreport_is_the_same_bytes_whatever_order_the_objects_came_in)
     ofacts_free(&a);
     ofacts_free(&z);
 }
+
+TEST(test_orgpicture_names_a_package_risks_from_its_facts)
+{
+    struct ofacts f;
+    ofacts_init(&f);
+    user(&f, "out", NULL, false);
+    pkg(&f, "calm",
+        "\"provenance\":false,\"firstTimePublisher\":true,\"publisherIsOrgMember\":true");
+    pkg(&f, "ci",
+        "\"firstTimePublisher\":true,\"publisherIsOrgMember\":false,"
+        "\"latestTrust\":\"trusted-publisher\"");
+    pkg(&f, "new", "\"firstTimePublisher\":true,\"publisherIsOrgMember\":false");
+    pkg(&f, "many",
+        "\"trustDowngrade\":true,\"hasInstallScript\":true,"
+        "\"latestVersionAffected\":true,\"repositoryMismatch\":true");
+    pkg(&f, "kept", "");
+    pkg(&f, "read", "");
+    rel(&f, "npm_user_manages_package", "npm-user:out", "npm-package:kept", NULL);
+    rel(&f, "npm_package_allows_user", "npm-package:read", "npm-user:out",
+        "\"permission\":\"read-only\",\"orgMember\":false");
+    ofacts_finish(&f);
+    T_CHECK_INT(0, pic_risks(&f, ofacts_pkg(&f, "calm"))); /* no provenance is no mark */
+    T_CHECK_INT(0, pic_risks(&f, ofacts_pkg(&f, "ci")));   /* a trusted publisher's first */
+    T_CHECK_INT(RISK_FIRST_TIME_PUBLISHER, pic_risks(&f, ofacts_pkg(&f, "new")));
+    T_CHECK_INT(RISK_TRUST_DOWNGRADE | RISK_INSTALL_SCRIPT | RISK_VULNERABLE | RISK_REPO_MISMATCH,
+                pic_risks(&f, ofacts_pkg(&f, "many")));
+    T_CHECK_INT(RISK_OUTSIDE_WRITE, pic_risks(&f, ofacts_pkg(&f, "kept"))); /* maintains */
+    T_CHECK_INT(0, pic_risks(&f, ofacts_pkg(&f, "read"))); /* read-only is not publishing */
+    ofacts_free(&f);
+}

@@ -376,11 +376,11 @@ void ofacts_finish(struct ofacts *f)
             sort_unique(f->edges[k], f->nedges[k], sizeof *f->edges[k], key_edge, drop_edge);
     size_t n = f->nedges[OE_PKG_USER];
     free((void *)f->grants_by_user);
-    f->grants_by_user = xcalloc(n + 1, sizeof *f->grants_by_user);
+    f->grants_by_user = xcalloc(n + 1, sizeof(const struct of_edge *));
     for (size_t i = 0; i < n; i++)
         f->grants_by_user[i] = &f->edges[OE_PKG_USER][i];
     if (n > 1)
-        qsort((void *)f->grants_by_user, n, sizeof *f->grants_by_user, cmp_by_user);
+        qsort((void *)f->grants_by_user, n, sizeof(const struct of_edge *), cmp_by_user);
 }
 
 const struct of_edge *const *ofacts_grants_of(const struct ofacts *f, const char *user,

@@ -175,6 +175,7 @@
     X(test_orgpicture_and_report_escape_hostile_names)                                             \
     X(test_orgpicture_names_a_package_risks_from_its_facts)                                        \
     X(test_orgreport_is_the_same_bytes_whatever_order_the_objects_came_in)                         \
+    X(test_orgreport_says_which_supply_chain_facts_the_graph_lacks)                                \
     /* strset */                                                                                   \
     X(test_strset_add_then_get)                                                                    \
     X(test_strset_add_twice_keeps_one_entry_and_its_value)                                         \

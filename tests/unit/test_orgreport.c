@@ -332,3 +332,41 @@ TEST(test_orgpicture_names_a_package_risks_from_its_facts)
     T_CHECK_INT(0, pic_risks(&f, ofacts_pkg(&f, "read"))); /* read-only is not publishing */
     ofacts_free(&f);
 }
+
+TEST(test_orgreport_says_which_supply_chain_facts_the_graph_lacks)
+{
+    struct ofacts f;
+    struct buf b = BUF_INIT;
+    ofacts_init(&f);
+    pkg(&f, "old", "\"public\":true,\"deprecated\":true,\"publishedOn\":1000");
+    ofacts_finish(&f);
+    struct orep_in in = {&f, NULL, 1700000000000LL};
+    orep_render(&in, OREP_MD, &b);
+    T_CONTAINS(b.p, "### Trust downgrades\n\nNot in this graph");
+    T_CONTAINS(b.p, "### Deprecated\n\n| Package | Latest |\n| --- | --- |\n| old | 1.0.0 |");
+    T_CONTAINS(b.p, "### Not published for two years\n\n| Package");
+    T_NOT_CONTAINS(b.p, b.len, "The collecting account", 22);
+    buf_reset(&b);
+    orep_render(&in, OREP_JSON, &b);
+    T_CONTAINS(b.p, "\"trustDowngrades\":null");
+    T_CONTAINS(b.p, "\"deprecated\":[\"old\"]");
+    ofacts_free(&f);
+
+    ofacts_init(&f);
+    pkg(&f, "cli",
+        "\"provenance\":false,\"trustDowngrade\":true,\"latestTrust\":\"none\","
+        "\"hasInstallScript\":false");
+    pkg(&f, "core",
+        "\"provenance\":true,\"trustDowngrade\":false,\"latestTrust\":\"provenance\","
+        "\"hasInstallScript\":false");
+    ofacts_finish(&f);
+    buf_reset(&b);
+    in.as_of = 0;
+    orep_render(&in, OREP_MD, &b);
+    T_CONTAINS(b.p, "### Trust downgrades\n\n| Package | Latest | Latest trust |\n| --- | --- | "
+                    "--- |\n| cli | 1.0.0 | none |\n\n");
+    T_CONTAINS(b.p, "### Install scripts\n\nNone.");
+    T_CONTAINS(b.p, "### Not published for two years\n\nUnknown");
+    buf_free(&b);
+    ofacts_free(&f);
+}

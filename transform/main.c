@@ -157,7 +157,13 @@ static int org_outputs(struct ofacts *cur, const struct ofacts *prev, int64_t as
             buf_free(&line);
             *changed |= hit;
         }
-        log_info("%zu change(s) since %s", ch.n, a.compare);
+        for (int k = 0; k < OD_COUNT; k++)
+            if (ch.count[k] > OD_MAX_LISTED) {
+                bool hit = (a.fail_on >> k) & 1;
+                log_msg(hit ? LOG_WARN : LOG_INFO, "change %s: %zu more not listed%s",
+                        od_classes[k].name, ch.count[k] - OD_MAX_LISTED, hit ? " (--fail-on)" : "");
+            }
+        log_info("%zu change(s) since %s", ch.n + ch.unlisted, a.compare);
     }
     struct orep_in in = {cur, prev ? &ch : NULL, as_of};
     enum orep_format fmt;

@@ -50,6 +50,10 @@ static void add(struct od_changes *c, enum od_class cls, const char *subject, co
 
 static void add(struct od_changes *c, enum od_class cls, const char *subject, const char *fmt, ...)
 {
+    if (c->count[cls]++ >= OD_MAX_LISTED) {
+        c->unlisted++;
+        return;
+    }
     struct buf d = BUF_INIT;
     va_list ap;
     va_start(ap, fmt);
@@ -57,7 +61,6 @@ static void add(struct od_changes *c, enum od_class cls, const char *subject, co
     va_end(ap);
     GROW(c->v, c->n + 1, c->cap);
     c->v[c->n++] = (struct od_change){cls, xstrdup(subject), buf_detach(&d)};
-    c->count[cls]++;
 }
 
 static const char *role_or(const char *r)

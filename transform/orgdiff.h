@@ -9,6 +9,11 @@
  * changes is sorted by class (table order), subject, detail: the same two
  * inputs give the same bytes.
  *
+ * At most OD_MAX_LISTED changes of a class are kept in the list (the first
+ * the walk over the sorted names finds, so the same inputs keep the same
+ * ones); count[] counts them all. A reorganized org of 200,000 packages
+ * must not make a report of a million lines, nor hold them.
+ *
  * A fact absent from either side (a graph made before issue 12 has no
  * provenance properties) makes no change: "lost provenance" needs
  * provenance known true before and known false now.
@@ -20,6 +25,8 @@
 
 #include "err.h"
 #include "orgfacts.h"
+
+#define OD_MAX_LISTED 1000
 
 enum od_class {
     OD_MEMBER_JOINED,
@@ -60,7 +67,8 @@ struct od_change {
 struct od_changes {
     struct od_change *v;
     size_t n, cap;
-    size_t count[OD_COUNT];
+    size_t count[OD_COUNT]; /* every change found, listed or not */
+    size_t unlisted;        /* changes counted but not in v (OD_MAX_LISTED) */
 };
 
 /* Fills out (empty before) with what changed from prev to cur, sorted. */

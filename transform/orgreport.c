@@ -619,6 +619,17 @@ static void sec_changes(struct sink *k, const struct od_changes *ch)
         row(k, c, sizeof c / sizeof *c, false);
     }
     table_end(k);
+    if (ch->unlisted) {
+        struct buf s = BUF_INIT;
+        buf_printf(&s, "%zu more changes are not listed (at most %d of a class are):", ch->unlisted,
+                   OD_MAX_LISTED);
+        for (int c = 0; c < OD_COUNT; c++)
+            if (ch->count[c] > OD_MAX_LISTED)
+                buf_printf(&s, " %s %zu in all;", od_classes[c].name, ch->count[c]);
+        s.p[s.len - 1] = '.';
+        para(k, s.p);
+        buf_free(&s);
+    }
 }
 
 static const char *const CSS =
@@ -972,6 +983,7 @@ static void render_json(const struct orep_in *in, struct buf *out)
         for (int c = 0; c < OD_COUNT; c++)
             jw_kint(&w, od_classes[c].name, (long long)in->changes->count[c]);
         jw_obj_end(&w);
+        jw_kint(&w, "unlisted", (long long)in->changes->unlisted);
         jw_key(&w, "list");
         jw_arr(&w);
         for (size_t i = 0; i < in->changes->n; i++) {

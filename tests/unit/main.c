@@ -170,6 +170,7 @@
     X(test_orgfacts_sorts_and_keeps_the_first_of_repeats)                                          \
     X(test_orgdiff_finds_one_change_of_every_class_in_order)                                       \
     X(test_orgdiff_an_absent_fact_is_no_change)                                                    \
+    X(test_orgdiff_lists_at_most_a_thousand_changes_of_a_class_but_counts_all)                     \
     X(test_orgdiff_parses_fail_on_classes_and_names_the_known_ones)                                \
     X(test_orgpicture_folds_rows_past_the_limit_and_shares_equal_rows)                             \
     X(test_orgpicture_and_report_escape_hostile_names)                                             \

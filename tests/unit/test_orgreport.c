@@ -370,3 +370,29 @@ TEST(test_orgreport_says_which_supply_chain_facts_the_graph_lacks)
     buf_free(&b);
     ofacts_free(&f);
 }
+
+TEST(test_orgdiff_lists_at_most_a_thousand_changes_of_a_class_but_counts_all)
+{
+    struct ofacts p, c;
+    struct od_changes ch;
+    ofacts_init(&p);
+    ofacts_init(&c);
+    for (int i = 0; i < OD_MAX_LISTED + 5; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "p%05d", i);
+        pkg(&p, name, "");
+    }
+    pkg(&c, "kept", "");
+    ofacts_finish(&p);
+    ofacts_finish(&c);
+    od_diff(&p, &c, &ch);
+    T_CHECK_INT(OD_MAX_LISTED + 5, ch.count[OD_PACKAGE_DELETED]);
+    T_CHECK_INT(1, ch.count[OD_PACKAGE_CREATED]);
+    T_CHECK_INT(OD_MAX_LISTED + 1, ch.n);
+    T_CHECK_INT(5, ch.unlisted);
+    if (ch.n)
+        T_CHECK_INT(0, strcmp(ch.v[ch.n - 1].subject, "p00999")); /* the first ones, in order */
+    od_free(&ch);
+    ofacts_free(&p);
+    ofacts_free(&c);
+}

@@ -17,6 +17,7 @@ enum {
     EXIT_PARTIAL = 3,
     EXIT_AUTH = 4,
     EXIT_WAIT_TIMEOUT = 5, /* upload --wait: finalized, JupiterOne not done when time ran out */
+    EXIT_CHANGES = 6, /* transform --fail-on: output written, a change of a named class found */
 };
 
 static inline int exit_code_for(enum err_class cls)

@@ -8,14 +8,15 @@
 #                                make target to run as root, for the hint)
 #
 # Build: gcc, make, pkg-config, libcurl (OpenSSL flavour), zlib, jsmn.
-# Tests: python3 (the fake servers), ca-certificates; benchmarks: time (GNU
-# time, for peak RSS). `make deb` asks for dpkg-dev (dpkg-shlibdeps) when it
+# Tests: python3 (the fake servers), ca-certificates, chromium (renders the
+# org report's HTML headless: test_report.py); benchmarks: time (GNU time,
+# for peak RSS). `make deb` asks for dpkg-dev (dpkg-shlibdeps) when it
 # runs; the tests render man pages with man, else groff (skipped without
 # either). node/npm are optional
 # (schema conformance and interop tests skip visibly without them).
 set -eu
 
-need="gcc make pkg-config libcurl4-openssl-dev zlib1g-dev libjsmn-dev python3 ca-certificates time"
+need="gcc make pkg-config libcurl4-openssl-dev zlib1g-dev libjsmn-dev python3 ca-certificates time chromium"
 [ $# -gt 0 ] && need="$*"
 target=${DEPS_FOR:-make deps}
 missing=""

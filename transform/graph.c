@@ -50,6 +50,8 @@ struct graph {
     graph_amend_fn amend;
     void *amend_ctx;
     struct buf extra;
+    graph_fn observe;            /* graph_observe() */
+    void *observe_ctx;
 };
 
 void graph_set_amend(struct graph *g, graph_amend_fn fn, void *ctx)
@@ -108,6 +110,12 @@ void graph_free(struct graph *g)
     buf_free(&g->keys);
     buf_free(&g->extra);
     free(g);
+}
+
+void graph_observe(struct graph *g, graph_fn fn, void *ctx)
+{
+    g->observe = fn;
+    g->observe_ctx = ctx;
 }
 
 uint64_t graph_count(const struct graph *g, enum gtype t)
@@ -597,7 +605,8 @@ static int write_graph_files(struct graph *g, const char *root, struct err *e)
         } else {
             buf_puts(&file, ",\n");
         }
-        if (read_obj(g, &it, &obj, e) < 0)
+        if (read_obj(g, &it, &obj, e) < 0 ||
+            (g->observe && g->observe(g->observe_ctx, it.type, obj.p, obj.len, e) < 0))
             goto out;
         buf_append(&file, obj.p, obj.len);
         in_file++;
@@ -730,6 +739,7 @@ static int write_stream(struct graph *g, const struct buf *summary, struct err *
     while ((r = cursor_next(&c, &it, e)) > 0) {
         bool rel = gtypes[it.type].relationship;
         if (read_obj(g, &it, &obj, e) < 0 ||
+            (g->observe && g->observe(g->observe_ctx, it.type, obj.p, obj.len, e) < 0) ||
             gzw_write(w, rel ? GF_HEAD_RELATIONSHIP : GF_HEAD_ENTITY,
                       rel ? GF_HEAD_RELATIONSHIP_LEN : GF_HEAD_ENTITY_LEN, e) < 0 ||
             gzw_write(w, obj.p, obj.len, e) < 0 ||
@@ -748,6 +758,23 @@ out:
     gzw_free(w);
     buf_free(&obj);
     return rc;
+}
+
+int graph_each(struct graph *g, graph_fn fn, void *ctx, struct err *e)
+{
+    struct cursor c;
+    struct buf obj = BUF_INIT;
+    struct item it = {0};
+    int r = -1;
+    if (cursor_open(&c, g, e) == 0)
+        while ((r = cursor_next(&c, &it, e)) > 0)
+            if (read_obj(g, &it, &obj, e) < 0 || fn(ctx, it.type, obj.p, obj.len, e) < 0) {
+                r = -1;
+                break;
+            }
+    cursor_close(&c);
+    buf_free(&obj);
+    return r < 0 ? -1 : 0;
 }
 
 int graph_write(struct graph *g, const char *out, unsigned partial, struct err *e)

@@ -63,6 +63,14 @@ int graph_write(struct graph *g, const char *out, unsigned partial, struct err *
 typedef void (*graph_amend_fn)(void *ctx, enum gtype t, const char *key, size_t klen,
                                struct buf *extra);
 void graph_set_amend(struct graph *g, graph_amend_fn fn, void *ctx);
+/* Sees each object as it is written, in output order, once (repeats are
+ * already dropped): how the org report (orgfacts.h) takes its copy of the
+ * graph without reading the output back. Set before graph_write. */
+typedef int (*graph_fn)(void *ctx, enum gtype t, const char *json, size_t n, struct err *e);
+void graph_observe(struct graph *g, graph_fn fn, void *ctx);
+/* Hands every object to fn in output order and writes nothing (--compare
+ * with a previous dump). */
+int graph_each(struct graph *g, graph_fn fn, void *ctx, struct err *e);
 /* Tests: a small run budget and fan-in force many runs and merges. */
 void graph_tune(struct graph *g, size_t run_budget, size_t max_runs);
 uint64_t graph_count(const struct graph *g, enum gtype t);

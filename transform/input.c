@@ -19,6 +19,7 @@
 #include "json.h"
 #include "log.h"
 #include "ndjson.h"
+#include "timeutil.h"
 
 struct manifest_file {
     bool present;
@@ -75,6 +76,10 @@ static int read_manifest_doc(struct reader *rd, const char *text, size_t n, bool
     int r = jdoc_get(&d, 0, DM_REGISTRY);
     if (r >= 0 && jdoc_str(&d, r, &s) == 0)
         snprintf(info->registry, sizeof info->registry, "%s", s.p);
+    buf_reset(&s);
+    int sa = jdoc_get(&d, 0, DM_STARTED_AT); /* the org report's "as of" */
+    if (sa >= 0 && jdoc_str(&d, sa, &s) == 0 && !time_parse_iso8601(s.p, s.len, &info->started_at))
+        info->started_at = 0;
     int counts = jdoc_get(&d, 0, DM_COUNTS);
     if (jdoc_is(&d, counts, JT_OBJECT)) {
         for (int k = jdoc_first(&d, counts); k > 0; k = jdoc_after_member(&d, counts, k)) {

@@ -60,6 +60,7 @@ struct input_info {
                                   kind existed does not name it) */
     uint64_t records[K_COUNT]; /* records actually read */
     uint64_t bytes_in;         /* decompressed bytes read */
+    int64_t started_at;        /* the manifest's started_at, epoch ms; 0 unknown */
 };
 
 /* Called once per record, and once with r == NULL before the first

@@ -194,6 +194,19 @@
     X(test_join_a_team_name_is_org_colon_team_or_belongs_to_the_org)                               \
     /* graph (transform) */                                                                        \
     X(test_graph_sorts_and_deduplicates_through_many_runs_and_merges)                              \
+    /* the org report (transform/org*.c) */                                                        \
+    X(test_orgreport_xml_escape_leaves_no_markup_and_cuts_on_a_character)                          \
+    X(test_orgreport_markdown_escape_keeps_names_from_making_markup)                               \
+    X(test_orgfacts_sorts_and_keeps_the_first_of_repeats)                                          \
+    X(test_orgdiff_finds_one_change_of_every_class_in_order)                                       \
+    X(test_orgdiff_an_absent_fact_is_no_change)                                                    \
+    X(test_orgdiff_lists_at_most_a_thousand_changes_of_a_class_but_counts_all)                     \
+    X(test_orgdiff_parses_fail_on_classes_and_names_the_known_ones)                                \
+    X(test_orgpicture_folds_rows_past_the_limit_and_shares_equal_rows)                             \
+    X(test_orgpicture_and_report_escape_hostile_names)                                             \
+    X(test_orgpicture_names_a_package_risks_from_its_facts)                                        \
+    X(test_orgreport_is_the_same_bytes_whatever_order_the_objects_came_in)                         \
+    X(test_orgreport_says_which_supply_chain_facts_the_graph_lacks)                                \
     /* strset */                                                                                   \
     X(test_strset_add_then_get)                                                                    \
     X(test_strset_add_twice_keeps_one_entry_and_its_value)                                         \

@@ -233,8 +233,8 @@ static int add_doc(struct ofacts *f, const char *type, const struct jdoc *d)
         else if (!strcmp(type, "npm_user_manages_package"))
             add_edge(f, OE_USER_PKG, after(from, "npm-user:"), after(to, "npm-package:"), NULL,
                      OF_ABSENT);
-        else if (from && to && !strncmp(from, "npm-advisory:", 13)) /* whatever its verb */
-            add_edge(f, OE_ADV_PKG, after(from, "npm-advisory:"), after(to, "npm-package:"), NULL,
+        else if (from && to && !strncmp(to, "npm-advisory:", 13)) /* package has advisory */
+            add_edge(f, OE_ADV_PKG, after(to, "npm-advisory:"), after(from, "npm-package:"), NULL,
                      OF_ABSENT);
         free(from);
         free(to);

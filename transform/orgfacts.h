@@ -13,7 +13,7 @@
  * supply-chain properties of issue 12); each advisory's id, title and
  * severity; and the edges between them as pairs of names (team has user,
  * team allows package + permission, package allows user + permission,
- * user manages package, advisory impacts package). About 100 bytes a
+ * user manages package, package has advisory). About 100 bytes a
  * package plus its names: 10,000 packages and 100,000 edges stay well
  * under 20 MB; edges hold interned names (about 40 bytes an edge), so a
  * million direct grants take some 40 MB. Everything else in an object (raw data, emails,

@@ -34,7 +34,7 @@ enum gtype {
     T_PACKAGE_ALLOWS_USER,
     T_REPO_PUBLISHED_PACKAGE,
     T_ADVISORY,
-    T_ADVISORY_IMPACTS_PACKAGE,
+    T_PACKAGE_HAS_ADVISORY,
     T_COUNT
 };
 
@@ -69,12 +69,15 @@ static const struct gtype_info gtypes[T_COUNT] = {
     /* A published advisory (GHSA): Finding, not Vulnerability — the data
      * model's Vulnerability requires a cveId, which npm's advisories do not
      * carry; Finding's required fields (category, severity,
-     * numericSeverity, open) all have values. IMPACTS is the relationship
-     * the data model's Finding and Vulnerability name as "the record of the
-     * finding" against the resource it affects, with its own properties. */
+     * numericSeverity, open) all have values. The package HAS the advisory:
+     * the Finding and Vulnerability schemas speak of IMPACTS, but that is
+     * not a RelationshipClass of the data model (upload would warn on every
+     * one); HAS is, and is what integrations relate a resource to its
+     * findings with. The relationship carries what is particular to that
+     * package: its vulnerable range and whether its latest is in it. */
     [T_ADVISORY] = {"npm_advisory", S_ADVISORIES, false, "Finding", NULL, "npm-advisory:"},
-    [T_ADVISORY_IMPACTS_PACKAGE] = {"npm_advisory_impacts_package", S_ADVISORIES, true, "IMPACTS",
-                                    "impacts", NULL},
+    [T_PACKAGE_HAS_ADVISORY] = {"npm_package_has_advisory", S_ADVISORIES, true, "HAS", "has",
+                                NULL},
 };
 
 struct gstep_info {
@@ -113,13 +116,13 @@ static const unsigned kind_feeds[K_COUNT] = {
     [K_PACKAGE_COLLABORATORS] = TB(T_PACKAGE_ALLOWS_USER) | TB(T_USER) | TB(T_PACKAGE),
     /* A package without its document is not asked about advisories. */
     [K_PACKUMENTS] = TB(T_PACKAGE) | TB(T_USER_MANAGES_PACKAGE) | TB(T_REPO_PUBLISHED_PACKAGE) |
-                     TB(T_USER) | TB(T_ADVISORY) | TB(T_ADVISORY_IMPACTS_PACKAGE),
+                     TB(T_USER) | TB(T_ADVISORY) | TB(T_PACKAGE_HAS_ADVISORY),
     /* The collecting account's 2FA and token: properties of npm_account. */
     [K_COLLECTOR_PROFILE] = TB(T_ACCOUNT),
     [K_COLLECTOR_TOKENS] = TB(T_ACCOUNT),
     /* Provenance facts of npm_package, and the PUBLISHED mapping they choose. */
     [K_ATTESTATIONS] = TB(T_PACKAGE) | TB(T_REPO_PUBLISHED_PACKAGE),
-    [K_ADVISORIES] = TB(T_PACKAGE) | TB(T_ADVISORY) | TB(T_ADVISORY_IMPACTS_PACKAGE),
+    [K_ADVISORIES] = TB(T_PACKAGE) | TB(T_ADVISORY) | TB(T_PACKAGE_HAS_ADVISORY),
 };
 
 #endif

@@ -15,7 +15,7 @@
  * provenance decides, is written at the end (emit_published). Advisories
  * are held once each by id (an org's distinct advisories are few) and
  * written at the end, when "open" (some package's latest version is
- * affected) is known; their IMPACTS relationships are written as they are
+ * affected) is known; their package HAS advisory relationships are written as they are
  * read. So transform still reads the dump once and holds a few words per
  * package.
  *
@@ -269,7 +269,7 @@ static int severity_index(const char *s)
 }
 
 /* The advisory object's members but vulnerable_versions (which is the
- * package's: its IMPACTS relationship says it). */
+ * package's: its HAS relationship says it). */
 static int copy_but_range(void *ctx, const char *k, size_t kl, const char *v, size_t vl)
 {
     struct jw *w = ctx;
@@ -355,19 +355,19 @@ static struct advisory *advisory_of(struct model *m, const struct jdoc *d, int x
     return a;
 }
 
-static int rel_impacts(struct model *m, const struct advisory *a, const struct package *p,
+static int rel_has(struct model *m, const struct advisory *a, const struct package *p,
                        const char *range, int affected, struct err *e)
 {
     struct buf from = BUF_INIT, to = BUF_INIT, key = BUF_INIT;
     struct jw w;
-    emit_key(&from, T_ADVISORY, a->id);
-    emit_key(&to, T_PACKAGE, p->name);
-    rel_begin(m, &w, &key, T_ADVISORY_IMPACTS_PACKAGE, from.p, to.p);
+    emit_key(&from, T_PACKAGE, p->name);
+    emit_key(&to, T_ADVISORY, a->id);
+    rel_begin(m, &w, &key, T_PACKAGE_HAS_ADVISORY, from.p, to.p);
     if (range)
         jw_kstr(&w, "vulnerableVersions", range);
     if (affected >= 0)
         jw_kbool(&w, "latestVersionAffected", affected == 1);
-    int rc = obj_finish(m, &w, T_ADVISORY_IMPACTS_PACKAGE, key.p, e);
+    int rc = obj_finish(m, &w, T_PACKAGE_HAS_ADVISORY, key.p, e);
     buf_free(&from);
     buf_free(&to);
     buf_free(&key);
@@ -424,7 +424,7 @@ static int package_advisories(struct model *m, const struct record *r, struct pa
         if (si >= 0)
             p->adv[si]++;
         p->n_adv++;
-        if (rel_impacts(m, a, p, have_range ? range.p : NULL, affected, e) < 0)
+        if (rel_has(m, a, p, have_range ? range.p : NULL, affected, e) < 0)
             goto out;
     }
     rc = 0;

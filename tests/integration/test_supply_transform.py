@@ -303,11 +303,11 @@ class SupplyTest(SupplyCase):
         self.assertEqual(shared["cvssScore"], 6.1)
         self.assertEqual(shared["webLink"], "https://github.com/advisories/GHSA-acm3-u1ds-0003")
         self.assertEqual(shared["ghsaId"], "GHSA-acm3-u1ds-0003")
-        rels = {(r["_fromEntityKey"], r["_toEntityKey"]): r
-                for r in self.rels["npm_advisory_impacts_package"]}
+        rels = {(r["_toEntityKey"], r["_fromEntityKey"]): r
+                for r in self.rels["npm_package_has_advisory"]}
         self.assertEqual(len(rels), 4)
         for r in rels.values():
-            self.assertEqual(r["_class"], "IMPACTS")
+            self.assertEqual(r["_class"], "HAS")
         button = rels[("npm-advisory:1101003", "npm-package:@acme/ui-button")]
         self.assertEqual(button["vulnerableVersions"], "<1.1.0")
         self.assertIs(button["latestVersionAffected"], False)
@@ -378,7 +378,7 @@ class SupplyPartialTest(SupplyCase):
                 ["npm_package", "repo_published_npm_package"]),
             "advisories": (dict(advs=[(advisories_batches()[0][0], "error"),
                                       advisories_batches()[1]]),
-                           ["npm_advisory", "npm_advisory_impacts_package", "npm_package"]),
+                           ["npm_advisory", "npm_package", "npm_package_has_advisory"]),
         }
         for what, (kw, want) in cases.items():
             with self.subTest(what):

@@ -43,7 +43,7 @@ OUTSIDERS = ["oscar", "peggy"]
 ALL_TYPES = ["npm_account", "npm_user", "npm_account_has_user", "npm_team", "npm_team_has_user",
              "npm_account_has_team", "npm_team_allows_package", "npm_package",
              "npm_account_has_package", "npm_user_manages_package", "npm_package_allows_user",
-             "repo_published_npm_package", "npm_advisory", "npm_advisory_impacts_package"]
+             "repo_published_npm_package", "npm_advisory", "npm_package_has_advisory"]
 STEPS = {"fetch-account": ["npm_account"],
          "fetch-org-users": ["npm_user", "npm_account_has_user"],
          "fetch-org-teams": ["npm_team", "npm_team_has_user", "npm_account_has_team",
@@ -51,7 +51,7 @@ STEPS = {"fetch-account": ["npm_account"],
          "fetch-org-packages": ["npm_package", "npm_account_has_package",
                                 "npm_user_manages_package", "npm_package_allows_user",
                                 "repo_published_npm_package"],
-         "fetch-package-advisories": ["npm_advisory", "npm_advisory_impacts_package"]}
+         "fetch-package-advisories": ["npm_advisory", "npm_package_has_advisory"]}
 # (from _type, class, to _type) -> relationship _type
 REL_TYPES = {
     ("npm_account", "HAS", "npm_user"): "npm_account_has_user",
@@ -60,7 +60,7 @@ REL_TYPES = {
     ("npm_team", "HAS", "npm_user"): "npm_team_has_user",
     ("npm_team", "ALLOWS", "npm_package"): "npm_team_allows_package",
     ("npm_user", "MANAGES", "npm_package"): "npm_user_manages_package",
-    ("npm_advisory", "IMPACTS", "npm_package"): "npm_advisory_impacts_package",
+    ("npm_package", "HAS", "npm_advisory"): "npm_package_has_advisory",
     ("npm_package", "ALLOWS", "npm_user"): "npm_package_allows_user",
 }
 
@@ -273,7 +273,7 @@ class DataModelTest(TransformCase):
             "npm_package_allows_user": len(unexplained_access(REG)),
             "repo_published_npm_package": len(REG["packages"]),
             "npm_advisory": len({a["id"] for advs in REG["advisories"].values() for a in advs}),
-            "npm_advisory_impacts_package": sum(len(a) for a in REG["advisories"].values()),
+            "npm_package_has_advisory": sum(len(a) for a in REG["advisories"].values()),
         }
         self.assertEqual(counts, expected)
 
@@ -601,9 +601,9 @@ class DataModelTest(TransformCase):
         sdk = pkg("@acme/legacy-sdk")
         self.assertEqual((sdk["highAdvisoryCount"], sdk["latestVersionAffected"]), (1, True))
         shared = [r for r in CLEAN["rels"].values()
-                  if r["_type"] == "npm_advisory_impacts_package"
-                  and r["_fromEntityKey"] == "npm-advisory:1101003"]
-        self.assertEqual(sorted(r["_toEntityKey"] for r in shared),
+                  if r["_type"] == "npm_package_has_advisory"
+                  and r["_toEntityKey"] == "npm-advisory:1101003"]
+        self.assertEqual(sorted(r["_fromEntityKey"] for r in shared),
                          ["npm-package:@acme/ui-button", "npm-package:@acme/ui-theme"],
                          "one advisory id, one entity, two relationships")
         for name in ("acme-eslint-config", "@acme/i18n", "@acme/payments", "create-acme-app"):

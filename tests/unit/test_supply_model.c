@@ -78,7 +78,7 @@ TEST(test_supply_one_advisory_entity_per_id_and_a_relationship_per_package)
     rc = rc ? rc : model_finish(m, &info, &partial, &e);
     T_CHECK_INT(0, rc);
     T_CHECK_INT(2, (long long)graph_count(g, T_ADVISORY));
-    T_CHECK_INT(3, (long long)graph_count(g, T_ADVISORY_IMPACTS_PACKAGE));
+    T_CHECK_INT(3, (long long)graph_count(g, T_PACKAGE_HAS_ADVISORY));
     T_CHECK_BOOL(true, (partial & TB(T_ADVISORY)) != 0); /* the failed batch */
     late(m, "@a/x", &x);
     T_CHECK_BOOL(true, strstr(x.p, "\"advisoryCount\":1,\"criticalAdvisoryCount\":0,"

@@ -39,6 +39,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,9 +62,12 @@
 #define WRITER_JOBS 64
 #define WRITER_MEM ((size_t)8 << 20)
 #define REDACTED_MEMBER ",\"" DF_REDACTED "\":true" /* a record's last member, when set */
+#define FLUSH_MS 1000   /* directory mode: the most a crash loses of what was written */
+#define SYNC_TICKS 5    /* ... and of what reached the disk, in flush ticks */
 
 struct sink {
-    struct afile file; /* directory mode */
+    int fd;            /* directory mode: the kind file in the run directory, or -1 */
+    bool dirty;        /* directory mode: written since the last flush */
     struct gzw *gz;    /* directory mode: this kind's file; stream: unused */
     FILE *spool;       /* stream mode, small kinds */
 };
@@ -72,6 +77,7 @@ struct sink {
 struct job {
     enum dump_kind k;
     struct buf head;
+    bool flush; /* not a record: flush every kind file written to (see the top) */
     bool has_body;
     bool redact; /* the body holds the token: copy it through the redactor */
     struct http_body body;
@@ -88,18 +94,29 @@ struct dump {
     struct gzw *out; /* stream mode: stdout */
     struct dump_counts counts[K_COUNT];
     struct workq w; /* the writer thread */
+    char *run;      /* directory mode: this run's directory in the work area (work.h) */
+    bool finishing; /* directory mode: a commit or keep began; abort keeps the run */
+    unsigned ticks; /* flush jobs run */
+    /* The flusher thread: queues a flush job every FLUSH_MS. */
+    pthread_t flusher;
+    pthread_mutex_t fmu;
+    pthread_cond_t fcv;
+    bool flusher_on, flusher_stop;
     int64_t started_ms;
     uint64_t stream_bytes;
     uint64_t revalidated_bytes;
 };
 
 static int writer_start(struct dump *d, struct err *e);
+static int flusher_start(struct dump *d, struct err *e);
+static void flusher_stop(struct dump *d);
 
 /* ---- opening ------------------------------------------------------------ */
 
 static bool is_dump_entry(const char *name)
 {
-    if (strcmp(name, DUMP_MANIFEST) == 0 || strcmp(name, DUMP_SUMS) == 0)
+    if (strcmp(name, DUMP_MANIFEST) == 0 || strcmp(name, DUMP_SUMS) == 0 ||
+        strcmp(name, WORK_DIR) == 0)
         return true;
     for (int k = 0; k < K_COUNT; k++)
         if (strcmp(name, dump_kind_files[k]) == 0)
@@ -146,6 +163,13 @@ static int clear_old_dump(const char *dir, struct err *e)
         if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
             continue;
         char *p = path_join(dir, de->d_name);
+        if (strcmp(de->d_name, WORK_DIR) == 0) { /* an interrupted run's answers */
+            rc = rmtree(p, e);
+            free(p);
+            if (rc < 0)
+                break;
+            continue;
+        }
         if (unlink(p) < 0 && errno != ENOENT) {
             rc = err_set(e, ERR_FAIL, "cannot remove %s: %s", p, strerror(errno));
             free(p);
@@ -170,6 +194,15 @@ static int prepare_dir(struct dump *d, struct err *e)
         return 0;
     }
     if (!empty && !d->o.resume) { /* resuming: work.h checked what DIR holds */
+        char *w = work_path(d->dir);
+        struct stat st;
+        bool kept = stat(w, &st) == 0;
+        free(w);
+        if (!d->o.force && kept)
+            return err_set(e, ERR_USAGE,
+                           "%s holds the answers of an interrupted collect (" WORK_DIR
+                           "); continue it with --resume %s, or pass --force to start over",
+                           d->dir, d->dir);
         if (!d->o.force)
             return err_set(e, ERR_USAGE,
                            "%s is not empty; choose a new directory or pass --force to replace "
@@ -187,6 +220,8 @@ struct dump *dump_open(const struct dump_opts *o, struct err *e)
 {
     struct dump *d = xcalloc(1, sizeof *d);
     d->o = *o;
+    for (int k = 0; k < K_COUNT; k++)
+        d->sink[k].fd = -1;
     d->started_ms = time_wall_ms();
     d->stream = strcmp(o->out, "-") == 0;
     if (d->stream) {
@@ -223,15 +258,20 @@ struct dump *dump_open(const struct dump_opts *o, struct err *e)
         dump_free(d);
         return NULL;
     }
+    /* The kind files live in this run's directory of the work area from
+     * the first record on (work.h): a crash keeps what reached the disk. */
+    if (!(d->run = work_new_run(d->dir, o->org, o->registry, d->started_ms, e))) {
+        dump_abort(d);
+        dump_free(d);
+        return NULL;
+    }
     for (int k = 0; k < K_COUNT; k++) {
-        char *p = path_join(d->dir, dump_kind_files[k]);
-        if (afile_open(&d->sink[k].file, p, 0600, e) < 0) {
-            free(p);
-            dump_abort(d);
-            dump_free(d);
-            return NULL;
-        }
-        d->sink[k].gz = gzw_new(d->sink[k].file.fd, DUMP_GZIP_LEVEL, p, e);
+        char *p = path_join(d->run, dump_kind_files[k]);
+        d->sink[k].fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (d->sink[k].fd < 0)
+            err_set(e, ERR_FAIL, "cannot create %s: %s", p, strerror(errno));
+        else
+            d->sink[k].gz = gzw_new(d->sink[k].fd, DUMP_GZIP_LEVEL, p, e);
         free(p);
         if (!d->sink[k].gz) {
             dump_abort(d);
@@ -239,7 +279,7 @@ struct dump *dump_open(const struct dump_opts *o, struct err *e)
             return NULL;
         }
     }
-    if (writer_start(d, e) < 0) {
+    if (writer_start(d, e) < 0 || flusher_start(d, e) < 0) {
         dump_abort(d);
         dump_free(d);
         return NULL;
@@ -354,10 +394,34 @@ static void job_free(void *vj)
     free(j);
 }
 
+/* A flush job: every kind file written to since the last one is flushed
+ * to a record boundary (Z_SYNC_FLUSH: a reader inflates every record
+ * before it, the stream goes on), and every SYNC_TICKS-th time synced. */
+static int flush_sinks(struct dump *d, struct err *e)
+{
+    bool sync = ++d->ticks % SYNC_TICKS == 0;
+    for (int k = 0; k < K_COUNT; k++) {
+        struct sink *s = &d->sink[k];
+        if (!s->dirty)
+            continue;
+        if (gzw_flush(s->gz, e) < 0)
+            return -1;
+        if (sync && fdatasync(s->fd) < 0)
+            return err_set(e, ERR_FAIL, "cannot sync %s: %s", dump_kind_files[k],
+                           strerror(errno));
+        s->dirty = !sync; /* flushed, not yet synced */
+    }
+    return 0;
+}
+
 static int write_job(void *vd, void *vj, struct err *e)
 {
     struct dump *d = vd;
     struct job *j = vj;
+    if (j->flush)
+        return flush_sinks(d, e);
+    if (!d->stream)
+        d->sink[j->k].dirty = true;
     if (sink_write(d, j->k, j->head.p, j->head.len, e) < 0)
         return -1;
     if (j->has_body) {
@@ -382,6 +446,73 @@ static int writer_start(struct dump *d, struct err *e)
 {
     struct workq_opts o = {WRITER_JOBS, WRITER_MEM, write_job, job_free, d};
     return workq_start(&d->w, &o, e) < 0 ? err_wrap(e, "the dump writer") : 0;
+}
+
+/* The flusher: only a clock. The writer thread owns the sinks, so the
+ * flush itself is a job in its queue, in order with the records. */
+static void *flusher(void *arg)
+{
+    struct dump *d = arg;
+    pthread_mutex_lock(&d->fmu);
+    while (!d->flusher_stop) {
+        struct timespec t;
+        clock_gettime(CLOCK_REALTIME, &t);
+        t.tv_sec += FLUSH_MS / 1000;
+        t.tv_nsec += (long)(FLUSH_MS % 1000) * 1000000L;
+        if (t.tv_nsec >= 1000000000L) {
+            t.tv_sec++;
+            t.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&d->fcv, &d->fmu, &t);
+        if (d->flusher_stop)
+            break;
+        pthread_mutex_unlock(&d->fmu);
+        struct job *j = xcalloc(1, sizeof *j);
+        struct err e = {0};
+        jpush_init(&j->body.json);
+        j->flush = true;
+        workq_put(&d->w, j, 0, &e); /* a failed writer reports its own error */
+        pthread_mutex_lock(&d->fmu);
+    }
+    pthread_mutex_unlock(&d->fmu);
+    return NULL;
+}
+
+static int flusher_start(struct dump *d, struct err *e)
+{
+    if (pthread_mutex_init(&d->fmu, NULL) != 0)
+        return err_set(e, ERR_FAIL, "cannot start the dump's flusher");
+    if (pthread_cond_init(&d->fcv, NULL) != 0) {
+        pthread_mutex_destroy(&d->fmu);
+        return err_set(e, ERR_FAIL, "cannot start the dump's flusher");
+    }
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old); /* signals stay with the crawl's thread */
+    int rc = pthread_create(&d->flusher, NULL, flusher, d);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0) {
+        pthread_cond_destroy(&d->fcv);
+        pthread_mutex_destroy(&d->fmu);
+        return err_set(e, ERR_FAIL, "cannot start the dump's flusher: %s", strerror(rc));
+    }
+    d->flusher_on = true;
+    return 0;
+}
+
+/* Before the writer is drained or stopped: no flush job comes after. */
+static void flusher_stop(struct dump *d)
+{
+    if (!d->flusher_on)
+        return;
+    pthread_mutex_lock(&d->fmu);
+    d->flusher_stop = true;
+    pthread_cond_broadcast(&d->fcv);
+    pthread_mutex_unlock(&d->fmu);
+    pthread_join(d->flusher, NULL);
+    pthread_cond_destroy(&d->fcv);
+    pthread_mutex_destroy(&d->fmu);
+    d->flusher_on = false;
 }
 
 /* The record up to its body: kind, subject, request, status, headers,
@@ -555,21 +686,23 @@ static int carry_write(void *vctx, const char *p, size_t n, struct err *e)
 static int carry(struct dump *d, enum dump_kind k, struct err *e)
 {
     struct carry_sink cs = {d, k};
+    struct dump_counts *c = &d->counts[k];
     uint64_t n = 0, bytes = 0;
-    if (d->o.resume && prev_carry(d->o.resume, k, carry_write, &cs, &n, &bytes, e) < 0)
+    /* A carried record is a definitive answer (a 2xx or a 404, prev.h),
+     * counted as ok under its own status class, as when it was fetched. */
+    if (d->o.resume &&
+        prev_carry(d->o.resume, k, carry_write, &cs, &n, c->by_status, &bytes, e) < 0)
         return -1;
-    d->counts[k].records += n;
-    d->counts[k].ok += n;
-    d->counts[k].by_status[2] += n;
+    c->records += n;
+    c->ok += n;
     if (!d->o.since)
         return 0;
     n = 0;
-    if (prev_carry(d->o.since, k, carry_write, &cs, &n, &d->revalidated_bytes, e) < 0)
+    if (prev_carry(d->o.since, k, carry_write, &cs, &n, c->by_status, &d->revalidated_bytes, e) <
+        0)
         return -1;
-    struct dump_counts *c = &d->counts[k];
     c->records += n;
     c->ok += n;
-    c->by_status[2] += n;
     c->revalidated += n;
     return 0;
 }
@@ -687,8 +820,25 @@ static int write_sums(const struct dump *d, const struct buf *m, struct err *e)
     return rc;
 }
 
+/* Directory mode, the writer drained: carries the marked records into
+ * every kind file, ends each gzip stream and syncs the files. */
+static int finish_sinks(struct dump *d, struct err *e)
+{
+    for (int k = 0; k < K_COUNT; k++) {
+        if (carry(d, (enum dump_kind)k, e) < 0 || gzw_finish(d->sink[k].gz, e) < 0)
+            return -1;
+        if (fsync(d->sink[k].fd) < 0)
+            return err_set(e, ERR_FAIL, "cannot sync %s/%s: %s", d->run, dump_kind_files[k],
+                           strerror(errno));
+    }
+    fsync_dir(d->run);
+    return 0;
+}
+
 int dump_commit(struct dump *d, bool complete, const char *stop_reason, struct err *e)
 {
+    flusher_stop(d);
+    d->finishing = true;
     if (workq_drain(&d->w, e) < 0)
         return -1;
     workq_stop(&d->w, false);
@@ -711,12 +861,22 @@ int dump_commit(struct dump *d, bool complete, const char *stop_reason, struct e
         buf_free(&m);
         return 0;
     }
-    for (int k = 0; k < K_COUNT; k++)
-        if (carry(d, (enum dump_kind)k, e) < 0 || gzw_finish(d->sink[k].gz, e) < 0)
+    /* The run's files are ended and synced, commit.json names the run,
+     * the files move to their final names, the manifest comes last
+     * (work.h: a crash anywhere in between is resumable). */
+    if (finish_sinks(d, e) < 0 || work_commit_begin(d->dir, d->run, e) < 0)
+        goto fail;
+    for (int k = 0; k < K_COUNT; k++) {
+        char *from = path_join(d->run, dump_kind_files[k]);
+        char *to = path_join(d->dir, dump_kind_files[k]);
+        int r = rename(from, to);
+        if (r < 0)
+            err_set(e, ERR_FAIL, "cannot move %s to %s: %s", from, to, strerror(errno));
+        free(from);
+        free(to);
+        if (r < 0)
             goto fail;
-    for (int k = 0; k < K_COUNT; k++)
-        if (afile_commit(&d->sink[k].file, e) < 0)
-            goto fail;
+    }
     fsync_dir(d->dir);
     jw_obj(&w);
     manifest_body(d, &w, complete, stop_reason, true);
@@ -726,7 +886,7 @@ int dump_commit(struct dump *d, bool complete, const char *stop_reason, struct e
         goto fail;
     fsync_dir(d->dir);
     buf_free(&m);
-    return d->o.resume ? work_remove(d->dir, e) : 0;
+    return work_remove(d->dir, e);
 fail:
     buf_free(&m);
     return -1;
@@ -736,31 +896,32 @@ int dump_keep(struct dump *d, struct err *e)
 {
     if (d->stream)
         return err_set(e, ERR_FAIL, "a stream keeps no work area");
+    flusher_stop(d);
+    d->finishing = true;
     if (workq_drain(&d->w, e) < 0)
         return -1;
     workq_stop(&d->w, false);
-    char *tmp[K_COUNT];
-    for (int k = 0; k < K_COUNT; k++) {
-        if (carry(d, (enum dump_kind)k, e) < 0 || gzw_finish(d->sink[k].gz, e) < 0)
-            return -1;
-        if (fsync(d->sink[k].file.fd) < 0)
-            return err_set(e, ERR_FAIL, "cannot sync %s: %s", d->sink[k].file.tmp_path,
-                           strerror(errno));
-        tmp[k] = d->sink[k].file.tmp_path;
-    }
-    if (work_keep(d->dir, tmp, d->o.org, d->o.registry, d->started_ms, e) < 0)
+    /* This run's files now hold the earlier runs' answers too: only once
+     * they are whole and synced do the earlier runs go. */
+    if (finish_sinks(d, e) < 0)
         return -1;
-    for (int k = 0; k < K_COUNT; k++)
-        afile_abort(&d->sink[k].file); /* moved already: only forgets it */
-    return 0;
+    return work_fold(d->dir, d->run, e);
 }
 
 void dump_abort(struct dump *d)
 {
+    flusher_stop(d);
     workq_stop(&d->w, true);
     for (int k = 0; k < K_COUNT; k++)
-        afile_abort(&d->sink[k].file);
-    if (d->created_dir && d->dir)
+        if (d->sink[k].fd >= 0) {
+            close(d->sink[k].fd);
+            d->sink[k].fd = -1;
+        }
+    /* A run that began to commit or keep holds answers: it stays for
+     * --resume. One abandoned before has nothing worth keeping. */
+    if (d->run && !d->finishing)
+        work_drop_run(d->dir, d->run);
+    if (d->created_dir && d->dir && !d->finishing)
         rmdir(d->dir); /* only if empty */
 }
 
@@ -768,14 +929,17 @@ void dump_free(struct dump *d)
 {
     if (!d)
         return;
+    flusher_stop(d);
     workq_stop(&d->w, true);
     for (int k = 0; k < K_COUNT; k++) {
         gzw_free(d->sink[k].gz);
         if (d->sink[k].spool)
             fclose(d->sink[k].spool);
-        afile_abort(&d->sink[k].file);
+        if (d->sink[k].fd >= 0)
+            close(d->sink[k].fd);
     }
     gzw_free(d->out);
+    free(d->run);
     free(d->dir);
     free(d);
 }

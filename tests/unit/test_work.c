@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "collect/prev.h"
@@ -13,7 +14,7 @@
 #include "ndjson.h"
 #include "t.h"
 
-#define META "{\"format\":\"j1-npm-work/1\",\"org\":\"acme\",\"registry\":\"http://r/\"}"
+#define META "{\"format\":\"j1-npm-work/2\",\"org\":\"acme\",\"registry\":\"http://r/\"}"
 
 TEST(test_work_meta_of_the_same_org_and_registry_is_accepted)
 {
@@ -57,7 +58,9 @@ TEST(test_work_definitive_answers_are_2xx_and_404)
 TEST(test_work_a_kind_file_cut_short_by_a_crash_keeps_its_whole_records)
 {
     const char *dir = t_tmpdir();
-    char *p = path_join(dir, "packuments.ndjson.gz");
+    char *run = path_join(dir, "run-000001");
+    T_INT(0, mkdir(run, 0700));
+    char *p = path_join(run, "packuments.ndjson.gz");
     int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600);
     struct err e = {0};
     struct gzw *w = gzw_new(fd, 1, p, &e);
@@ -76,4 +79,5 @@ TEST(test_work_a_kind_file_cut_short_by_a_crash_keeps_its_whole_records)
     T_FALSE(prev_has(pv, K_WHOAMI, "a", NULL));     /* a kind with no file holds nothing */
     prev_free(pv);
     free(p);
+    free(run);
 }

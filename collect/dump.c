@@ -77,11 +77,11 @@
 #define SYNC_MS 5000
 
 struct sink {
-    int fd;           /* directory mode: the kind file in the run directory, or -1 */
-    bool dirty;       /* directory mode: written since the last flush */
-    bool unsynced;    /* directory mode: flushed since the last sync */
-    struct gzw *gz;    /* directory mode: this kind's file; stream: unused */
-    FILE *spool;       /* stream mode, small kinds */
+    int fd;         /* directory mode: the kind file in the run directory, or -1 */
+    bool dirty;     /* directory mode: written since the last flush */
+    bool unsynced;  /* directory mode: flushed since the last sync */
+    struct gzw *gz; /* directory mode: this kind's file; stream: unused */
+    FILE *spool;    /* stream mode, small kinds */
 };
 
 /* One record for the writer: its head (the whole record when has_body is
@@ -466,7 +466,6 @@ static int writer_start(struct dump *d, struct err *e)
     return workq_start(&d->w, &o, e) < 0 ? err_wrap(e, "the dump writer") : 0;
 }
 
-
 /* The record up to its body: kind, subject, request, status, headers,
  * timing. */
 static void record_head(struct jw *w, enum dump_kind k, const char *subject, const char *path,
@@ -650,8 +649,7 @@ static int carry(struct dump *d, enum dump_kind k, struct err *e)
     if (!d->o.since)
         return 0;
     n = 0;
-    if (prev_carry(d->o.since, k, carry_write, &cs, &n, c->by_status, &d->revalidated_bytes, e) <
-        0)
+    if (prev_carry(d->o.since, k, carry_write, &cs, &n, c->by_status, &d->revalidated_bytes, e) < 0)
         return -1;
     c->records += n;
     c->ok += n;

@@ -70,8 +70,9 @@ static int check_origin(struct jdoc *d, const char *dir, const char *what, const
     char why[1024];
     int rc = -1;
     if (jdoc_str(d, jdoc_get(d, 0, DM_ORG), &s) < 0 || strcmp(s.p, org) != 0) {
-        snprintf(why, sizeof why, "the %s collected org '%.200s', not '%.200s'; resume with --org %.200s",
-                 what, s.p ? s.p : "?", org, s.p ? s.p : "?");
+        snprintf(why, sizeof why,
+                 "the %s collected org '%.200s', not '%.200s'; resume with --org %.200s", what,
+                 s.p ? s.p : "?", org, s.p ? s.p : "?");
         refuse(e, dir, why);
         goto out;
     }
@@ -207,7 +208,8 @@ int work_runs(const char *wdir, char ***runs, size_t *n, struct err *e)
         num[cnt++] = r;
     }
     closedir(d);
-    qsort(num, cnt, sizeof *num, cmp_desc);
+    if (cnt)
+        qsort(num, cnt, sizeof *num, cmp_desc);
     *runs = cnt ? xcalloc(cnt, sizeof **runs) : NULL;
     for (size_t i = 0; i < cnt; i++) {
         char name[32];
@@ -319,8 +321,9 @@ static int move_back(const char *dir, const char *run, struct err *e)
         int rc = 0;
         if (exists(from)) {
             if (exists(to))
-                rc = refuse(e, dir, "a kind file is both under its final name and in the work "
-                                    "area; move one of them away by hand");
+                rc = refuse(e, dir,
+                            "a kind file is both under its final name and in the work "
+                            "area; move one of them away by hand");
             else if (rename(from, to) < 0)
                 rc = err_set(e, ERR_FAIL, "cannot move %s to %s: %s", from, to, strerror(errno));
         }
@@ -355,8 +358,7 @@ static bool any_final_file(const char *dir)
 }
 
 /* An incomplete dump becomes the work area's newest run. */
-static int adopt(const char *dir, const char *org, const char *registry, char **run,
-                 struct err *e)
+static int adopt(const char *dir, const char *org, const char *registry, char **run, struct err *e)
 {
     if (ensure_area(dir, org, registry, time_wall_ms(), e) < 0)
         return -1;

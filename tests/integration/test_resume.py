@@ -154,6 +154,9 @@ class Resume(Case):
         self.assertIn(b"--registry", res.err)
         res = self.run_collect("--resume", self.path("d"), "--out", self.path("elsewhere"))
         self.assertExit(res, 2)
+        res = self.run_collect("--out", self.path("d"))
+        self.assertExit(res, 2)
+        self.assertIn(b"--resume", res.err)
         self.assertEqual(self.requests(), before, "a refusal asks nothing")
         self.assertKept(self.path("d"))
 

@@ -112,8 +112,9 @@ TEST(test_work_runs_are_read_newest_first_and_carried_with_their_status_class)
     T_INT(0, mkdir(r2, 0700));
     /* the older run: a, b (404) and c; the newer: a again (newer) and d */
     write_kind(r1, "packuments.ndjson.gz", REC("a", 200) REC("b", 404) REC("c", 500));
-    write_kind(r2, "packuments.ndjson.gz", REC("d", 200) "{\"kind\":\"packuments\",\"subject\":"
-                                           "\"a\",\"request\":{},\"status\":203,\"body\":{}}\n");
+    write_kind(r2, "packuments.ndjson.gz",
+               REC("d", 200) "{\"kind\":\"packuments\",\"subject\":"
+                             "\"a\",\"request\":{},\"status\":203,\"body\":{}}\n");
     struct err e = {0};
     struct prev *pv = prev_open_work(dir, &e);
     T_TRUE(pv != NULL);
@@ -145,8 +146,8 @@ TEST(test_work_run_names_are_numbered)
 }
 
 #define MANIFEST(complete)                                                                         \
-    "{\"format\":\"j1-npm-dump/1\",\"org\":\"acme\",\"registry\":\"http://r/\",\"complete\":"     \
-    complete "}"
+    "{\"format\":\"j1-npm-dump/1\",\"org\":\"acme\",\"registry\":\"http://r/"                      \
+    "\",\"complete\":" complete "}"
 
 TEST(test_work_an_incomplete_dump_is_resumed_a_complete_one_refused_pointing_to_since)
 {

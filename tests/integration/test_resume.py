@@ -166,6 +166,13 @@ class Resume(Case):
         self.assertEqual(rc, -signal.SIGKILL, err.decode())
         return err
 
+    def test_force_starts_over_removing_the_work_area(self):
+        n, graph = self.uninterrupted()
+        self.killed(n // 2, "--out", self.path("d"))
+        self.assertExit(self.run_collect("--out", self.path("d"), "--force"), 0)
+        self.assertFalse(os.path.exists(self.path("d", ".j1-npm-work")))
+        self.assertEqual(self.transform("d"), graph)
+
     def test_killed_at_half_then_resumed_matches_an_uninterrupted_run(self):
         n, graph = self.uninterrupted()
         start = self.requests()

@@ -678,10 +678,12 @@ int crawl_run(const struct crawl_opts *o, struct crawl_summary *s, struct err *e
         .bearer = o->token,
         .headers = headers,
     };
-    if (o->resume && !(c.resume = open_resume(o, e)))
+    /* --since is checked first: --resume may change DIR (it takes an
+     * incomplete dump back into the work area, work.h). */
+    if (o->since && !(c.since = open_since(o, e)))
         return -1;
-    if (o->since && !(c.since = open_since(o, e))) {
-        prev_free(c.resume);
+    if (o->resume && !(c.resume = open_resume(o, e))) {
+        prev_free(c.since);
         return -1;
     }
     struct dump_opts dopts = {o->out,        o->force, o->org,  o->registry,

@@ -284,6 +284,10 @@ class Resume(Case):
         self.srv.stop()
         self.srv = self.registry("--port", str(port), "--log", self.log, "--latency-ms", "30",
                                  fixture=self.org)
+        # a refusal leaves the incomplete dump as it was
+        res = self.run_collect("--resume", self.path("d"), "--since", self.path("nowhere"))
+        self.assertExit(res, 2)
+        self.assertFalse(harness.load_json(self.path("d", "manifest.json"))["complete"])
         before = self.requests()
         res = self.run_collect("--resume", self.path("d"))
         self.assertExit(res, 0)

@@ -835,7 +835,7 @@ int dump_commit(struct dump *d, bool complete, const char *stop_reason, struct e
         goto fail;
     fsync_dir(d->dir);
     buf_free(&m);
-    return work_remove(d->dir, e);
+    return work_end_commit(d->dir, d->run, !complete && d->o.resume, e);
 fail:
     buf_free(&m);
     return -1;

@@ -477,3 +477,17 @@ int work_remove(const char *dir, struct err *e)
         fsync_dir(dir);
     return rc;
 }
+
+int work_end_commit(const char *dir, const char *run, bool keep_earlier, struct err *e)
+{
+    if (!keep_earlier)
+        return work_remove(dir, e);
+    char *w = work_path(dir), *c = path_join(w, WORK_COMMIT);
+    int rc = rmtree(run, e); /* its kind files have moved: only the directory is left */
+    if (rc == 0 && unlink(c) < 0 && errno != ENOENT)
+        rc = err_set(e, ERR_FAIL, "cannot remove %s: %s", c, strerror(errno));
+    fsync_dir(w);
+    free(c);
+    free(w);
+    return rc;
+}

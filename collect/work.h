@@ -18,7 +18,8 @@
  * runs (work_fold). A commit writes commit.json (naming the run whose
  * files are about to move), renames that run's files to their final names
  * in DIR, writes SHA256SUMS and manifest.json last, then removes the work
- * area. The work area can never be taken for a finished dump: it is a
+ * area (an incomplete dump of a resumed run keeps the earlier runs: it
+ * carried only the answers the crawl got to). The work area can never be taken for a finished dump: it is a
  * hidden directory, and DIR gets no manifest.json until the end.
  *
  * Every state a crash can leave is either resumable or refused with the
@@ -38,6 +39,7 @@
 #ifndef J1NPM_COLLECT_WORK_H
 #define J1NPM_COLLECT_WORK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -81,6 +83,12 @@ void work_drop_run(const char *dir, const char *run);
 
 /* Removes DIR's work area (after a dump was committed). */
 int work_remove(const char *dir, struct err *e);
+
+/* After a commit's manifest: removes the work area, or, with keep_earlier
+ * (an incomplete dump of a resumed run, which carried only the answers the
+ * crawl got to before it stopped), only `run` and commit.json, so the
+ * earlier runs' answers stay for the next --resume. */
+int work_end_commit(const char *dir, const char *run, bool keep_earlier, struct err *e);
 
 /* ---- the pure parts, for the tests ---- */
 

@@ -300,6 +300,37 @@ class Resume(Case):
         self.assertExit(res, 2)
         self.assertIn(b"--since", res.err)
 
+    def test_a_resumed_run_stopped_with_exit_4_keeps_the_earlier_answers(self):
+        n, graph = self.uninterrupted()
+        port = self.srv.port
+        start = self.requests()
+        rc, _ = self.interrupted(n // 2, "--out", self.path("d"))
+        self.assertEqual(rc, 130)
+        time.sleep(0.5)
+        mid = self.requests()
+        p = subprocess.Popen(self.argv("--resume", self.path("d")),
+                             env=self.env(NPM_TOKEN=self.token), stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE)
+        self.addCleanup(lambda: p.poll() is None and p.kill())
+        wait_for(lambda: self.requests() - mid >= 15, 60, "the resumed crawl to get going")
+        self.srv.stop()
+        self.srv = self.registry("--port", str(port), "--token", "revoked-token", "--log",
+                                 self.log, fixture=self.org)
+        _, err = p.communicate(timeout=60)
+        self.assertEqual(p.returncode, 4, err.decode())
+        self.assertFalse(harness.load_json(self.path("d", "manifest.json"))["complete"])
+        # the first run's answers the stopped run had not got to are still kept
+        self.assertTrue(self.runs(self.path("d")), "the earlier run is kept")
+        self.srv.stop()
+        self.srv = self.registry("--port", str(port), "--log", self.log, "--latency-ms", "30",
+                                 fixture=self.org)
+        self.assertExit(self.run_collect("--resume", self.path("d")), 0)
+        total = self.requests() - start
+        self.assertLessEqual(total, n + 2 * (4 + 4) + 10,
+                             "%d requests against %d uninterrupted" % (total, n))
+        self.assertFalse(os.path.exists(self.path("d", ".j1-npm-work")), "work area removed")
+        self.assertEqual(self.transform("d"), graph)
+
     def test_resumed_404s_are_counted_as_404(self):
         # profiles the registry does not have, packages without a document
         with open(os.path.join(self.org, "registry.json"), encoding="utf-8") as f:

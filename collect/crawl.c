@@ -929,29 +929,22 @@ int crawl_run(const struct crawl_opts *o, struct crawl_summary *s, struct err *e
     };
     if (supply_batcher_init(&c.adv, 0, e) < 0)
         return -1;
-    if (o->resume && !(c.resume = open_resume(o, e))) {
-        supply_batcher_free(&c.adv);
-        return -1;
-    }
-    if (o->since && !(c.since = open_since(o, e))) {
-        prev_free(c.resume);
-        return -1;
-    }
+    /* --since is checked first: --resume may change DIR (it takes an
+     * incomplete dump back into the work area, work.h). */
+    if (o->since && !(c.since = open_since(o, e)))
+        goto fail;
+    if (o->resume && !(c.resume = open_resume(o, e)))
+        goto fail;
     struct dump_opts dopts = {o->out,        o->force, o->org,  o->registry,
                               J1NPM_VERSION, c.since,  c.resume};
     c.dump = dump_open(&dopts, e);
-    if (!c.dump) {
-        prev_free(c.since);
-        prev_free(c.resume);
-        return -1;
-    }
+    if (!c.dump)
+        goto fail;
     c.http = http_client_new(&ho, on_done, &c, e);
     if (!c.http) {
         dump_abort(c.dump);
         dump_free(c.dump);
-        prev_free(c.since);
-        prev_free(c.resume);
-        return -1;
+        goto fail;
     }
     progress_init(&c.prog, o->progress);
     for (int k = 0; k < K_COUNT; k++)
@@ -998,4 +991,9 @@ int crawl_run(const struct crawl_opts *o, struct crawl_summary *s, struct err *e
     prev_free(c.since);
     prev_free(c.resume);
     return rc;
+fail:
+    supply_batcher_free(&c.adv);
+    prev_free(c.since);
+    prev_free(c.resume);
+    return -1;
 }

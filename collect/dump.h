@@ -1,10 +1,12 @@
 /*
  * dump.h — where collect's records go: a dump directory or one stream.
  *
- * Directory mode: one gzip file per kind, each written under a temporary
- * name; dump_commit() finishes and renames them all, then writes
- * manifest.json last. Until then nothing exists under a final name, so an
- * interrupted run leaves no file that looks whole and no manifest.
+ * Directory mode: one gzip file per kind, each written in this run's
+ * directory of the work area (work.h), flushed as it goes so a crash keeps
+ * what reached the disk; dump_commit() finishes them, moves them to their
+ * final names, then writes manifest.json last and removes the work area.
+ * Until then nothing exists under a final name, so an interrupted run
+ * leaves no file that looks whole and no manifest.
  *
  * Stream mode (`--out -`): records of every kind but packuments are spooled
  * (unlinked temporary files, so memory stays small however large the org)
@@ -21,8 +23,9 @@
  * "body_text"; an item with no definitive answer gets "error" instead.
  *
  * With --resume, the work area's records the crawl marked are carried the
- * same way, verbatim (counted as ok, not revalidated); a committed dump
- * removes the work area, an interrupted one replaces it (dump_keep).
+ * same way, verbatim (counted as ok under their own status class, not
+ * revalidated); a committed dump removes the work area, an interrupted one
+ * folds the earlier runs into its own (dump_keep).
  *
  * With --since, the records prev.h marked after a 304 are carried into each
  * kind when it is closed (stream: the small kinds when they are released,
@@ -85,10 +88,12 @@ int dump_release_small(struct dump *d, struct err *e);
 /* Finishes everything and writes the manifest. stop_reason: why the crawl
  * stopped early (NULL when it ran to the end). */
 int dump_commit(struct dump *d, bool complete, const char *stop_reason, struct err *e);
-/* Directory mode, interrupted: carries the marked records, ends every kind
- * file and keeps them in the work area (work.h) instead of a dump. */
+/* Directory mode, interrupted: carries the marked records, ends and syncs
+ * every kind file, then removes the work area's earlier runs (work.h). */
 int dump_keep(struct dump *d, struct err *e);
-/* Removes every temporary file; removes the directory if dump_open made it. */
+/* Abandons the dump: a run that had not begun to commit or keep is removed
+ * from the work area (with the work area when no other run is left, and
+ * the directory if dump_open made it); one that had stays for --resume. */
 void dump_abort(struct dump *d);
 void dump_free(struct dump *d);
 

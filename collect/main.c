@@ -36,9 +36,10 @@ static const struct cli_opt opts[] = {
             "revalidate what the finished dump directory PREV_DUMP holds (If-None-Match) "
             "instead of downloading it again; unchanged records are carried into the new dump"),
     CLI_STR("resume", "DIR", &a.resume,
-            "continue the interrupted collect whose answers DIR keeps (DIR/.j1-npm-work), "
-            "with the same --org and --registry; fetches only what has no answer yet. A "
-            "stream (--out -) cannot be resumed"),
+            "continue the interrupted or crashed collect whose answers DIR keeps "
+            "(DIR/.j1-npm-work), or the incomplete dump in DIR, with the same --org and "
+            "--registry; fetches only what has no answer yet. A finished dump is refused (use "
+            "--since). A stream (--out -) cannot be resumed"),
     CLI_STR("registry", "URL", &a.registry, "registry base URL",
             .def = "as npm: $npm_config_registry, @ORG:registry or registry= in ~/.npmrc, else "
                    "https://registry.npmjs.org/"),

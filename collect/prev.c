@@ -42,6 +42,7 @@
 #include "ndjson.h"
 #include "strset.h"
 #include "timeutil.h"
+#include "work.h"
 
 #define MANIFEST_MAX (16 << 20)
 /* A record's head (everything before its body) is read whole up to this;
@@ -52,19 +53,23 @@ struct entry {
     uint64_t line; /* 1-based line number in the kind file */
     char *cond;    /* the header line */
     int64_t revalidated_ms;
+    short status;
     bool marked;
 };
 
 struct kindidx {
     struct strset by_subject; /* subject -> index into v, plus 1 */
-    struct entry *v;
+    struct entry *v;          /* run by run (newest first), each in line order */
     size_t n, cap;
+    size_t *run_start; /* a work area: run r's entries are v[run_start[r] .. run_start[r+1]) */
     uint64_t records, bytes;
     char sha256[65];
 };
 
 struct prev {
     char *dir;
+    char **runs; /* a work area: its run directories, newest first; else {dir} */
+    size_t nruns;
     struct kindidx k[K_COUNT];
     uint64_t indexed;
     bool work; /* a work area (prev_open_work): no manifest, carried verbatim */
@@ -429,11 +434,11 @@ typedef int (*piece_fn)(struct prev *p, enum dump_kind k, uint64_t lineno, const
  * a line) and checks it against the manifest.
  * bad_cls: the class of a mismatch (a refusal when opening, a failure when
  * carrying). */
-static int read_kind(struct prev *p, enum dump_kind k, piece_fn fn, void *ctx,
+static int read_kind(struct prev *p, const char *base, enum dump_kind k, piece_fn fn, void *ctx,
                      enum err_class bad_cls, struct err *e)
 {
     struct kindidx *ki = &p->k[k];
-    char *path = path_join(p->dir, dump_kind_files[k]);
+    char *path = path_join(base, dump_kind_files[k]);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     int rc = -1;
     if (fd < 0 && p->work && errno == ENOENT) {
@@ -550,7 +555,7 @@ static int index_piece(struct prev *p, enum dump_kind k, uint64_t lineno, const 
         return 0; /* a second record of one subject: the first one counts */
     }
     GROW(ki->v, ki->n + 1, ki->cap);
-    ki->v[ki->n] = (struct entry){lineno, held, 0, false};
+    ki->v[ki->n] = (struct entry){lineno, held, 0, (short)r.status, false};
     se->val = (void *)(uintptr_t)(ki->n + 1);
     ki->n++;
     p->indexed++;
@@ -564,16 +569,23 @@ bool prev_definitive(long status)
     return (status >= 200 && status < 300) || status == 404;
 }
 
+/* Newest run first: a subject's first definitive answer is the one kept. */
 static struct prev *index_all(struct prev *p, struct err *e)
 {
     struct rec_reader rr = {BUF_INIT, {0}};
     for (int k = 0; k < K_COUNT; k++) {
-        rr_begin(&rr);
-        if (read_kind(p, (enum dump_kind)k, index_piece, &rr, ERR_USAGE, e) < 0) {
-            buf_free(&rr.head);
-            prev_free(p);
-            return NULL;
+        struct kindidx *ki = &p->k[k];
+        ki->run_start = xcalloc(p->nruns + 1, sizeof *ki->run_start);
+        for (size_t r = 0; r < p->nruns; r++) {
+            ki->run_start[r] = ki->n;
+            rr_begin(&rr);
+            if (read_kind(p, p->runs[r], (enum dump_kind)k, index_piece, &rr, ERR_USAGE, e) < 0) {
+                buf_free(&rr.head);
+                prev_free(p);
+                return NULL;
+            }
         }
+        ki->run_start[p->nruns] = ki->n;
     }
     buf_free(&rr.head);
     return p;
@@ -583,6 +595,9 @@ struct prev *prev_open(const char *dir, const char *org, const char *registry, s
 {
     struct prev *p = xcalloc(1, sizeof *p);
     p->dir = xstrdup(dir);
+    p->runs = xcalloc(1, sizeof *p->runs);
+    p->runs[0] = xstrdup(dir);
+    p->nruns = 1;
     if (read_manifest(p, org, registry, e) < 0) {
         prev_free(p);
         return NULL;
@@ -595,6 +610,10 @@ struct prev *prev_open_work(const char *dir, struct err *e)
     struct prev *p = xcalloc(1, sizeof *p);
     p->dir = xstrdup(dir);
     p->work = true;
+    if (work_runs(dir, &p->runs, &p->nruns, e) < 0) {
+        prev_free(p);
+        return NULL;
+    }
     return index_all(p, e);
 }
 
@@ -621,8 +640,10 @@ void prev_free(struct prev *p)
         for (size_t i = 0; i < p->k[k].n; i++)
             free(p->k[k].v[i].cond);
         free(p->k[k].v);
+        free(p->k[k].run_start);
         strset_free(&p->k[k].by_subject, NULL);
     }
+    work_runs_free(p->runs, p->nruns);
     free(p->dir);
     free(p);
 }
@@ -663,11 +684,19 @@ bool prev_mark(struct prev *p, enum dump_kind k, const char *subject, int64_t re
 /* ---- carrying ------------------------------------------------------------ */
 
 struct carry_ctx {
-    size_t next; /* the next index entry, in line order */
+    size_t next, end; /* the next index entry of this run, in line order; past its last */
     struct carrier c;
     bool in_record; /* the line being read is marked */
     uint64_t records;
+    uint64_t *by_class; /* [6]: the carried records' status classes */
 };
+
+static void count_class(struct carry_ctx *cc, const struct entry *en)
+{
+    cc->records++;
+    if (cc->by_class)
+        cc->by_class[en->status >= 100 && en->status <= 599 ? en->status / 100 : 0]++;
+}
 
 static int carry_line_piece(struct prev *p, enum dump_kind k, uint64_t lineno, const char *piece,
                             size_t n, bool eol, void *vctx, struct err *e)
@@ -675,17 +704,17 @@ static int carry_line_piece(struct prev *p, enum dump_kind k, uint64_t lineno, c
     struct carry_ctx *cc = vctx;
     struct kindidx *ki = &p->k[k];
     if (!cc->in_record) {
-        while (cc->next < ki->n && ki->v[cc->next].line < lineno)
+        while (cc->next < cc->end && ki->v[cc->next].line < lineno)
             cc->next++;
-        if (cc->next >= ki->n || ki->v[cc->next].line != lineno || !ki->v[cc->next].marked)
+        if (cc->next >= cc->end || ki->v[cc->next].line != lineno || !ki->v[cc->next].marked)
             return 0;
         if (p->work) { /* a work area's record goes on as it was */
             cc->in_record = !eol;
             if (cc->c.out(cc->c.octx, piece, n, e) < 0 ||
                 (eol && cc->c.out(cc->c.octx, "\n", 1, e) < 0))
                 return -1;
-            cc->records += eol;
-            cc->next += eol;
+            if (eol)
+                count_class(cc, &ki->v[cc->next++]);
             return 0;
         }
         /* the first piece of a marked line (later ones find in_record set) */
@@ -700,8 +729,7 @@ static int carry_line_piece(struct prev *p, enum dump_kind k, uint64_t lineno, c
             return -1;
         if (eol) {
             cc->in_record = false;
-            cc->records++;
-            cc->next++;
+            count_class(cc, &ki->v[cc->next++]);
         }
         return 0;
     }
@@ -710,30 +738,36 @@ static int carry_line_piece(struct prev *p, enum dump_kind k, uint64_t lineno, c
                         dump_kind_files[k], (unsigned long long)lineno);
     if (eol) {
         cc->in_record = false;
-        cc->records++;
-        cc->next++;
+        count_class(cc, &ki->v[cc->next++]);
         rr_begin(&cc->c.rr);
     }
     return 0;
 }
 
 int prev_carry(struct prev *p, enum dump_kind k, prev_out_fn out, void *ctx, uint64_t *records,
-               uint64_t *body_bytes, struct err *e)
+               uint64_t by_class[6], uint64_t *body_bytes, struct err *e)
 {
-    bool any = false;
-    for (size_t i = 0; i < p->k[k].n && !any; i++)
-        any = p->k[k].v[i].marked;
-    if (!any)
-        return 0;
-    struct carry_ctx cc;
-    memset(&cc, 0, sizeof cc);
-    cc.c.out = out;
-    cc.c.octx = ctx;
-    cc.c.revalidated_at = cc.c.revalidated_at_buf;
-    rr_begin(&cc.c.rr);
-    int rc = read_kind(p, k, carry_line_piece, &cc, ERR_FAIL, e);
-    buf_free(&cc.c.rr.head);
-    *records += cc.records;
-    *body_bytes += cc.c.body_bytes;
+    struct kindidx *ki = &p->k[k];
+    int rc = 0;
+    for (size_t r = 0; r < p->nruns && rc == 0; r++) {
+        bool any = false;
+        for (size_t i = ki->run_start[r]; i < ki->run_start[r + 1] && !any; i++)
+            any = ki->v[i].marked;
+        if (!any)
+            continue;
+        struct carry_ctx cc;
+        memset(&cc, 0, sizeof cc);
+        cc.next = ki->run_start[r];
+        cc.end = ki->run_start[r + 1];
+        cc.by_class = by_class;
+        cc.c.out = out;
+        cc.c.octx = ctx;
+        cc.c.revalidated_at = cc.c.revalidated_at_buf;
+        rr_begin(&cc.c.rr);
+        rc = read_kind(p, p->runs[r], k, carry_line_piece, &cc, ERR_FAIL, e);
+        buf_free(&cc.c.rr.head);
+        *records += cc.records;
+        *body_bytes += cc.c.body_bytes;
+    }
     return rc;
 }

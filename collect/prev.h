@@ -39,10 +39,13 @@
 struct prev;
 
 struct prev *prev_open(const char *dir, const char *org, const char *registry, struct err *e);
-/* A work area (--resume): the kind files of an interrupted run, read
- * without a manifest, a last record cut short by a crash dropped. Indexes
- * every record with a definitive answer (prev_definitive); its carried
- * records are copied verbatim, not stamped as revalidated. */
+/* A work area (--resume, work.h): the kind files of every run in it,
+ * newest run first, read without a manifest; a kind file cut short by a
+ * crash (no gzip trailer, a last record cut in the middle, garbage after
+ * the last flush) keeps every whole record before the cut. Indexes every
+ * record with a definitive answer (prev_definitive), the newest of each
+ * subject; its carried records are copied verbatim, not stamped as
+ * revalidated. */
 struct prev *prev_open_work(const char *dir, struct err *e);
 /* 2xx, or 404: asking again would not change the answer. */
 bool prev_definitive(long status);
@@ -67,12 +70,14 @@ const char *prev_condition(const struct prev *p, enum dump_kind k, const char *s
  * dump holds no such record (the caller fetches it again). */
 bool prev_mark(struct prev *p, enum dump_kind k, const char *subject, int64_t revalidated_ms);
 
-/* Writes every marked record of kind k, in the earlier file's order, to
- * out() one piece at a time; *records and *body_bytes grow by what was
- * carried. An earlier file that changed since prev_open() is an error. */
+/* Writes every marked record of kind k, in the earlier file's order (a
+ * work area: run by run, newest first), to out() one piece at a time;
+ * *records, by_class[status / 100] ([0]: no status) and *body_bytes grow
+ * by what was carried. An earlier file that changed since prev_open() is
+ * an error. */
 typedef int (*prev_out_fn)(void *ctx, const char *p, size_t n, struct err *e);
 int prev_carry(struct prev *p, enum dump_kind k, prev_out_fn out, void *ctx, uint64_t *records,
-               uint64_t *body_bytes, struct err *e);
+               uint64_t by_class[6], uint64_t *body_bytes, struct err *e);
 
 /* ---- the pure parts, for the tests ---- */
 

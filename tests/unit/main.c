@@ -32,6 +32,12 @@
     X(test_work_meta_of_another_org_registry_or_format_is_refused)                                 \
     X(test_work_definitive_answers_are_2xx_and_404)                                                \
     X(test_work_a_kind_file_cut_short_by_a_crash_keeps_its_whole_records)                          \
+    X(test_work_runs_are_read_newest_first_and_carried_with_their_status_class)                    \
+    X(test_work_run_names_are_numbered)                                                            \
+    X(test_work_an_incomplete_dump_is_resumed_a_complete_one_refused_pointing_to_since)            \
+    X(test_work_a_commit_cut_short_goes_back_into_its_run)                                         \
+    X(test_work_an_incomplete_dump_is_adopted_as_the_newest_run)                                   \
+    X(test_work_a_kind_file_cut_inside_its_compressed_data_keeps_the_records_before)               \
     X(test_prev_an_etag_becomes_if_none_match_and_wins_over_last_modified)                         \
     X(test_prev_without_an_etag_last_modified_becomes_if_modified_since)                           \
     X(test_prev_a_validator_that_could_forge_a_header_is_not_sent)                                 \

@@ -22,10 +22,12 @@
 #include "crawl.h"
 
 #include <stdarg.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "buf.h"
@@ -574,17 +576,30 @@ static void scan_packument(struct crawl *c, const char *name, struct http_req *r
     pkgscan_free(&ps);
 }
 
-/* The earlier packuments file of prev (a dump, or the work area) for the
- * documents this run did not download. */
+/* The earlier packuments files of prev (a dump, or the runs of the work
+ * area, newest first) for the documents this run did not download. A work
+ * area's file may lack (nothing was written to it) or be cut short by a
+ * crash: the documents before the cut are read, and prev indexed no
+ * record past it, so nothing carried goes unread. */
 static void scan_earlier(struct crawl *c, const struct prev *p)
 {
-    char *f = path_join(prev_dir(p), dump_kind_files[K_PACKUMENTS]);
-    struct err e = {0};
-    if (pkgscan_file(f, &c->unscanned, take_facts_cb, c, &e) < 0)
-        log_warn("cannot read the package documents carried from %s: %s; the packages not read "
-                 "to there have no attestations or advisories asked",
-                 prev_dir(p), e.msg);
-    free(f);
+    for (size_t r = 0; r < prev_nruns(p) && c->unscanned.n; r++) {
+        char *f = path_join(prev_run(p, r), dump_kind_files[K_PACKUMENTS]);
+        struct err e = {0};
+        if (prev_is_work(p) && access(f, F_OK) < 0 && errno == ENOENT) {
+            free(f);
+            continue;
+        }
+        if (pkgscan_file(f, &c->unscanned, take_facts_cb, c, &e) < 0) {
+            if (prev_is_work(p))
+                log_debug("%s: %s (a run cut short)", f, e.msg);
+            else
+                log_warn("cannot read the package documents carried from %s: %s; the packages "
+                         "not read to there have no attestations or advisories asked",
+                         prev_dir(p), e.msg);
+        }
+        free(f);
+    }
 }
 
 /* Every document is in: the facts of the carried ones are read from their

@@ -653,6 +653,21 @@ const char *prev_dir(const struct prev *p)
     return p->dir;
 }
 
+size_t prev_nruns(const struct prev *p)
+{
+    return p->nruns;
+}
+
+const char *prev_run(const struct prev *p, size_t r)
+{
+    return r < p->nruns ? p->runs[r] : NULL;
+}
+
+bool prev_is_work(const struct prev *p)
+{
+    return p->work;
+}
+
 uint64_t prev_indexed(const struct prev *p)
 {
     return p->indexed;

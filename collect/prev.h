@@ -57,6 +57,12 @@ bool prev_has(const struct prev *p, enum dump_kind k, const char *subject, const
 void prev_mark_all(struct prev *p);
 void prev_free(struct prev *p);
 const char *prev_dir(const struct prev *p);
+/* The directories holding p's kind files: a dump's own, or a work area's
+ * runs, newest first. */
+size_t prev_nruns(const struct prev *p);
+const char *prev_run(const struct prev *p, size_t r);
+/* p is a work area (its kind files may be cut short by a crash). */
+bool prev_is_work(const struct prev *p);
 /* Records indexed as revalidatable, over all kinds. */
 uint64_t prev_indexed(const struct prev *p);
 

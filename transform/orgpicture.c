@@ -131,6 +131,8 @@ static long team_col(const struct grid *g, const char *id)
 
 static long out_col(const struct grid *g, const char *user)
 {
+    if (!g->nout) /* bsearch of no array is undefined */
+        return -1;
     const char **hit = bsearch(&user, g->outsiders, g->nout, sizeof *g->outsiders, cmp_str);
     if (!hit)
         return -1;

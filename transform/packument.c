@@ -230,7 +230,8 @@ int pkgdoc_scan(struct pkgdoc *d, const char *p, size_t n, struct err *e)
                                  : bad ? bad
                                        : p) -
                                 p));
-    qsort(d->times, d->ntimes, sizeof *d->times, cmp_member_key);
+    if (d->ntimes > 1) /* qsort of no array is undefined */
+        qsort(d->times, d->ntimes, sizeof *d->times, cmp_member_key);
     if (latest_tag(d)) {
         for (size_t i = d->nvers; i-- > 0;)
             if (raw_key_is(d->vers[i].key.p, d->vers[i].key.n, d->latest_name.p,
@@ -526,6 +527,8 @@ const char *pkg_trust_name(int trust)
 static int64_t version_time(const struct pkgdoc *doc, const struct member *v)
 {
     struct member key = {v->key, {NULL, 0}};
+    if (!doc->ntimes) /* bsearch of no array is undefined */
+        return -1;
     const struct member *t =
         bsearch(&key, doc->times, doc->ntimes, sizeof *doc->times, cmp_member_key);
     return t ? time_ms(t) : -1;

@@ -435,17 +435,7 @@ class Hostile(ReportCase):
 
 class Questions(Case):
     def test_questions_file_is_valid_for_the_official_cli(self):
-        cache = os.environ.get("J1NPM_CACHE") or os.path.join(
-            os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
-            "j1-npm")
-        p = subprocess.run([os.path.join(ROOT, "scripts", "sdk-cli.sh")],
-                           env=dict(os.environ, J1NPM_CACHE=cache), stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, timeout=600)
-        if p.returncode == 77:
-            self.skipTest("official j1-integration unavailable: %s"
-                          % p.stdout.decode().strip().replace("SKIP: ", ""))
-        self.assertEqual(p.returncode, 0, p.stderr.decode()[-2000:])
-        cli = p.stdout.decode().strip().splitlines()[-1]
+        cli = harness.official_sdk_cli(self)
 
         def validate(path):
             return subprocess.run([cli, "validate-question-file", "-p", path, "--dry-run"],

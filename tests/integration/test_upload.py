@@ -17,7 +17,7 @@ import unittest
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Case, Shared, ROOT, read_graph  # noqa: E402
+from harness import Case, Shared, ROOT, official_sdk_cli, read_graph  # noqa: E402
 
 KEY = "test-api-key-0123456789"
 ACCOUNT = "acct-1"
@@ -589,18 +589,7 @@ def program_path(name):
 
 class Interop(UploadCase):
     def test_official_sync_uploads_this_projects_transform_output(self):
-        cache = os.environ.get("J1NPM_CACHE") or os.path.join(
-            os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
-            "j1-npm")
-        p = subprocess.run([os.path.join(ROOT, "scripts", "sdk-cli.sh")],
-                           env=dict(os.environ, J1NPM_CACHE=cache), stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, timeout=600)
-        if p.returncode == 77:
-            self.skipTest("official j1-integration unavailable: %s"
-                          % p.stdout.decode().strip().replace("SKIP: ", ""))
-        self.assertEqual(p.returncode, 0, "installing the official CLI failed: %s"
-                         % p.stderr.decode()[-2000:])
-        cli = p.stdout.decode().strip().splitlines()[-1]
+        cli = official_sdk_cli(self)
         proj = self.path("project")
         os.makedirs(proj)
         shutil.copytree(GRAPH, os.path.join(proj, ".j1-integration"))

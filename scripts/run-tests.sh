@@ -29,7 +29,21 @@ echo "== unit tests"
 "$J1NPM_UNIT" || failed=1
 
 echo "== integration tests"
-python3 -m unittest discover -s tests/integration -p 'test_*.py' -t tests/integration ${J1NPM_TEST_VERBOSE:+-v} || failed=1
+# test_resume spends its time waiting on a registry with latency (little
+# CPU): it runs beside the other modules, which nearly halves the wall time.
+# Its own bounds are request counts, not times.
+beside=test_resume
+rest=$(cd tests/integration && ls test_*.py | sed 's/\.py$//' | grep -vx "$beside")
+beside_out=$(mktemp) || exit 2
+PYTHONPATH=tests/integration python3 -m unittest $beside ${J1NPM_TEST_VERBOSE:+-v} \
+    >"$beside_out" 2>&1 &
+beside_pid=$!
+# shellcheck disable=SC2086 # one argument per module
+PYTHONPATH=tests/integration python3 -m unittest $rest ${J1NPM_TEST_VERBOSE:+-v} || failed=1
+wait "$beside_pid" || failed=1
+echo "-- $beside (run beside the others):"
+cat "$beside_out"
+rm -f "$beside_out"
 
 echo "== schema conformance"
 tests/schema/fixture-conformance.sh

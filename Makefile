@@ -101,7 +101,7 @@ $(UNIT_BIN): $(UNIT_OBJ) $(PROG_OBJ) $(LIB)
 # entry functions with $(CC) and fuzz/replay.c's main() and replays the seed
 # corpora and every input that ever crashed (fuzz/crashes/).
 FUZZ_TARGETS := json_validate json_jdoc json_members ndjson npmrc url dates redact repo \
-                packument transform graphobj upload_stream upload_graphdir
+                packument transform graphobj upload_stream upload_graphdir attest semver
 FUZZ_SECONDS ?= 10
 FUZZ_JOBS    ?= 1
 FUZZ_CC      ?= clang

@@ -19,8 +19,8 @@
  * files are about to move), renames that run's files to their final names
  * in DIR, writes SHA256SUMS and manifest.json last, then removes the work
  * area (an incomplete dump of a resumed run keeps the earlier runs: it
- * carried only the answers the crawl got to). The work area can never be taken for a finished dump: it is a
- * hidden directory, and DIR gets no manifest.json until the end.
+ * carried only the answers the crawl got to). The work area can never be taken for a finished dump:
+ * it is a hidden directory, and DIR gets no manifest.json until the end.
  *
  * Every state a crash can leave is either resumable or refused with the
  * reason (work_check):

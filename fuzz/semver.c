@@ -29,8 +29,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(semver_cmp(&v, &v) == 0);
     char text[128 + SEMVER_MAX_PRE];
     int tn = snprintf(text, sizeof text, "%llu.%llu.%llu%s%s", (unsigned long long)v.major,
-                      (unsigned long long)v.minor, (unsigned long long)v.patch,
-                      v.pre[0] ? "-" : "", v.pre);
+                      (unsigned long long)v.minor, (unsigned long long)v.patch, v.pre[0] ? "-" : "",
+                      v.pre);
     FUZZ_CHECK(tn > 0 && (size_t)tn < sizeof text);
     FUZZ_CHECK(semver_parse(text, (size_t)tn, &w) == 0 && semver_cmp(&v, &w) == 0);
     FUZZ_CHECK(semver_satisfies(&v, text, (size_t)tn) == 1);

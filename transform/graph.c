@@ -50,7 +50,7 @@ struct graph {
     graph_amend_fn amend;
     void *amend_ctx;
     struct buf extra;
-    graph_fn observe;            /* graph_observe() */
+    graph_fn observe; /* graph_observe() */
     void *observe_ctx;
 };
 

@@ -76,8 +76,7 @@ static const struct gtype_info gtypes[T_COUNT] = {
      * findings with. The relationship carries what is particular to that
      * package: its vulnerable range and whether its latest is in it. */
     [T_ADVISORY] = {"npm_advisory", S_ADVISORIES, false, "Finding", NULL, "npm-advisory:"},
-    [T_PACKAGE_HAS_ADVISORY] = {"npm_package_has_advisory", S_ADVISORIES, true, "HAS", "has",
-                                NULL},
+    [T_PACKAGE_HAS_ADVISORY] = {"npm_package_has_advisory", S_ADVISORIES, true, "HAS", "has", NULL},
 };
 
 struct gstep_info {

@@ -356,7 +356,7 @@ static struct advisory *advisory_of(struct model *m, const struct jdoc *d, int x
 }
 
 static int rel_has(struct model *m, const struct advisory *a, const struct package *p,
-                       const char *range, int affected, struct err *e)
+                   const char *range, int affected, struct err *e)
 {
     struct buf from = BUF_INIT, to = BUF_INIT, key = BUF_INIT;
     struct jw w;

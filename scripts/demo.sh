@@ -50,7 +50,8 @@ ls -l "$out/dump" | sed 's/^/     /'
 
 echo
 echo "== 2. transform: $out/dump -> JupiterOne graph in $out/graph (counts by _type)"
-"$J1NPM_BIN/j1-npm-transform" --in "$out/dump" --out "$out/graph" --account-name "Acme (demo)"
+"$J1NPM_BIN/j1-npm-transform" --in "$out/dump" --out "$out/graph" --account-name "Acme (demo)" \
+    --report "$out/report.md" --report "$out/report.html" --picture "$out/access-map.svg"
 
 echo
 echo "== 3. upload: $out/graph -> the fake JupiterOne API at $j1"
@@ -70,4 +71,5 @@ for job in rec["jobs"]:
         ((job.get("finalizeBody") or {}).get("partialDatasets") or {}).get("types") or "none"))
 PY
 echo
-echo "demo: done. Files: $out/dump (raw responses), $out/graph (JupiterOne graph)."
+echo "demo: done. Files: $out/dump (raw responses), $out/graph (JupiterOne graph),"
+echo "      $out/report.md and $out/report.html (the org report), $out/access-map.svg (who can publish what)."

@@ -444,6 +444,7 @@ class Config:
         self.log_lock = threading.Lock()
         self.fail_paths = set(args.fail_path or [])
         self.not_found_paths = set(args.not_found_path or [])
+        self.slow_paths = set(args.slow_path or [])
         self.fail_advisory = set(args.fail_advisory or [])
         self.spurious = set(args.spurious_304 or [])
 
@@ -627,7 +628,8 @@ class Handler(BaseHTTPRequestHandler):
                 status, body, extra = self.fault_response(fault)
                 nbytes = self.send(status, body, head, extra, close=(fault == "429"))
             else:
-                if fault == "slow":
+                if fault == "slow" or (cfg.slow_paths and
+                                       self.matches_fail_path(cfg.slow_paths)):
                     time.sleep(a.slow_ms / 1000.0)
                 if method_ok:
                     status, body, extra = self.route(auth)
@@ -870,6 +872,9 @@ def main(argv=None):
     p.add_argument("--not-found-path", action="append", metavar="PATH",
                    help="always answer 404 for this request target (repeatable; matched like "
                         "--fail-path): an endpoint that has nothing for us")
+    p.add_argument("--slow-path", action="append", metavar="PATH",
+                   help="answer this request target only after --slow-ms (repeatable; "
+                        "matched like --fail-path): a stall at a chosen point of a run")
     p.add_argument("--fail-advisory", action="append", metavar="PKG",
                    help="answer 500 to every bulk advisory request whose body asks for PKG "
                         "(repeatable): fails the one batch holding PKG")

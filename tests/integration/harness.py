@@ -34,8 +34,9 @@ SCRIPTS = os.path.join(ROOT, "scripts")
 FIXTURE = os.path.join(ROOT, "fixtures", "acme")
 
 
-def load_json(path):
-    with open(path, encoding="utf-8") as f:
+def load_json(*path):
+    """The JSON in the file at os.path.join(*path)."""
+    with open(os.path.join(*path), encoding="utf-8") as f:
         return json.load(f)
 
 

@@ -22,13 +22,8 @@ import unittest
 import zlib
 
 import harness
-from harness import FIXTURE, FIXTURE_TOKEN, Case, by_subject, dump_records, read_dump, \
+from harness import FIXTURE, FIXTURE_TOKEN, Case, by_subject, dump_records, read_dump, load_json, \
     read_ndjson_gz, server_log, stable_record, wait_for, written_bytes
-
-
-def load_json(*path):
-    with open(os.path.join(*path), encoding="utf-8") as f:
-        return json.load(f)
 
 
 REG = load_json(FIXTURE, "registry.json")

@@ -11,12 +11,8 @@ import os
 import shutil
 import unittest
 
-from harness import FIXTURE, FIXTURE_TOKEN, Case, read_dump, rewrite_dump_file, server_log, tree_bytes
-
-
-def load_json(*path):
-    with open(os.path.join(*path), encoding="utf-8") as f:
-        return json.load(f)
+from harness import (FIXTURE, FIXTURE_TOKEN, Case, load_json, read_dump, rewrite_dump_file,
+                     server_log, tree_bytes)
 
 
 REG = load_json(FIXTURE, "registry.json")

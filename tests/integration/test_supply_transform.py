@@ -19,13 +19,8 @@ import shutil
 import unittest
 
 import harness
-from harness import Case, FIXTURE, read_graph, rewrite_dump_file
+from harness import Case, FIXTURE, read_graph, rewrite_dump_file, load_json
 
-
-
-def load_json(*path):
-    with open(os.path.join(*path), encoding="utf-8") as f:
-        return json.load(f)
 
 
 SHARED = None

@@ -24,16 +24,11 @@ import subprocess
 import unittest
 
 import harness
-from harness import FIXTURE, ROOT, Case, read_graph, read_ndjson_gz, rewrite_dump_file, \
+from harness import FIXTURE, ROOT, Case, read_graph, read_ndjson_gz, rewrite_dump_file, load_json, \
     edit_record, tree_bytes
 
 GOLDEN = os.path.join(ROOT, "tests", "golden", "acme")
 PORT_PLACEHOLDER = b"http://127.0.0.1:PORT/"
-
-
-def load_json(*path):
-    with open(os.path.join(*path), encoding="utf-8") as f:
-        return json.load(f)
 
 
 REG = load_json(FIXTURE, "registry.json")
